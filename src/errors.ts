@@ -1,0 +1,90 @@
+// The error catalog: every error Otter raises is an OtterError with a stable `code`, listed here.
+//
+// This file sits below every layer (even term/ imports it): the catalog is one table for the whole
+// project, so a code is never defined twice. Each class carries a `Symbol.for` brand, so `instanceof`
+// works across copies of the package and across worker threads that rebuild errors from their code.
+
+const BRAND = Symbol.for("otter.error");
+
+/** Every stable code, by area. Tests and callers match on these, never on messages. */
+export const ErrorCodes = {
+  /** ETF: input ended before the term did. */
+  ETF_TRUNCATED: "ETF_TRUNCATED",
+  /** ETF: the first byte is not 131 (the external format version). */
+  ETF_BAD_VERSION: "ETF_BAD_VERSION",
+  /** ETF: an unknown tag, or a tag not allowed where it stands (e.g. compressed inside a term). */
+  ETF_BAD_TAG: "ETF_BAD_TAG",
+  /** ETF: a field holds an impossible value (bit count, duplicate map key, bad UTF-8, bad ref length …). */
+  ETF_BAD_VALUE: "ETF_BAD_VALUE",
+  /** ETF: a length field is larger than the input that is left. */
+  ETF_BAD_LENGTH: "ETF_BAD_LENGTH",
+  /** ETF: bytes remain after a complete term. */
+  ETF_TRAILING_BYTES: "ETF_TRAILING_BYTES",
+  /** ETF: nesting deeper than the `maxDepth` option. */
+  ETF_TOO_DEEP: "ETF_TOO_DEEP",
+  /** ETF: a compressed term inflates to more than `maxInflatedSize`, or to a size other than declared. */
+  ETF_BAD_COMPRESSED: "ETF_BAD_COMPRESSED",
+  /** ETF: `safe` decoding met an atom that does not exist yet. */
+  ETF_UNSAFE_ATOM: "ETF_UNSAFE_ATOM",
+  /** ETF: an ATOM_CACHE_REF with no entry in the cache table passed by the caller. */
+  ETF_ATOM_CACHE_REF: "ETF_ATOM_CACHE_REF",
+  /** ETF: the encoder met a JavaScript value with no Erlang counterpart (undefined, NaN, a symbol …). */
+  ETF_UNENCODABLE: "ETF_UNENCODABLE",
+  /** Terms: the atom table is full (BEAM's system_limit). */
+  ATOM_TABLE_FULL: "ATOM_TABLE_FULL",
+  /** Terms: an atom name longer than 255 characters, or not valid Unicode. */
+  ATOM_BAD_NAME: "ATOM_BAD_NAME",
+  /** Terms: a value out of range for a term constructor (negative pid id, creation over 32 bits …). */
+  TERM_BAD_VALUE: "TERM_BAD_VALUE",
+  /** Terms: `parse` met text that is not an Erlang term. */
+  TERM_PARSE: "TERM_PARSE",
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** The base of every error Otter raises. `code` is stable; `message` is for people. */
+export class OtterError extends Error {
+  readonly code: ErrorCode;
+  readonly [BRAND] = true;
+
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== "object" || value === null || (value as { [BRAND]?: unknown })[BRAND] !== true) {
+      return false;
+    }
+    // Across copies of the package the classes differ, so subclasses match by name.
+    return this === OtterError || (value as Error).name === this.name;
+  }
+}
+
+/** Malformed, truncated or refused External Term Format input. `offset` is where decoding stopped. */
+export class EtfDecodeError extends OtterError {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly offset: number,
+  ) {
+    super(code, `${message} (at byte ${offset})`);
+  }
+}
+
+/** A value the ETF encoder cannot represent. `path` locates it inside the term being encoded. */
+export class EtfEncodeError extends OtterError {}
+
+/** A term that cannot exist: atom table full, bad atom name, out-of-range identifiers. */
+export class TermError extends OtterError {}
+
+/** Text that `parse` cannot read as an Erlang term. `offset` is the character where it failed. */
+export class TermParseError extends OtterError {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(ErrorCodes.TERM_PARSE, `${message} (at character ${offset})`);
+  }
+}

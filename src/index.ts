@@ -1,0 +1,3 @@
+// Otter's public API: re-exports only.
+export * from "./errors.ts";
+export * from "./term/index.ts";

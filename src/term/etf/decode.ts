@@ -1,0 +1,548 @@
+// ETF decoding: bytes (one buffer or a list of chunks) to terms, as `binary_to_term` reads them.
+//
+// The decoder is iterative: containers push a frame and the loop goes on reading, so a term nested a
+// million deep needs no JS stack. Every length is checked against the input left before it sizes an
+// allocation, and every failure is an EtfDecodeError with a stable ETF_* code.
+import { inflateSync } from "node:zlib";
+import { ErrorCodes } from "../../errors.ts";
+import { type Atom, atom, atomFromBytes } from "../atom.ts";
+import { ErlMap } from "../map.ts";
+import { BitString, ErlFun, ExportFun, Float, ImproperList, Pid, Port, Ref, type Term, Tuple } from "../types.ts";
+import { ByteReader } from "./reader.ts";
+import * as T from "./tags.ts";
+
+export interface DecodeOptions {
+  /** Refuse to create atoms, like `binary_to_term(B, [safe])`: an unknown atom is ETF_UNSAFE_ATOM. */
+  safe?: boolean;
+  /** Atoms that ATOM_CACHE_REF indexes refer to (the distribution layer resolves its cache into this). */
+  atomCacheRefs?: readonly (Atom | undefined)[];
+  /** Deepest nesting accepted (default 4,194,304); deeper input is ETF_TOO_DEEP. */
+  maxDepth?: number;
+  /** Largest size a compressed term may inflate to (default 256 MiB); larger is ETF_BAD_COMPRESSED. */
+  maxInflatedSize?: number;
+  /** Binaries this long or longer that lie inside one chunk are views of the input (default 64). */
+  viewThreshold?: number;
+  /** Whether the input starts with the version byte 131 (default true; false for distribution payloads). */
+  versioned?: boolean;
+  /** Where to start reading, as an offset into the whole input (default 0). */
+  offset?: number;
+}
+
+export const DEFAULT_MAX_DEPTH = 4_194_304;
+export const DEFAULT_MAX_INFLATED = 256 * 1024 * 1024;
+const DEFAULT_VIEW_THRESHOLD = 64;
+
+const TRUE = atom("true");
+const FALSE = atom("false");
+
+const enum Frame {
+  Tuple = 0,
+  List = 1,
+  Map = 2,
+  Fun = 3,
+}
+
+interface FunHeader {
+  arity: number;
+  uniq: Uint8Array;
+  index: number;
+  numFree: number;
+  module: Atom;
+  oldIndex: number;
+  oldUniq: number;
+  pid: Pid;
+  size: number;
+  start: number;
+}
+
+const floatBytes = new Uint8Array(8);
+const floatView = new Float64Array(floatBytes.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+class Decoder extends ByteReader {
+  private readonly safe: boolean;
+  private readonly cacheRefs: readonly (Atom | undefined)[] | undefined;
+  private readonly maxDepth: number;
+  private readonly viewThreshold: number;
+  private readonly maxInflated: number;
+  // The frame stack, as parallel arrays: what is being built, how far, and per-kind extra state.
+  private readonly kinds: Frame[] = [];
+  private readonly items: Term[][] = [];
+  private readonly counts: number[] = [];
+  private readonly extras: (Term[] | FunHeader | undefined)[] = [];
+
+  constructor(input: Uint8Array | readonly Uint8Array[], options: DecodeOptions | undefined) {
+    super(input, options?.offset ?? 0);
+    this.safe = options?.safe ?? false;
+    this.cacheRefs = options?.atomCacheRefs;
+    this.maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
+    this.viewThreshold = options?.viewThreshold ?? DEFAULT_VIEW_THRESHOLD;
+    this.maxInflated = options?.maxInflatedSize ?? DEFAULT_MAX_INFLATED;
+  }
+
+  /** Reads the version byte (when `versioned`) and one term; a compressed term is allowed only here. */
+  top(versioned: boolean): Term {
+    if (versioned) {
+      const v = this.u8();
+      if (v !== T.VERSION_MAGIC) {
+        this.pos--;
+        this.fail(ErrorCodes.ETF_BAD_VERSION, `expected version byte 131, got ${v}`);
+      }
+    }
+    this.ensure(1);
+    if (this.buf[this.pos] === T.COMPRESSED) {
+      this.pos++;
+      return this.compressed();
+    }
+    return this.term();
+  }
+
+  private compressed(): Term {
+    const size = this.u32();
+    if (size > this.maxInflated) {
+      this.fail(ErrorCodes.ETF_BAD_COMPRESSED, `compressed term declares ${size} bytes, over the limit`);
+    }
+    const deflated = this.bytes(this.remaining, Number.POSITIVE_INFINITY);
+    let inflated: Buffer;
+    try {
+      inflated = inflateSync(deflated, { maxOutputLength: Math.max(size, 1) });
+    } catch (e) {
+      return this.fail(ErrorCodes.ETF_BAD_COMPRESSED, `compressed term does not inflate: ${(e as Error).message}`);
+    }
+    if (inflated.length !== size) {
+      this.fail(ErrorCodes.ETF_BAD_COMPRESSED, `compressed term inflates to ${inflated.length}, not ${size} bytes`);
+    }
+    const inner = new Decoder(inflated, {
+      safe: this.safe,
+      atomCacheRefs: this.cacheRefs,
+      maxDepth: this.maxDepth,
+      viewThreshold: this.viewThreshold,
+    });
+    const term = inner.term();
+    if (inner.remaining !== 0) inner.fail(ErrorCodes.ETF_TRAILING_BYTES, "bytes left inside a compressed term");
+    return term;
+  }
+
+  /** Reads one term (without version byte). */
+  term(): Term {
+    let depth = 0;
+    const kinds = this.kinds;
+    const items = this.items;
+    const counts = this.counts;
+    for (;;) {
+      let value: Term;
+      const tag = this.u8();
+      switch (tag) {
+        case T.SMALL_INTEGER_EXT:
+          value = this.u8();
+          break;
+        case T.INTEGER_EXT:
+          value = this.i32();
+          break;
+        case T.SMALL_ATOM_UTF8_EXT:
+          value = this.atomBody(this.u8(), false);
+          break;
+        case T.ATOM_UTF8_EXT:
+          value = this.atomBody(this.u16(), false);
+          break;
+        case T.BINARY_EXT:
+          value = this.bytes(this.u32(), this.viewThreshold);
+          break;
+        case T.NIL_EXT:
+          value = [];
+          break;
+        case T.NEW_FLOAT_EXT:
+          value = this.newFloat();
+          break;
+        case T.STRING_EXT:
+          value = this.string();
+          break;
+        case T.SMALL_TUPLE_EXT:
+        case T.LARGE_TUPLE_EXT: {
+          const n = tag === T.SMALL_TUPLE_EXT ? this.u8() : this.u32();
+          if (n === 0) {
+            value = new Tuple([]);
+            break;
+          }
+          this.checkLength(n, "tuple arity");
+          depth = this.push(depth, Frame.Tuple, new Array(n), undefined);
+          continue;
+        }
+        case T.LIST_EXT: {
+          const n = this.u32();
+          this.checkLength(n + 1, "list length");
+          depth = this.push(depth, Frame.List, new Array(n), undefined);
+          if (n === 0) counts[depth - 1] = -1;
+          continue;
+        }
+        case T.MAP_EXT: {
+          const n = this.u32();
+          this.checkLength(n * 2, "map size");
+          if (n === 0) {
+            value = new ErlMap();
+            break;
+          }
+          depth = this.push(depth, Frame.Map, new Array(n), new Array(n));
+          continue;
+        }
+        case T.NEW_FUN_EXT: {
+          const header = this.funHeader();
+          const n = header.numFree;
+          if (n === 0) {
+            value = this.finishFun(header, []);
+            break;
+          }
+          this.checkLength(n, "fun free variable count");
+          depth = this.push(depth, Frame.Fun, new Array(n), header);
+          continue;
+        }
+        default:
+          value = this.scalar(tag);
+      }
+      // Hand the value to the innermost open container; close every container it completes.
+      for (;;) {
+        if (depth === 0) return value;
+        const f = depth - 1;
+        const arr = items[f]!;
+        const i = counts[f]!;
+        const kind = kinds[f]!;
+        if (kind === Frame.List) {
+          if (i >= 0) {
+            arr[i] = value;
+            if (i + 1 < arr.length) {
+              counts[f] = i + 1;
+              break;
+            }
+            // All elements read; the tail is next. A NIL tail, the usual case, is read right here.
+            this.ensure(1);
+            if (this.buf[this.pos] !== T.NIL_EXT) {
+              counts[f] = -1;
+              break;
+            }
+            this.pos++;
+            value = arr;
+          } else {
+            value = makeList(arr, value);
+          }
+        } else if (kind === Frame.Map) {
+          const keys = this.extras[f] as Term[];
+          if ((i & 1) === 0) keys[i >> 1] = value;
+          else arr[i >> 1] = value;
+          if (i + 1 < arr.length * 2) {
+            counts[f] = i + 1;
+            break;
+          }
+          value = this.finishMap(keys, arr);
+        } else {
+          arr[i] = value;
+          if (i + 1 < arr.length) {
+            counts[f] = i + 1;
+            break;
+          }
+          value = kind === Frame.Tuple ? new Tuple(arr) : this.finishFun(this.extras[f] as FunHeader, arr);
+        }
+        items[f] = EMPTY_TERMS;
+        this.extras[f] = undefined;
+        depth = f;
+      }
+    }
+  }
+
+  private push(depth: number, kind: Frame, arr: Term[], extra: Term[] | FunHeader | undefined): number {
+    if (depth >= this.maxDepth) this.fail(ErrorCodes.ETF_TOO_DEEP, `nesting deeper than ${this.maxDepth}`);
+    this.kinds[depth] = kind;
+    this.items[depth] = arr;
+    this.counts[depth] = 0;
+    this.extras[depth] = extra;
+    return depth + 1;
+  }
+
+  /** Tags with no nested terms (pids, refs and ports contain only an atom). */
+  private scalar(tag: number): Term {
+    switch (tag) {
+      case T.ATOM_EXT:
+        return this.atomBody(this.u16(), true);
+      case T.SMALL_ATOM_EXT:
+        return this.atomBody(this.u8(), true);
+      case T.ATOM_CACHE_REF:
+        return this.cachedAtom();
+      case T.SMALL_BIG_EXT:
+        return this.big(this.u8());
+      case T.LARGE_BIG_EXT:
+        return this.big(this.u32());
+      case T.FLOAT_EXT:
+        return this.oldFloat();
+      case T.BIT_BINARY_EXT:
+        return this.bitBinary();
+      case T.NEW_PID_EXT:
+      case T.PID_EXT:
+        return this.pid(tag);
+      case T.NEW_PORT_EXT:
+      case T.V4_PORT_EXT:
+      case T.PORT_EXT:
+        return this.port(tag);
+      case T.NEWER_REFERENCE_EXT:
+      case T.NEW_REFERENCE_EXT:
+      case T.REFERENCE_EXT:
+        return this.ref(tag);
+      case T.EXPORT_EXT:
+        return this.exportFun();
+      case T.COMPRESSED:
+        this.pos--;
+        return this.fail(ErrorCodes.ETF_BAD_TAG, "a compressed term may only stand at the top level");
+      default:
+        this.pos--;
+        return this.fail(ErrorCodes.ETF_BAD_TAG, `unknown tag ${tag}`);
+    }
+  }
+
+  private atomBody(len: number, latin1: boolean): Atom | boolean {
+    this.ensure(len);
+    const found = atomFromBytes(this.buf, this.pos, len, latin1, this.safe);
+    if (typeof found === "string") {
+      const why =
+        found === "unsafe"
+          ? "safe decoding refuses to create a new atom"
+          : found === "too-long"
+            ? "atom longer than 255 characters"
+            : "atom is not valid UTF-8";
+      this.fail(found === "unsafe" ? ErrorCodes.ETF_UNSAFE_ATOM : ErrorCodes.ETF_BAD_VALUE, why);
+    }
+    this.pos += len;
+    if (found === TRUE) return true;
+    if (found === FALSE) return false;
+    return found;
+  }
+
+  private cachedAtom(): Atom | boolean {
+    const index = this.u8();
+    const found = this.cacheRefs?.[index];
+    if (found === undefined) {
+      this.pos -= 2;
+      this.fail(ErrorCodes.ETF_ATOM_CACHE_REF, `atom cache reference ${index} has no entry`);
+    }
+    if (found === TRUE) return true;
+    if (found === FALSE) return false;
+    return found;
+  }
+
+  /** An atom where the grammar requires one (node names, modules): booleans are atoms too. */
+  private atomField(what: string): Atom {
+    const tag = this.u8();
+    let a: Atom | boolean;
+    if (tag === T.SMALL_ATOM_UTF8_EXT) a = this.atomBody(this.u8(), false);
+    else if (tag === T.ATOM_UTF8_EXT) a = this.atomBody(this.u16(), false);
+    else if (tag === T.ATOM_EXT) a = this.atomBody(this.u16(), true);
+    else if (tag === T.SMALL_ATOM_EXT) a = this.atomBody(this.u8(), true);
+    else if (tag === T.ATOM_CACHE_REF) a = this.cachedAtom();
+    else {
+      this.pos--;
+      return this.fail(ErrorCodes.ETF_BAD_TAG, `${what} must be an atom, found tag ${tag}`);
+    }
+    return a === true ? TRUE : a === false ? FALSE : a;
+  }
+
+  private newFloat(): Term {
+    this.ensure(8);
+    const b = this.buf;
+    const p = this.pos;
+    if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) floatBytes[i] = b[p + 7 - i]!;
+    else for (let i = 0; i < 8; i++) floatBytes[i] = b[p + i]!;
+    const v = floatView[0]!;
+    if (!Number.isFinite(v)) this.fail(ErrorCodes.ETF_BAD_VALUE, "float is not finite");
+    this.pos = p + 8;
+    return Number.isInteger(v) ? new Float(v) : v;
+  }
+
+  private oldFloat(): Term {
+    this.ensure(31);
+    let text = "";
+    for (let i = 0; i < 31; i++) {
+      const c = this.buf[this.pos + i]!;
+      if (c === 0) break;
+      text += String.fromCharCode(c);
+    }
+    const trimmed = text.trim();
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)) {
+      this.fail(ErrorCodes.ETF_BAD_VALUE, `FLOAT_EXT text is not a float: ${JSON.stringify(text)}`);
+    }
+    const v = Number(trimmed);
+    if (!Number.isFinite(v)) this.fail(ErrorCodes.ETF_BAD_VALUE, "float is not finite");
+    this.pos += 31;
+    return Number.isInteger(v) ? new Float(v) : v;
+  }
+
+  private string(): number[] {
+    const n = this.u16();
+    this.ensure(n);
+    const out = new Array<number>(n);
+    const b = this.buf;
+    const p = this.pos;
+    for (let i = 0; i < n; i++) out[i] = b[p + i]!;
+    this.pos = p + n;
+    return out;
+  }
+
+  private big(n: number): number | bigint {
+    const negative = this.u8() !== 0;
+    this.checkLength(n, "bignum length");
+    if (n <= 8) {
+      this.ensure(n);
+      const b = this.buf;
+      const p = this.pos;
+      let lo = 0;
+      let hi = 0;
+      for (let i = Math.min(n, 4) - 1; i >= 0; i--) lo = lo * 256 + b[p + i]!;
+      for (let i = n - 1; i >= 4; i--) hi = hi * 256 + b[p + i]!;
+      this.pos = p + n;
+      if (hi < 0x200000) {
+        const v = hi * 4294967296 + lo;
+        return negative ? -v : v;
+      }
+      const v = (BigInt(hi) << 32n) | BigInt(lo);
+      return negative ? -v : v;
+    }
+    const bytes = this.bytes(n, Number.POSITIVE_INFINITY);
+    let hex = "";
+    for (let i = n - 1; i >= 0; i--) hex += HEX[bytes[i]!]!;
+    const v = BigInt(`0x${hex}`);
+    const signed = negative ? -v : v;
+    return signed >= -9007199254740991n && signed <= 9007199254740991n ? Number(signed) : signed;
+  }
+
+  private bitBinary(): Term {
+    const n = this.u32();
+    const bits = this.u8();
+    if (n === 0 ? bits !== 0 : bits < 1 || bits > 8) {
+      this.fail(ErrorCodes.ETF_BAD_VALUE, `BIT_BINARY_EXT with ${n} bytes cannot use ${bits} bits of the last`);
+    }
+    if (bits === 8 || n === 0) return this.bytes(n, this.viewThreshold);
+    // The unused low bits of the last byte are not part of the value: copy, and clear them.
+    const bytes = this.bytes(n, Number.POSITIVE_INFINITY);
+    bytes[n - 1] = bytes[n - 1]! & ((0xff << (8 - bits)) & 0xff);
+    return new BitString(bytes, bits);
+  }
+
+  private pid(tag: number): Pid {
+    const node = this.atomField("pid node");
+    const id = this.u32();
+    const serial = this.u32();
+    const creation = tag === T.NEW_PID_EXT ? this.u32() : this.u8();
+    return new Pid(node, id, serial, creation);
+  }
+
+  private port(tag: number): Port {
+    const node = this.atomField("port node");
+    let id: number | bigint;
+    if (tag === T.V4_PORT_EXT) {
+      const hi = this.u32();
+      const lo = this.u32();
+      id = hi < 0x200000 ? hi * 4294967296 + lo : (BigInt(hi) << 32n) | BigInt(lo);
+    } else {
+      id = this.u32();
+    }
+    const creation = tag === T.PORT_EXT ? this.u8() : this.u32();
+    return new Port(node, id, creation);
+  }
+
+  private ref(tag: number): Ref {
+    if (tag === T.REFERENCE_EXT) {
+      const node = this.atomField("reference node");
+      const id = this.u32();
+      return new Ref(node, this.u8(), [id]);
+    }
+    const len = this.u16();
+    if (len < 1 || len > 5) this.fail(ErrorCodes.ETF_BAD_VALUE, `a reference has 1–5 id words, not ${len}`);
+    const node = this.atomField("reference node");
+    const creation = tag === T.NEWER_REFERENCE_EXT ? this.u32() : this.u8();
+    const ids = new Array<number>(len);
+    for (let i = 0; i < len; i++) ids[i] = this.u32();
+    return new Ref(node, creation, ids);
+  }
+
+  private exportFun(): ExportFun {
+    const module = this.atomField("fun module");
+    const fn = this.atomField("fun name");
+    const tag = this.u8();
+    if (tag !== T.SMALL_INTEGER_EXT) {
+      this.pos--;
+      this.fail(ErrorCodes.ETF_BAD_TAG, `export fun arity must be SMALL_INTEGER_EXT, found tag ${tag}`);
+    }
+    return new ExportFun(module, fn, this.u8());
+  }
+
+  /** NEW_FUN_EXT up to its free variables. */
+  private funHeader(): FunHeader {
+    const start = this.offset - 1;
+    const size = this.u32();
+    const arity = this.u8();
+    this.ensure(16);
+    const uniq = Uint8Array.from(this.buf.subarray(this.pos, this.pos + 16));
+    this.pos += 16;
+    const index = this.u32();
+    const numFree = this.u32();
+    const module = this.atomField("fun module");
+    const oldIndex = this.smallInt("fun old index");
+    const oldUniq = this.smallInt("fun old uniq");
+    const pidTag = this.u8();
+    if (pidTag !== T.NEW_PID_EXT && pidTag !== T.PID_EXT) {
+      this.pos--;
+      this.fail(ErrorCodes.ETF_BAD_TAG, `fun creator must be a pid, found tag ${pidTag}`);
+    }
+    const pid = this.pid(pidTag);
+    return { size, arity, uniq, index, numFree, module, oldIndex, oldUniq, pid, start };
+  }
+
+  private smallInt(what: string): number {
+    const tag = this.u8();
+    if (tag === T.SMALL_INTEGER_EXT) return this.u8();
+    if (tag === T.INTEGER_EXT) return this.i32();
+    if (tag === T.SMALL_BIG_EXT) {
+      const v = this.big(this.u8());
+      if (typeof v === "number") return v;
+    }
+    this.pos--;
+    return this.fail(ErrorCodes.ETF_BAD_TAG, `${what} must be an integer, found tag ${tag}`);
+  }
+
+  private finishFun(h: FunHeader, freeVars: Term[]): ErlFun {
+    if (this.offset - h.start !== h.size + 1) {
+      this.fail(ErrorCodes.ETF_BAD_LENGTH, `NEW_FUN_EXT size ${h.size} does not match its contents`);
+    }
+    return new ErlFun(h.module, h.arity, h.uniq, h.index, h.oldIndex, h.oldUniq, h.pid, freeVars);
+  }
+
+  private finishMap(keys: Term[], values: Term[]): ErlMap {
+    const m = ErlMap.fromArrays(keys, values);
+    if (m === undefined) this.fail(ErrorCodes.ETF_BAD_VALUE, "map has a duplicate key");
+    return m;
+  }
+}
+
+const EMPTY_TERMS: Term[] = [];
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** The list `[items | tail]`, flattened when the tail is itself a list (BEAM never writes that, but may read it). */
+function makeList(items: Term[], tail: Term): Term {
+  if (Array.isArray(tail)) return items.length === 0 ? tail : items.concat(tail);
+  if (tail instanceof ImproperList) return new ImproperList(items.concat(tail.items), tail.tail);
+  return items.length === 0 ? tail : new ImproperList(items, tail);
+}
+
+/** Decodes one term; the input must hold exactly that term (else ETF_TRAILING_BYTES). */
+export function decode(input: Uint8Array | readonly Uint8Array[], options?: DecodeOptions): Term {
+  const d = new Decoder(input, options);
+  const term = d.top(options?.versioned ?? true);
+  if (d.remaining !== 0) d.fail(ErrorCodes.ETF_TRAILING_BYTES, `${d.remaining} bytes after the term`);
+  return term;
+}
+
+/** Decodes one term from `options.offset` and says where it ended, for inputs that hold several terms. */
+export function decodePrefix(
+  input: Uint8Array | readonly Uint8Array[],
+  options?: DecodeOptions,
+): { term: Term; end: number } {
+  const d = new Decoder(input, options);
+  const term = d.top(options?.versioned ?? true);
+  return { term, end: d.offset };
+}

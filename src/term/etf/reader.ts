@@ -1,0 +1,192 @@
+// A byte reader over a list of chunks (an iovec): reads fields across chunk boundaries without concatenating.
+//
+// The reader keeps one contiguous window (`buf[pos, end)`), normally a received chunk itself. A fixed-size
+// field that straddles two chunks is gathered into a small temporary window; the reader then resumes in
+// the chunk where the gathered bytes stopped. Every length is checked against the bytes that remain
+// before anything is allocated from it.
+import { EtfDecodeError, type ErrorCode, ErrorCodes } from "../../errors.ts";
+
+const EMPTY = new Uint8Array(0);
+
+export class ByteReader {
+  /** The current window; `buf[pos]` is the next byte. */
+  buf: Uint8Array;
+  pos: number;
+  end: number;
+  /** Global offset of `buf[0]` (for a gathered window, of its first byte). */
+  base: number;
+  /** Total bytes in all chunks. */
+  readonly total: number;
+  private readonly chunks: readonly Uint8Array[];
+  /** The next chunk to refill from, and where in it to start. */
+  private nextChunk: number;
+  private nextOffset: number;
+  /** Global offset of `chunks[nextChunk][0]`. */
+  private nextChunkBase: number;
+
+  constructor(input: Uint8Array | readonly Uint8Array[], offset: number) {
+    if (input instanceof Uint8Array) {
+      this.chunks = [input];
+      this.total = input.length;
+    } else {
+      this.chunks = input;
+      let total = 0;
+      for (const c of input) total += c.length;
+      this.total = total;
+    }
+    this.buf = EMPTY;
+    this.pos = 0;
+    this.end = 0;
+    this.base = 0;
+    this.nextChunk = 0;
+    this.nextOffset = 0;
+    this.nextChunkBase = 0;
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > this.total) {
+      throw new EtfDecodeError(ErrorCodes.ETF_BAD_LENGTH, `offset ${offset} is outside the input`, offset);
+    }
+    this.seek(offset);
+  }
+
+  /** Global offset of the next byte. */
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  /** Bytes left in the whole input. */
+  get remaining(): number {
+    return this.total - this.base - this.pos;
+  }
+
+  fail(code: ErrorCode, message: string): never {
+    throw new EtfDecodeError(code, message, this.offset);
+  }
+
+  /** Makes `n` bytes contiguous at `buf[pos]`, or throws ETF_TRUNCATED. */
+  ensure(n: number): void {
+    if (this.end - this.pos < n) this.slowEnsure(n);
+  }
+
+  u8(): number {
+    if (this.pos >= this.end) this.slowEnsure(1);
+    return this.buf[this.pos++]!;
+  }
+
+  u16(): number {
+    if (this.end - this.pos < 2) this.slowEnsure(2);
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 2;
+    return (b[p]! << 8) | b[p + 1]!;
+  }
+
+  /** A big-endian unsigned 32-bit integer. */
+  u32(): number {
+    if (this.end - this.pos < 4) this.slowEnsure(4);
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 4;
+    return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+  }
+
+  /** A big-endian signed 32-bit integer. */
+  i32(): number {
+    if (this.end - this.pos < 4) this.slowEnsure(4);
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 4;
+    return (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+  }
+
+  /** Throws unless `n` more bytes exist; call before allocating anything sized by an input field. */
+  checkLength(n: number, what: string): void {
+    if (n > this.remaining) this.fail(ErrorCodes.ETF_BAD_LENGTH, `${what} of ${n} is longer than the input left`);
+  }
+
+  /**
+   * The next `n` bytes as a Buffer. Inside one chunk and at least `viewThreshold` long: a view that shares
+   * memory with the input. Otherwise a copy (one copy, even when the bytes span chunks).
+   */
+  bytes(n: number, viewThreshold: number): Buffer {
+    this.checkLength(n, "binary length");
+    if (this.end - this.pos >= n) {
+      const b = this.buf;
+      const p = this.pos;
+      this.pos = p + n;
+      if (n >= viewThreshold) return Buffer.from(b.buffer, b.byteOffset + p, n);
+      const out = Buffer.allocUnsafe(n);
+      for (let i = 0; i < n; i++) out[i] = b[p + i]!;
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      if (this.pos >= this.end) this.refill();
+      const take = Math.min(n - filled, this.end - this.pos);
+      out.set(this.buf.subarray(this.pos, this.pos + take), filled);
+      this.pos += take;
+      filled += take;
+    }
+    return out;
+  }
+
+  /** Positions the reader at global offset `at`, with an empty window there. */
+  private seek(at: number): void {
+    let chunkBase = 0;
+    let i = 0;
+    while (i < this.chunks.length && chunkBase + this.chunks[i]!.length <= at) {
+      chunkBase += this.chunks[i]!.length;
+      i++;
+    }
+    this.nextChunk = i;
+    this.nextChunkBase = chunkBase;
+    this.nextOffset = at - chunkBase;
+    this.base = at;
+  }
+
+  /** Moves the window to the rest of the next non-empty chunk. */
+  private refill(): void {
+    while (this.nextChunk < this.chunks.length) {
+      const c = this.chunks[this.nextChunk]!;
+      const start = this.nextOffset;
+      const chunkBase = this.nextChunkBase;
+      this.nextChunk++;
+      this.nextChunkBase = chunkBase + c.length;
+      this.nextOffset = 0;
+      if (start < c.length) {
+        this.buf = c;
+        this.pos = start;
+        this.end = c.length;
+        this.base = chunkBase;
+        return;
+      }
+    }
+    this.fail(ErrorCodes.ETF_TRUNCATED, "input ended inside a term");
+  }
+
+  private slowEnsure(n: number): void {
+    if (n > this.remaining) this.fail(ErrorCodes.ETF_TRUNCATED, "input ended inside a term");
+    if (this.pos >= this.end) {
+      this.refill();
+      if (this.end - this.pos >= n) return;
+    }
+    // Gather the straddling field into a window of its own.
+    const window = new Uint8Array(n);
+    const start = this.offset;
+    let filled = 0;
+    while (filled < n) {
+      if (this.pos >= this.end) this.refill();
+      const take = Math.min(n - filled, this.end - this.pos);
+      window.set(this.buf.subarray(this.pos, this.pos + take), filled);
+      this.pos += take;
+      filled += take;
+    }
+    // Resume, after the window, where the gathering stopped.
+    this.nextOffset = this.pos;
+    this.nextChunkBase = this.base;
+    this.nextChunk--;
+    this.buf = window;
+    this.pos = 0;
+    this.end = n;
+    this.base = start;
+  }
+}

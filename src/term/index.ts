@@ -1,0 +1,19 @@
+// The term layer's public surface: the term model, ordering, text syntax and the ETF codec.
+export { Atom, atom, atomTableInfo, existingAtom, setAtomTableLimit, DEFAULT_ATOM_LIMIT } from "./atom.ts";
+export { ErlMap, map, SMALL_MAP_LIMIT } from "./map.ts";
+export {
+  BitString,
+  ErlFun,
+  ExportFun,
+  Float,
+  ImproperList,
+  improperList,
+  Pid,
+  Port,
+  Ref,
+  type Term,
+  Tuple,
+  tuple,
+} from "./types.ts";
+export { binaryBytes, compare, compareMapKeys, equals, hash } from "./compare.ts";
+export * from "./etf/index.ts";
