@@ -244,6 +244,11 @@ function compareFuns(a: ErlFun | ExportFun, b: ErlFun | ExportFun, pending: Term
 }
 
 function compareWith(a: Term, b: Term, exact: boolean): -1 | 0 | 1 {
+  // Scalars, the usual map keys, need no work stack.
+  if (a instanceof Atom && b instanceof Atom) return compareAtoms(a, b);
+  if (typeof a === "number" && typeof b === "number" && (!exact || Number.isInteger(a) === Number.isInteger(b))) {
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
   const pending: Term[] = [a, b, exact ? 1 : 0];
   while (pending.length > 0) {
     const ex = pending.pop() === 1;

@@ -59,25 +59,37 @@ const floatBytes = new Uint8Array(8);
 const floatView = new Float64Array(floatBytes.buffer);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-class Decoder extends ByteReader {
-  private readonly safe: boolean;
-  private readonly cacheRefs: readonly (Atom | undefined)[] | undefined;
-  private readonly maxDepth: number;
-  private readonly viewThreshold: number;
-  private readonly maxInflated: number;
-  // The frame stack, as parallel arrays: what is being built, how far, and per-kind extra state.
-  private readonly kinds: Frame[] = [];
-  private readonly items: Term[][] = [];
-  private readonly counts: number[] = [];
-  private readonly extras: (Term[] | FunHeader | undefined)[] = [];
+// The frame stack, as parallel arrays shared by every decoder: what is being built, how far, and per-kind
+// extra state. Sharing is safe because decoding is synchronous and a nested decoder (for a compressed
+// term) starts and ends before its parent pushes any frame.
+const frameKinds: Frame[] = [];
+const frameItems: Term[][] = [];
+const frameCounts: number[] = [];
+const frameExtras: (Term[] | FunHeader | undefined)[] = [];
 
-  constructor(input: Uint8Array | readonly Uint8Array[], options: DecodeOptions | undefined) {
-    super(input, options?.offset ?? 0);
-    this.safe = options?.safe ?? false;
-    this.cacheRefs = options?.atomCacheRefs;
-    this.maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
-    this.viewThreshold = options?.viewThreshold ?? DEFAULT_VIEW_THRESHOLD;
-    this.maxInflated = options?.maxInflatedSize ?? DEFAULT_MAX_INFLATED;
+class Decoder extends ByteReader {
+  private safe = false;
+  private cacheRefs: readonly (Atom | undefined)[] | undefined = undefined;
+  private maxDepth = DEFAULT_MAX_DEPTH;
+  private viewThreshold = DEFAULT_VIEW_THRESHOLD;
+  private maxInflated = DEFAULT_MAX_INFLATED;
+
+  configure(input: Uint8Array | readonly Uint8Array[], options: DecodeOptions | undefined): this {
+    this.reset(input, options?.offset ?? 0);
+    if (options === undefined) {
+      this.safe = false;
+      this.cacheRefs = undefined;
+      this.maxDepth = DEFAULT_MAX_DEPTH;
+      this.viewThreshold = DEFAULT_VIEW_THRESHOLD;
+      this.maxInflated = DEFAULT_MAX_INFLATED;
+    } else {
+      this.safe = options.safe ?? false;
+      this.cacheRefs = options.atomCacheRefs;
+      this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+      this.viewThreshold = options.viewThreshold ?? DEFAULT_VIEW_THRESHOLD;
+      this.maxInflated = options.maxInflatedSize ?? DEFAULT_MAX_INFLATED;
+    }
+    return this;
   }
 
   /** Reads the version byte (when `versioned`) and one term; a compressed term is allowed only here. */
@@ -112,7 +124,7 @@ class Decoder extends ByteReader {
     if (inflated.length !== size) {
       this.fail(ErrorCodes.ETF_BAD_COMPRESSED, `compressed term inflates to ${inflated.length}, not ${size} bytes`);
     }
-    const inner = new Decoder(inflated, {
+    const inner = new Decoder().configure(inflated, {
       safe: this.safe,
       atomCacheRefs: this.cacheRefs,
       maxDepth: this.maxDepth,
@@ -125,13 +137,19 @@ class Decoder extends ByteReader {
 
   /** Reads one term (without version byte). */
   term(): Term {
+    // The innermost open container lives in these locals; enclosing ones are saved in the frame arrays.
+    // `depth` counts open containers. A list's `index` is -1 while its tail is being read.
     let depth = 0;
-    const kinds = this.kinds;
-    const items = this.items;
-    const counts = this.counts;
+    let kind = Frame.Tuple;
+    let items: Term[] = EMPTY_TERMS;
+    let index = 0;
+    let extra: Term[] | FunHeader | undefined;
     for (;;) {
       let value: Term;
       const tag = this.u8();
+      let opened: Frame | -1 = -1;
+      let openedItems: Term[] = EMPTY_TERMS;
+      let openedExtra: Term[] | FunHeader | undefined;
       switch (tag) {
         case T.SMALL_INTEGER_EXT:
           value = this.u8();
@@ -165,15 +183,18 @@ class Decoder extends ByteReader {
             break;
           }
           this.checkLength(n, "tuple arity");
-          depth = this.push(depth, Frame.Tuple, new Array(n), undefined);
-          continue;
+          opened = Frame.Tuple;
+          openedItems = new Array(n);
+          value = EMPTY_TERMS;
+          break;
         }
         case T.LIST_EXT: {
           const n = this.u32();
           this.checkLength(n + 1, "list length");
-          depth = this.push(depth, Frame.List, new Array(n), undefined);
-          if (n === 0) counts[depth - 1] = -1;
-          continue;
+          opened = Frame.List;
+          openedItems = new Array(n);
+          value = EMPTY_TERMS;
+          break;
         }
         case T.MAP_EXT: {
           const n = this.u32();
@@ -182,79 +203,83 @@ class Decoder extends ByteReader {
             value = new ErlMap();
             break;
           }
-          depth = this.push(depth, Frame.Map, new Array(n), new Array(n));
-          continue;
+          opened = Frame.Map;
+          openedItems = new Array(n);
+          openedExtra = new Array(n);
+          value = EMPTY_TERMS;
+          break;
         }
         case T.NEW_FUN_EXT: {
           const header = this.funHeader();
-          const n = header.numFree;
-          if (n === 0) {
+          if (header.numFree === 0) {
             value = this.finishFun(header, []);
             break;
           }
-          this.checkLength(n, "fun free variable count");
-          depth = this.push(depth, Frame.Fun, new Array(n), header);
-          continue;
+          this.checkLength(header.numFree, "fun free variable count");
+          opened = Frame.Fun;
+          openedItems = new Array(header.numFree);
+          openedExtra = header;
+          value = EMPTY_TERMS;
+          break;
         }
         default:
           value = this.scalar(tag);
       }
+      if (opened !== -1) {
+        if (depth >= this.maxDepth) this.fail(ErrorCodes.ETF_TOO_DEEP, `nesting deeper than ${this.maxDepth}`);
+        if (depth > 0) {
+          frameKinds[depth - 1] = kind;
+          frameItems[depth - 1] = items;
+          frameCounts[depth - 1] = index;
+          frameExtras[depth - 1] = extra;
+        }
+        depth++;
+        kind = opened;
+        items = openedItems;
+        extra = openedExtra;
+        index = kind === Frame.List && items.length === 0 ? -1 : 0;
+        continue;
+      }
       // Hand the value to the innermost open container; close every container it completes.
       for (;;) {
         if (depth === 0) return value;
-        const f = depth - 1;
-        const arr = items[f]!;
-        const i = counts[f]!;
-        const kind = kinds[f]!;
         if (kind === Frame.List) {
-          if (i >= 0) {
-            arr[i] = value;
-            if (i + 1 < arr.length) {
-              counts[f] = i + 1;
-              break;
-            }
+          if (index >= 0) {
+            items[index++] = value;
+            if (index < items.length) break;
             // All elements read; the tail is next. A NIL tail, the usual case, is read right here.
             this.ensure(1);
             if (this.buf[this.pos] !== T.NIL_EXT) {
-              counts[f] = -1;
+              index = -1;
               break;
             }
             this.pos++;
-            value = arr;
+            value = items;
           } else {
-            value = makeList(arr, value);
+            value = makeList(items, value);
           }
         } else if (kind === Frame.Map) {
-          const keys = this.extras[f] as Term[];
-          if ((i & 1) === 0) keys[i >> 1] = value;
-          else arr[i >> 1] = value;
-          if (i + 1 < arr.length * 2) {
-            counts[f] = i + 1;
-            break;
-          }
-          value = this.finishMap(keys, arr);
+          if ((index & 1) === 0) (extra as Term[])[index >> 1] = value;
+          else items[index >> 1] = value;
+          if (++index < items.length * 2) break;
+          value = this.finishMap(extra as Term[], items);
         } else {
-          arr[i] = value;
-          if (i + 1 < arr.length) {
-            counts[f] = i + 1;
-            break;
-          }
-          value = kind === Frame.Tuple ? new Tuple(arr) : this.finishFun(this.extras[f] as FunHeader, arr);
+          items[index++] = value;
+          if (index < items.length) break;
+          value = kind === Frame.Tuple ? new Tuple(items) : this.finishFun(extra as FunHeader, items);
         }
-        items[f] = EMPTY_TERMS;
-        this.extras[f] = undefined;
-        depth = f;
+        depth--;
+        if (depth > 0) {
+          const f = depth - 1;
+          kind = frameKinds[f]!;
+          items = frameItems[f]!;
+          index = frameCounts[f]!;
+          extra = frameExtras[f];
+          frameItems[f] = EMPTY_TERMS;
+          frameExtras[f] = undefined;
+        }
       }
     }
-  }
-
-  private push(depth: number, kind: Frame, arr: Term[], extra: Term[] | FunHeader | undefined): number {
-    if (depth >= this.maxDepth) this.fail(ErrorCodes.ETF_TOO_DEEP, `nesting deeper than ${this.maxDepth}`);
-    this.kinds[depth] = kind;
-    this.items[depth] = arr;
-    this.counts[depth] = 0;
-    this.extras[depth] = extra;
-    return depth + 1;
   }
 
   /** Tags with no nested terms (pids, refs and ports contain only an atom). */
@@ -529,12 +554,31 @@ function makeList(items: Term[], tail: Term): Term {
   return items.length === 0 ? tail : new ImproperList(items, tail);
 }
 
+// One decoder serves every call: decoding is synchronous and calls no user code, so calls never overlap.
+const shared = new Decoder();
+
+function run<R>(input: Uint8Array | readonly Uint8Array[], options: DecodeOptions | undefined, whole: boolean): R {
+  const d = shared.configure(input, options);
+  try {
+    const term = d.top(options?.versioned ?? true);
+    if (whole) {
+      if (d.remaining !== 0) d.fail(ErrorCodes.ETF_TRAILING_BYTES, `${d.remaining} bytes after the term`);
+      return term as R;
+    }
+    return { term, end: d.offset } as R;
+  } catch (e) {
+    // Drop the half-built containers of the failed term.
+    frameItems.length = 0;
+    frameExtras.length = 0;
+    throw e;
+  } finally {
+    d.release();
+  }
+}
+
 /** Decodes one term; the input must hold exactly that term (else ETF_TRAILING_BYTES). */
 export function decode(input: Uint8Array | readonly Uint8Array[], options?: DecodeOptions): Term {
-  const d = new Decoder(input, options);
-  const term = d.top(options?.versioned ?? true);
-  if (d.remaining !== 0) d.fail(ErrorCodes.ETF_TRAILING_BYTES, `${d.remaining} bytes after the term`);
-  return term;
+  return run<Term>(input, options, true);
 }
 
 /** Decodes one term from `options.offset` and says where it ended, for inputs that hold several terms. */
@@ -542,7 +586,5 @@ export function decodePrefix(
   input: Uint8Array | readonly Uint8Array[],
   options?: DecodeOptions,
 ): { term: Term; end: number } {
-  const d = new Decoder(input, options);
-  const term = d.top(options?.versioned ?? true);
-  return { term, end: d.offset };
+  return run<{ term: Term; end: number }>(input, options, false);
 }

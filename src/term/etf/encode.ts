@@ -109,32 +109,39 @@ class Encoder {
     stack.push(term);
     while (stack.length > 0) {
       const t = stack.pop()!;
-      switch (typeof t) {
-        case "number":
-          this.number(t);
-          continue;
-        case "boolean":
-          this.atomBytes(t ? TRUE_UTF8 : FALSE_UTF8, true);
-          continue;
-        case "string":
-          this.string(t);
-          continue;
-        case "bigint":
-          this.bigint(t);
-          continue;
-      }
-      if (t instanceof Atom) this.atomBytes(t.utf8, t.latin1);
-      else if (t instanceof Tuple) this.tuple(t.elements, stack);
-      else if (Array.isArray(t)) this.list(t, [], stack);
-      else if (t instanceof Uint8Array) this.binary(T.BINARY_EXT, t, 0);
-      else if (t instanceof ErlMap) this.map(t, stack);
-      else if (t instanceof Float) this.float(t.value);
-      else this.other(t, stack);
+      if (!this.leaf(t)) this.container(t as object, stack);
     }
   }
 
-  private other(t: object, stack: (Term | FunSizePatch)[]): void {
-    if (t instanceof ImproperList) this.list(t.items, t.tail, stack);
+  /** Writes `t` if it has no nested terms, and says whether it did. */
+  private leaf(t: Term | FunSizePatch): boolean {
+    switch (typeof t) {
+      case "number":
+        this.number(t);
+        return true;
+      case "boolean":
+        this.atomBytes(t ? TRUE_UTF8 : FALSE_UTF8, true);
+        return true;
+      case "string":
+        this.string(t);
+        return true;
+      case "bigint":
+        this.bigint(t);
+        return true;
+    }
+    if (t instanceof Atom) this.atomBytes(t.utf8, t.latin1);
+    else if (t instanceof Uint8Array) this.binary(T.BINARY_EXT, t, 0);
+    else if (t instanceof Float) this.float(t.value);
+    else if (Array.isArray(t) && t.length === 0) this.byte(T.NIL_EXT);
+    else return false;
+    return true;
+  }
+
+  private container(t: object, stack: (Term | FunSizePatch)[]): void {
+    if (t instanceof Tuple) this.tuple(t.elements, stack);
+    else if (Array.isArray(t)) this.list(t, [], stack);
+    else if (t instanceof ErlMap) this.map(t, stack);
+    else if (t instanceof ImproperList) this.list(t.items, t.tail, stack);
     else if (t instanceof BitString) this.binary(T.BIT_BINARY_EXT, t.bytes, t.bits);
     else if (t instanceof Pid) this.pid(t);
     else if (t instanceof Ref) this.ref(t);
@@ -143,6 +150,11 @@ class Encoder {
     else if (t instanceof ErlFun) this.fun(t, stack);
     else if (t instanceof FunSizePatch) this.u32at(t.at, this.p + this.spliced - t.start);
     else throw unencodable(t);
+  }
+
+  /** Queues terms to be written in order (the work stack is last-in, first-out). */
+  private children(items: readonly Term[], stack: (Term | FunSizePatch)[]): void {
+    for (let j = items.length - 1; j >= 0; j--) stack.push(items[j]!);
   }
 
   private number(v: number): void {
@@ -311,7 +323,7 @@ class Encoder {
     } else {
       this.tagU32(T.LARGE_TUPLE_EXT, n);
     }
-    for (let i = n - 1; i >= 0; i--) stack.push(elements[i]!);
+    this.children(elements, stack);
   }
 
   private list(items: readonly Term[], tail: Term, stack: (Term | FunSizePatch)[]): void {
@@ -334,7 +346,7 @@ class Encoder {
     }
     this.tagU32(T.LIST_EXT, n);
     stack.push(proper ? NIL : tail);
-    for (let i = n - 1; i >= 0; i--) stack.push(items[i]!);
+    this.children(items, stack);
   }
 
   private map(m: ErlMap, stack: (Term | FunSizePatch)[]): void {
@@ -444,28 +456,29 @@ function unencodable(value: unknown): EtfEncodeError {
   return new EtfEncodeError(ErrorCodes.ETF_UNENCODABLE, `cannot encode ${shown} as an Erlang term`);
 }
 
+// One encoder serves every call: encoding is synchronous and calls no user code, so calls never overlap.
 const encoder = new Encoder();
-let busy = false;
 
-/** Runs `body` on the shared encoder, or on a fresh one if a call is already under way (re-entry). */
-function withEncoder<R>(minor: 0 | 1 | 2, spliceFrom: number, body: (e: Encoder) => R): R {
-  const e = busy ? new Encoder() : encoder;
-  const owner = !busy;
-  busy = true;
+/** Encodes `term` into the shared encoder's scratch; the caller takes the bytes out before the next call. */
+function encodeToScratch(term: Term, options: EncodeOptions | undefined, spliceFrom: number): Encoder {
+  const e = encoder;
+  e.reset(options?.minorVersion ?? 2, spliceFrom);
+  if (options?.versioned ?? true) e.byte(T.VERSION_MAGIC);
   try {
-    e.reset(minor, spliceFrom);
-    return body(e);
-  } finally {
-    if (owner) busy = false;
+    e.encode(term);
+  } catch (error) {
     e.clear();
+    throw error;
   }
+  return e;
 }
 
 function assemble(e: Encoder): Buffer {
   const total = e.p + e.spliced;
   const out = Buffer.allocUnsafe(total);
   if (e.splices.length === 0) {
-    if (total <= 64) for (let i = 0; i < total; i++) out[i] = e.w[i]!;
+    const w = e.w;
+    if (total <= 64) for (let i = 0; i < total; i++) out[i] = w[i]!;
     else e.w.copy(out, 0, 0, total);
     return out;
   }
@@ -507,14 +520,10 @@ function compress(uncompressed: Buffer, level: number, versioned: boolean): Buff
 
 /** Encodes a term to the bytes of `term_to_binary(Term, [{minor_version, 2}])`. */
 export function encode(term: Term, options?: EncodeOptions): Buffer {
-  const versioned = options?.versioned ?? true;
-  const level = compressLevel(options?.compressed);
-  const bytes = withEncoder(options?.minorVersion ?? 2, SPLICE_THRESHOLD, (e) => {
-    if (versioned) e.byte(T.VERSION_MAGIC);
-    e.encode(term);
-    return assemble(e);
-  });
-  return level === undefined ? bytes : compress(bytes, level, versioned);
+  const bytes = assemble(encodeToScratch(term, options, SPLICE_THRESHOLD));
+  if (options?.compressed === undefined) return bytes;
+  const level = compressLevel(options.compressed);
+  return level === undefined ? bytes : compress(bytes, level, options.versioned ?? true);
 }
 
 /**
@@ -523,19 +532,14 @@ export function encode(term: Term, options?: EncodeOptions): Buffer {
  */
 export function encodeIovec(term: Term, options?: EncodeIovecOptions): Buffer[] {
   if (compressLevel(options?.compressed) !== undefined) return [encode(term, options)];
-  const versioned = options?.versioned ?? true;
-  const threshold = options?.referenceThreshold ?? DEFAULT_REFERENCE_THRESHOLD;
-  return withEncoder(options?.minorVersion ?? 2, threshold, (e) => {
-    if (versioned) e.byte(T.VERSION_MAGIC);
-    e.encode(term);
-    const chunks: Buffer[] = [];
-    let from = 0;
-    for (const s of e.splices) {
-      if (s.at > from) chunks.push(Buffer.from(e.w.subarray(from, s.at)));
-      chunks.push(Buffer.isBuffer(s.data) ? s.data : Buffer.from(s.data.buffer, s.data.byteOffset, s.data.length));
-      from = s.at;
-    }
-    if (e.p > from) chunks.push(Buffer.from(e.w.subarray(from, e.p)));
-    return chunks;
-  });
+  const e = encodeToScratch(term, options, options?.referenceThreshold ?? DEFAULT_REFERENCE_THRESHOLD);
+  const chunks: Buffer[] = [];
+  let from = 0;
+  for (const s of e.splices) {
+    if (s.at > from) chunks.push(Buffer.from(e.w.subarray(from, s.at)));
+    chunks.push(Buffer.isBuffer(s.data) ? s.data : Buffer.from(s.data.buffer, s.data.byteOffset, s.data.length));
+    from = s.at;
+  }
+  if (e.p > from) chunks.push(Buffer.from(e.w.subarray(from, e.p)));
+  return chunks;
 }

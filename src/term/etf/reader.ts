@@ -7,6 +7,7 @@
 import { EtfDecodeError, type ErrorCode, ErrorCodes } from "../../errors.ts";
 
 const EMPTY = new Uint8Array(0);
+const EMPTY_LIST: readonly Uint8Array[] = [];
 
 export class ByteReader {
   /** The current window; `buf[pos]` is the next byte. */
@@ -16,35 +17,59 @@ export class ByteReader {
   /** Global offset of `buf[0]` (for a gathered window, of its first byte). */
   base: number;
   /** Total bytes in all chunks. */
-  readonly total: number;
-  private readonly chunks: readonly Uint8Array[];
+  total: number;
+  private chunks: readonly Uint8Array[];
   /** The next chunk to refill from, and where in it to start. */
   private nextChunk: number;
   private nextOffset: number;
   /** Global offset of `chunks[nextChunk][0]`. */
   private nextChunkBase: number;
 
-  constructor(input: Uint8Array | readonly Uint8Array[], offset: number) {
-    if (input instanceof Uint8Array) {
-      this.chunks = [input];
-      this.total = input.length;
-    } else {
-      this.chunks = input;
-      let total = 0;
-      for (const c of input) total += c.length;
-      this.total = total;
-    }
+  constructor() {
     this.buf = EMPTY;
     this.pos = 0;
     this.end = 0;
     this.base = 0;
+    this.total = 0;
+    this.chunks = [];
     this.nextChunk = 0;
     this.nextOffset = 0;
     this.nextChunkBase = 0;
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset > this.total) {
-      throw new EtfDecodeError(ErrorCodes.ETF_BAD_LENGTH, `offset ${offset} is outside the input`, offset);
+  }
+
+  /** Starts reading `input` at global offset `offset`. */
+  reset(input: Uint8Array | readonly Uint8Array[], offset: number): void {
+    if (input instanceof Uint8Array) {
+      // One buffer, the common case: it is the window, no chunk walking.
+      this.chunks = EMPTY_LIST;
+      this.total = input.length;
+      this.buf = input;
+      this.pos = offset;
+      this.end = input.length;
+      this.base = 0;
+      this.nextChunk = 0;
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset > input.length) this.badOffset(offset);
+      return;
     }
+    this.chunks = input;
+    let total = 0;
+    for (const c of input) total += c.length;
+    this.total = total;
+    this.buf = EMPTY;
+    this.pos = 0;
+    this.end = 0;
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > total) this.badOffset(offset);
     this.seek(offset);
+  }
+
+  /** Lets go of the input, so a reused reader does not keep it alive. */
+  release(): void {
+    this.buf = EMPTY;
+    this.chunks = EMPTY_LIST;
+  }
+
+  private badOffset(offset: number): never {
+    throw new EtfDecodeError(ErrorCodes.ETF_BAD_LENGTH, `offset ${offset} is outside the input`, 0);
   }
 
   /** Global offset of the next byte. */
