@@ -474,11 +474,11 @@ class Parser {
   }
 
   atomValue(token: { name: string; quoted: boolean; at: number }): Term {
-    if (!token.quoted) {
-      if (token.name === "fun") return this.exportFun();
-      if (token.name === "true") return true;
-      if (token.name === "false") return false;
-      if (RESERVED_WORDS.has(token.name)) this.scan.fail(`'${token.name}' is a reserved word; quote it`, token.at);
+    if (token.name === "true") return true;
+    if (token.name === "false") return false;
+    if (!token.quoted && token.name === "fun") return this.exportFun();
+    if (!token.quoted && RESERVED_WORDS.has(token.name)) {
+      this.scan.fail(`'${token.name}' is a reserved word; quote it`, token.at);
     }
     return this.makeAtom(token.name, token.at);
   }
@@ -605,13 +605,17 @@ class Parser {
     const module = this.atomToken("a module name");
     const numbers: number[] = [];
     for (const what of ["an index", "an old uniq", "an arity", "an old index"]) {
+      this.scan.skipSpace();
+      if (numbers.length === 2 && this.scan.text[this.scan.pos] === ">") {
+        this.scan.fail("Erlang's short #Fun<M.I.U> lacks the fun's code hash, pid and free variables: it cannot be read");
+      }
       this.scan.expectChar(".", "'.' in #Fun<…>");
       numbers.push(this.u32(what));
     }
     this.scan.expectChar(".", "'.' in #Fun<…>");
     const uniq = this.scan.next();
     if (uniq.kind !== "int" || uniq.value < 0 || BigInt(uniq.value) >= 1n << 128n) {
-      this.scan.fail("expected the 128-bit uniq, as 16#…; Erlang's short #Fun<M.I.U> cannot be read back", uniq.at);
+      this.scan.fail("expected the fun's 128-bit uniq, written 16#…", uniq.at);
     }
     this.scan.expectChar(".", "'.' in #Fun<…>");
     this.scan.skipSpace();
@@ -739,14 +743,14 @@ const MAX_SEGMENT_BITS = 1 << 24;
 function writeSegment(out: BitWriter, value: SegmentValue, spec: SegmentSpec): void {
   if (spec.type === "utf8" || spec.type === "utf16" || spec.type === "utf32") {
     if (spec.size !== undefined || spec.unit !== undefined) badSegment("a utf segment has no size or unit");
-    if (value instanceof Float) badSegment("a utf segment holds an integer");
+    if (value instanceof Float) badSegment("a utf segment cannot hold a float");
     writeUtf(out, value, spec);
     return;
   }
   const bits = (spec.size ?? (spec.type === "float" ? 64 : 8)) * (spec.unit ?? 1);
   if (bits > MAX_SEGMENT_BITS) badSegment(`a segment of ${bits} bits is wider than ${MAX_SEGMENT_BITS}`);
   if (spec.type === "float") writeFloat(out, Number(value), bits, spec.little);
-  else if (value instanceof Float) badSegment("an integer segment holds an integer");
+  else if (value instanceof Float) badSegment("an integer segment cannot hold a float");
   else writeInteger(out, BigInt(value), bits, spec.little);
 }
 

@@ -18,6 +18,8 @@ export interface EncodeOptions {
   minorVersion?: 0 | 1 | 2;
   /** Whether to write the version byte 131 (default true; false for distribution payloads). */
   versioned?: boolean;
+  /** Deepest nesting accepted (default 4,194,304, as for decoding); deeper, or cyclic, input is ETF_TOO_DEEP. */
+  maxDepth?: number;
 }
 
 export interface EncodeIovecOptions extends EncodeOptions {
@@ -28,8 +30,9 @@ export interface EncodeIovecOptions extends EncodeOptions {
 const DEFAULT_REFERENCE_THRESHOLD = 2048;
 /** Single-buffer results splice in binaries of this size; below it copying into the scratch is cheaper. */
 const SPLICE_THRESHOLD = 2048;
-/** Refuse to grow past this: only a cyclic structure (a JS array that contains itself) gets here. */
-const MAX_OUTPUT = 2 ** 31;
+/** The largest result: ETF lengths are 32-bit, and Node's Buffers stop near here. */
+const MAX_OUTPUT = 2 ** 32 - 1;
+const DEFAULT_MAX_DEPTH = 4_194_304;
 
 const INITIAL_SCRATCH = 64 * 1024;
 
@@ -40,6 +43,9 @@ class FunSizePatch {
     readonly start: number,
   ) {}
 }
+
+/** Marks the end of a container's children on the work stack, so depth is known (and cycles are caught). */
+const END_OF_CONTAINER = new FunSizePatch(-1, -1);
 
 /** A chunk that stands, uncopied, between scratch bytes: `data` goes before scratch offset `at`. */
 interface Splice {
@@ -59,10 +65,14 @@ class Encoder {
   spliced = 0;
   minor: 0 | 1 | 2 = 2;
   spliceFrom = SPLICE_THRESHOLD;
+  maxDepth = DEFAULT_MAX_DEPTH;
+  private depth = 0;
   private readonly stack: (Term | FunSizePatch)[] = [];
 
-  reset(minor: 0 | 1 | 2, spliceFrom: number): void {
+  reset(minor: 0 | 1 | 2, spliceFrom: number, maxDepth: number): void {
     this.p = 0;
+    this.depth = 0;
+    this.maxDepth = maxDepth;
     this.spliced = 0;
     if (this.splices.length > 0) this.splices = [];
     this.minor = minor;
@@ -72,7 +82,7 @@ class Encoder {
   grow(n: number): void {
     const need = this.p + n;
     if (need + this.spliced > MAX_OUTPUT) {
-      throw new EtfEncodeError(ErrorCodes.ETF_UNENCODABLE, "encoding exceeds 2 GiB: is the term cyclic?");
+      throw new EtfEncodeError(ErrorCodes.ETF_UNENCODABLE, "encoding exceeds 4 GiB");
     }
     const next = Buffer.allocUnsafe(Math.max(need, this.w.length * 2));
     this.w.copy(next, 0, 0, this.p);
@@ -109,7 +119,8 @@ class Encoder {
     stack.push(term);
     while (stack.length > 0) {
       const t = stack.pop()!;
-      if (!this.leaf(t)) this.container(t as object, stack);
+      if (t === END_OF_CONTAINER) this.depth--;
+      else if (!this.leaf(t)) this.container(t as object, stack);
     }
   }
 
@@ -135,6 +146,14 @@ class Encoder {
     else if (Array.isArray(t) && t.length === 0) this.byte(T.NIL_EXT);
     else return false;
     return true;
+  }
+
+  /** Enters a container: its children follow on the work stack, above an end marker. */
+  private enter(stack: (Term | FunSizePatch)[]): void {
+    if (++this.depth > this.maxDepth) {
+      throw new EtfEncodeError(ErrorCodes.ETF_TOO_DEEP, `term nested deeper than ${this.maxDepth}: is it cyclic?`);
+    }
+    stack.push(END_OF_CONTAINER);
   }
 
   private container(t: object, stack: (Term | FunSizePatch)[]): void {
@@ -323,6 +342,7 @@ class Encoder {
     } else {
       this.tagU32(T.LARGE_TUPLE_EXT, n);
     }
+    this.enter(stack);
     this.children(elements, stack);
   }
 
@@ -345,6 +365,7 @@ class Encoder {
       return;
     }
     this.tagU32(T.LIST_EXT, n);
+    this.enter(stack);
     stack.push(proper ? NIL : tail);
     this.children(items, stack);
   }
@@ -353,6 +374,7 @@ class Encoder {
     const keys = m.keys();
     const values = m.values();
     this.tagU32(T.MAP_EXT, keys.length);
+    this.enter(stack);
     for (let i = keys.length - 1; i >= 0; i--) {
       stack.push(values[i]!);
       stack.push(keys[i]!);
@@ -431,6 +453,7 @@ class Encoder {
     this.pid(f.pid);
     // The size (which counts itself but not the tag) is known only after the free variables.
     stack.push(new FunSizePatch(sizeAt, start + 1));
+    this.enter(stack);
     for (let i = f.freeVars.length - 1; i >= 0; i--) stack.push(f.freeVars[i]!);
   }
 }
@@ -462,7 +485,7 @@ const encoder = new Encoder();
 /** Encodes `term` into the shared encoder's scratch; the caller takes the bytes out before the next call. */
 function encodeToScratch(term: Term, options: EncodeOptions | undefined, spliceFrom: number): Encoder {
   const e = encoder;
-  e.reset(options?.minorVersion ?? 2, spliceFrom);
+  e.reset(options?.minorVersion ?? 2, spliceFrom, options?.maxDepth ?? DEFAULT_MAX_DEPTH);
   if (options?.versioned ?? true) e.byte(T.VERSION_MAGIC);
   try {
     e.encode(term);
