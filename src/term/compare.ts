@@ -177,7 +177,7 @@ function compareShallow(a: Term, b: Term, kind: Kind, exact: boolean, pending: T
       const x = (a as Tuple).elements;
       const y = (b as Tuple).elements;
       if (x.length !== y.length) return x.length < y.length ? -1 : 1;
-      pushPairs(pending, x, y, x.length);
+      pushPairs(pending, x, y, x.length, exact);
       return 0;
     }
     case Kind.Map: {
@@ -186,22 +186,24 @@ function compareShallow(a: Term, b: Term, kind: Kind, exact: boolean, pending: T
       if (x.size !== y.size) return x.size < y.size ? -1 : 1;
       const xk = sortedKeys(x);
       const yk = sortedKeys(y);
-      // Keys are compared first (all of them, in map-key order), then the values in key order.
-      for (let i = xk.length - 1; i >= 0; i--) pending.push(x.get(xk[i]!)!, y.get(yk[i]!)!, 1);
-      for (let i = xk.length - 1; i >= 0; i--) pending.push(xk[i]!, yk[i]!, 0);
+      // Keys are compared first (all of them, in map-key order: exactly), then the values in key order.
+      const flag = exact ? 1 : 0;
+      for (let i = xk.length - 1; i >= 0; i--) pending.push(x.get(xk[i]!)!, y.get(yk[i]!)!, flag);
+      for (let i = xk.length - 1; i >= 0; i--) pending.push(xk[i]!, yk[i]!, 1);
       return 0;
     }
     case Kind.List:
-      return compareListHeads(a, b, pending);
+      return compareListHeads(a, b, pending, exact);
     case Kind.Fun:
-      return compareFuns(a as ErlFun | ExportFun, b as ErlFun | ExportFun, pending);
+      return compareFuns(a as ErlFun | ExportFun, b as ErlFun | ExportFun, pending, exact);
   }
   return 0;
 }
 
-/** Pending pairs are triples (a, b, exact) where exact is 1 for map keys. */
-function pushPairs(pending: Term[], x: readonly Term[], y: readonly Term[], n: number): void {
-  for (let i = n - 1; i >= 0; i--) pending.push(x[i]!, y[i]!, 0);
+/** Pending pairs are triples (a, b, exact): exact is 1 inside map keys, where 1 and 1.0 differ. */
+function pushPairs(pending: Term[], x: readonly Term[], y: readonly Term[], n: number, exact: boolean): void {
+  const flag = exact ? 1 : 0;
+  for (let i = n - 1; i >= 0; i--) pending.push(x[i]!, y[i]!, flag);
 }
 
 function sortedKeys(m: ErlMap): readonly Term[] {
@@ -218,16 +220,16 @@ function listRest(items: readonly Term[], from: number, tail: Term): Term {
   return Array.isArray(tail) ? rest : new ImproperList(rest, tail);
 }
 
-function compareListHeads(a: Term, b: Term, pending: Term[]): 0 {
+function compareListHeads(a: Term, b: Term, pending: Term[], exact: boolean): 0 {
   const [xi, xt] = listParts(a);
   const [yi, yt] = listParts(b);
   const n = Math.min(xi.length, yi.length);
-  pending.push(listRest(xi, n, xt), listRest(yi, n, yt), 0);
-  pushPairs(pending, xi, yi, n);
+  pending.push(listRest(xi, n, xt), listRest(yi, n, yt), exact ? 1 : 0);
+  pushPairs(pending, xi, yi, n, exact);
   return 0;
 }
 
-function compareFuns(a: ErlFun | ExportFun, b: ErlFun | ExportFun, pending: Term[]): -1 | 0 | 1 {
+function compareFuns(a: ErlFun | ExportFun, b: ErlFun | ExportFun, pending: Term[], exact: boolean): -1 | 0 | 1 {
   if (a instanceof ExportFun || b instanceof ExportFun) {
     if (!(a instanceof ExportFun)) return -1;
     if (!(b instanceof ExportFun)) return 1;
@@ -239,7 +241,7 @@ function compareFuns(a: ErlFun | ExportFun, b: ErlFun | ExportFun, pending: Term
     sign(a.oldUniq - b.oldUniq) ||
     sign(a.freeVars.length - b.freeVars.length);
   if (c !== 0) return c;
-  pushPairs(pending, a.freeVars, b.freeVars, a.freeVars.length);
+  pushPairs(pending, a.freeVars, b.freeVars, a.freeVars.length, exact);
   return 0;
 }
 
@@ -420,7 +422,7 @@ function hashIdentifier(h: number, x: Term, pending: Term[]): number {
   if (x instanceof Port) return mix(mixString(mixString(h, x.node.name), String(x.id)), x.creation);
   if (x instanceof Ref) {
     let n = x.ids.length;
-    while (n > 1 && x.ids[n - 1] === 0) n--;
+    while (n > 0 && x.ids[n - 1] === 0) n--;
     h = mix(mixString(h, x.node.name), x.creation);
     for (let i = 0; i < n; i++) h = mix(h, x.ids[i]!);
     return h;

@@ -54,14 +54,23 @@ export function tuple(...elements: Term[]): Tuple {
   return new Tuple(elements);
 }
 
-/** A list whose tail is not `[]`: `[a, b | t]`. `items` is never empty and `tail` is never a proper list. */
+/**
+ * A list whose tail is not a list: `[a, b | t]`. `items` is never empty; a tail that is itself an improper
+ * list is flattened (`[a | [b | c]]` is `[a, b | c]`), as Erlang has only one such list.
+ */
 export class ImproperList {
-  constructor(
-    readonly items: readonly Term[],
-    readonly tail: Term,
-  ) {
+  readonly items: readonly Term[];
+  readonly tail: Term;
+  constructor(items: readonly Term[], tail: Term) {
     if (items.length === 0) throw new TermError(ErrorCodes.TERM_BAD_VALUE, "an improper list needs an element");
     if (Array.isArray(tail)) throw new TermError(ErrorCodes.TERM_BAD_VALUE, "improper list tail is a proper list");
+    if (tail instanceof ImproperList) {
+      this.items = items.concat(tail.items);
+      this.tail = tail.tail;
+    } else {
+      this.items = items;
+      this.tail = tail;
+    }
   }
 }
 
@@ -103,7 +112,7 @@ export class Pid {
   }
 }
 
-/** A reference: node, creation and 1–5 opaque 32-bit words (NEWER_REFERENCE_EXT order). */
+/** A reference: node, creation and up to 5 opaque 32-bit words (NEWER_REFERENCE_EXT order; BEAM reads 0 words too). */
 export class Ref {
   constructor(
     readonly node: Atom,
@@ -111,8 +120,8 @@ export class Ref {
     readonly ids: readonly number[],
   ) {
     checkU32("reference creation", creation);
-    if (ids.length < 1 || ids.length > 5) {
-      throw new TermError(ErrorCodes.TERM_BAD_VALUE, `a reference has 1–5 id words, not ${ids.length}`);
+    if (ids.length > 5) {
+      throw new TermError(ErrorCodes.TERM_BAD_VALUE, `a reference has at most 5 id words, not ${ids.length}`);
     }
     for (const w of ids) checkU32("reference id word", w);
   }

@@ -7,7 +7,7 @@
  * The `-eval` expression: opens fd 3 as a `{packet, 4}` port, compiles the first packet (module source) and
  * hands the port to its `start/1`. Any failure is printed to stderr and halts with status 70.
  */
-export const BOOT_EXPRESSION = String.raw`
+export const BOOT_EXPRESSION = `
 try
   Port = open_port({fd, 3, 3}, [binary, {packet, 4}, eof]),
   Source = receive {Port, {data, S}} -> S; {Port, eof} -> erlang:halt(0) end,
@@ -30,7 +30,7 @@ end.`;
  * The server. Requests are `{Id, Op, TimeoutMs, [Binary]}`; answers are `{Id, Status, Binary...}` with Status
  * one of ok, rejected (binary_to_term said badarg), raised (class, text), timeout, ready (OTP release).
  */
-export const SERVER_MODULE = String.raw`
+export const SERVER_MODULE = `
 -module(otter_oracle).
 -export([start/1]).
 

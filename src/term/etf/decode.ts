@@ -477,7 +477,7 @@ class Decoder extends ByteReader {
       return new Ref(node, this.u8(), [id]);
     }
     const len = this.u16();
-    if (len < 1 || len > 5) this.fail(ErrorCodes.ETF_BAD_VALUE, `a reference has 1–5 id words, not ${len}`);
+    if (len > 5) this.fail(ErrorCodes.ETF_BAD_VALUE, `a reference has at most 5 id words, not ${len}`);
     const node = this.atomField("reference node");
     const creation = tag === T.NEWER_REFERENCE_EXT ? this.u32() : this.u8();
     const ids = new Array<number>(len);

@@ -397,7 +397,8 @@ class Encoder {
 
   private port(port: Port): void {
     const id = port.id;
-    const wide = typeof id === "bigint" || id > 0xffff_ffff;
+    // BEAM writes V4_PORT_EXT once an id needs more than the 28 bits NEW_PORT_EXT held historically.
+    const wide = typeof id === "bigint" || id > 0x0fff_ffff;
     this.byte(wide ? T.V4_PORT_EXT : T.NEW_PORT_EXT);
     this.nodeAtom(port.node, 12);
     if (wide) {

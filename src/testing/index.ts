@@ -1,0 +1,10 @@
+// The public test kit (`otter/testing`): helpers for testing code built on Otter.
+export {
+  type CallOptions,
+  ErlError,
+  type ErlErrorCode,
+  ErlOracle,
+  type ErlOracleOptions,
+  type RoundTrip,
+  type TermToBinaryOptions,
+} from "./erl.ts";
