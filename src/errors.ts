@@ -38,6 +38,22 @@ export const ErrorCodes = {
   TERM_BAD_VALUE: "TERM_BAD_VALUE",
   /** Terms: `parse` met text that is not an Erlang term. */
   TERM_PARSE: "TERM_PARSE",
+  /** Test kit (erl oracle): the `erl` executable is not installed or not on PATH. */
+  ERL_MISSING: "ERL_MISSING",
+  /** Test kit: erl started but the oracle did not come up (bad flags, boot failure, start deadline). */
+  ERL_START: "ERL_START",
+  /** Test kit: erl exited (or was killed) while calls were pending. */
+  ERL_EXITED: "ERL_EXITED",
+  /** Test kit: a call passed its deadline. */
+  ERL_TIMEOUT: "ERL_TIMEOUT",
+  /** Test kit: the Erlang side raised; the error's `erlClass` is error/exit/throw. */
+  ERL_RAISED: "ERL_RAISED",
+  /** Test kit: `binary_to_term` refused the bytes with badarg where that is not an answer. */
+  ERL_BADARG: "ERL_BADARG",
+  /** Test kit: a call after `stop()`. */
+  ERL_STOPPED: "ERL_STOPPED",
+  /** Test kit: erl sent bytes that are not an oracle answer. */
+  ERL_PROTOCOL: "ERL_PROTOCOL",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -4,39 +4,24 @@
 // framing. Requests go one at a time, each with a deadline enforced twice: erl kills the worker at the
 // deadline and answers `timeout`; if even that answer does not come, Node kills erl.
 import { type ChildProcess, spawn } from "node:child_process";
+import { type ErrorCode, OtterError } from "../errors.ts";
 import type { Readable, Writable } from "node:stream";
 import { BOOT_EXPRESSION, SERVER_MODULE } from "./erl-server.ts";
 import { type Answer, decodeAnswer, encodeRequest, PacketReader, type Request } from "./erl-wire.ts";
 
-/** Why an oracle call failed. Stable codes; `message` is for people. */
-export type ErlErrorCode =
-  /** The `erl` executable is not installed or not on PATH. */
-  | "ERL_MISSING"
-  /** erl started but the oracle did not come up (bad flags, boot failure, start deadline). */
-  | "ERL_START"
-  /** erl exited (or was killed) while calls were pending. */
-  | "ERL_EXITED"
-  /** A call passed its deadline. */
-  | "ERL_TIMEOUT"
-  /** The Erlang side raised: `erlClass` is error/exit/throw, `message` holds the reason and stack. */
-  | "ERL_RAISED"
-  /** `binary_to_term` refused the bytes with badarg (only where that is not an answer, e.g. termToBinary). */
-  | "ERL_BADARG"
-  /** A call after `stop()`. */
-  | "ERL_STOPPED"
-  /** erl sent bytes that are not an oracle answer. */
-  | "ERL_PROTOCOL";
+/** Why an oracle call failed: the ERL_* codes of the catalog in errors.ts. */
+export type ErlErrorCode = Extract<ErrorCode, `ERL_${string}`>;
 
 /** An error from the oracle. Checked by `code`. */
-export class ErlError extends Error {
+export class ErlError extends OtterError {
+  declare readonly code: ErlErrorCode;
   constructor(
-    readonly code: ErlErrorCode,
+    code: ErlErrorCode,
     message: string,
     /** For ERL_RAISED: the Erlang exception class. */
     readonly erlClass?: string,
   ) {
-    super(message);
-    this.name = "ErlError";
+    super(code, message);
   }
 }
 
