@@ -74,6 +74,7 @@ export class OtterError extends Error {
       return false;
     }
     // Across copies of the package the classes differ, so subclasses match by name.
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass `instanceof` was asked about.
     return this === OtterError || (value as Error).name === this.name;
   }
 }

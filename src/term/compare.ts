@@ -10,7 +10,7 @@ import { Atom, atom } from "./atom.ts";
 import { ErlMap } from "./map.ts";
 import { BitString, ErlFun, ExportFun, Float, ImproperList, Pid, Port, Ref, type Term, Tuple } from "./types.ts";
 
-const enum Kind {
+enum Kind {
   Number = 0,
   Atom = 1,
   Ref = 2,
@@ -161,10 +161,7 @@ function compareShallow(a: Term, b: Term, kind: Kind, exact: boolean, pending: T
       const x = a as Pid;
       const y = b as Pid;
       return (
-        sign(x.serial - y.serial) ||
-        sign(x.id - y.id) ||
-        compareAtoms(x.node, y.node) ||
-        sign(x.creation - y.creation)
+        sign(x.serial - y.serial) || sign(x.id - y.id) || compareAtoms(x.node, y.node) || sign(x.creation - y.creation)
       );
     }
     case Kind.Port: {

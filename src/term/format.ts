@@ -44,7 +44,10 @@ export function localNodeOf(options: TermTextOptions | undefined): LocalNode {
   return { node: options?.localNode ?? atom("nonode@nohost"), creation: options?.localCreation ?? 0 };
 }
 
-/** Prints `term` in Erlang syntax on one line, as `io_lib:format("~0tp", [Term])` does on OTP 25. */
+/**
+ * Prints `term` in Erlang syntax on one line, as `io_lib:format("~0tp", [Term])` does on OTP 25.
+ * Throws `TermError` (TERM_BAD_VALUE) for NaN, ±Infinity or a value that is not a term.
+ */
 export function format(term: Term, options?: TermTextOptions): string {
   const local = localNodeOf(options);
   const out: string[] = [];
@@ -97,20 +100,24 @@ function writeTerm(t: Term, local: LocalNode, out: string[], stack: (Term | Text
   else if (t instanceof Pid) out.push(formatPid(t, local));
   else if (t instanceof Ref) out.push(formatRef(t, local));
   else if (t instanceof Port) out.push(formatPort(t, local));
-  else if (t instanceof ExportFun)
-    out.push(`fun ${formatAtom(t.module.name)}:${formatAtom(t.function.name)}/${t.arity}`);
+  else if (t instanceof ExportFun) out.push(formatExportFun(t));
   else if (t instanceof ErlFun) pushLocalFun(t, local, out, stack);
   else throw new TermError(ErrorCodes.TERM_BAD_VALUE, `not an Erlang term: ${String(t)}`);
 }
 
-/** Opens a compound term and schedules its elements, separated by commas, then `close`. */
-function pushSequence(open: string, items: readonly Term[], close: Text, out: string[], stack: (Term | Text)[]) {
-  out.push(open);
-  stack.push(close);
+/** Schedules `items` separated by commas (pushed last first, so the first pops first). */
+function pushItems(items: readonly Term[], stack: (Term | Text)[]): void {
   for (let i = items.length - 1; i >= 0; i--) {
     stack.push(items[i]!);
     if (i > 0) stack.push(COMMA);
   }
+}
+
+/** Opens a compound term and schedules its elements, then `close`. */
+function pushSequence(open: string, items: readonly Term[], close: Text, out: string[], stack: (Term | Text)[]): void {
+  out.push(open);
+  stack.push(close);
+  pushItems(items, stack);
 }
 
 function pushList(items: readonly Term[], out: string[], stack: (Term | Text)[]): void {
@@ -121,18 +128,16 @@ function pushList(items: readonly Term[], out: string[], stack: (Term | Text)[])
 
 /** `[a, b | t]`; a tail that is itself improper continues the same list, as it does in Erlang. */
 function pushImproperList(list: ImproperList, out: string[], stack: (Term | Text)[]): void {
-  const items: Term[] = [...list.items];
+  let items = list.items;
   let tail = list.tail;
-  while (tail instanceof ImproperList) {
-    items.push(...tail.items);
-    tail = tail.tail;
+  if (tail instanceof ImproperList) {
+    const all = [...items];
+    for (; tail instanceof ImproperList; tail = tail.tail) for (const item of tail.items) all.push(item);
+    items = all;
   }
   out.push("[");
   stack.push(CLOSE_LIST, tail, BAR);
-  for (let i = items.length - 1; i >= 0; i--) {
-    stack.push(items[i]!);
-    if (i > 0) stack.push(COMMA);
-  }
+  pushItems(items, stack);
 }
 
 function pushMap(m: ErlMap, out: string[], stack: (Term | Text)[]): void {
@@ -144,6 +149,10 @@ function pushMap(m: ErlMap, out: string[], stack: (Term | Text)[]): void {
     stack.push(values[i]!, ARROW, keys[i]!);
     if (i > 0) stack.push(COMMA);
   }
+}
+
+function formatExportFun(f: ExportFun): string {
+  return `fun ${formatAtom(f.module.name)}:${formatAtom(f.function.name)}/${f.arity}`;
 }
 
 function pushLocalFun(f: ErlFun, local: LocalNode, out: string[], stack: (Term | Text)[]): void {
@@ -158,7 +167,7 @@ function pushLocalFun(f: ErlFun, local: LocalNode, out: string[], stack: (Term |
 
 // ---- Atoms and strings (io_lib:write_atom/1, io_lib:write_string/2) ---------------------------------------
 
-/** Erlang's reserved words (OTP 25, `erl_scan:f_reserved_word/1`): atoms that must be quoted. */
+/** Erlang's reserved words (OTP 25, `erl_scan:f_reserved_word/1`): atoms that must be quoted. @internal */
 export const RESERVED_WORDS: ReadonlySet<string> = new Set([
   "after",
   "and",
@@ -189,12 +198,12 @@ export const RESERVED_WORDS: ReadonlySet<string> = new Set([
   "xor",
 ]);
 
-/** A character that may start an unquoted atom: a–z, or a Latin-1 lowercase letter (ß–ÿ but ÷). */
+/** A character that may start an unquoted atom: a–z, or a Latin-1 lowercase letter (ß–ÿ but ÷). @internal */
 export function isAtomStart(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0xdf && c <= 0xff && c !== 0xf7);
 }
 
-/** A character that may follow in an unquoted atom or a variable name. */
+/** A character that may follow in an unquoted atom or a variable name. @internal */
 export function isNameChar(c: number): boolean {
   return (
     isAtomStart(c) ||
@@ -207,12 +216,12 @@ export function isNameChar(c: number): boolean {
 }
 
 /** An atom's name as Erlang writes it: bare when it can be, else in single quotes with escapes. */
-export function formatAtom(name: string): string {
+function formatAtom(name: string): string {
   return needsQuotes(name) ? quoteAtom(name) : name;
 }
 
 /** An atom's name in single quotes, whether or not it needs them. */
-export function quoteAtom(name: string): string {
+function quoteAtom(name: string): string {
   const codes: number[] = [];
   for (const ch of name) codes.push(ch.codePointAt(0)!);
   return quoteString(codes, 0x27);
@@ -286,7 +295,7 @@ const TWO_52_DIV_5 = 2n ** 52n / 5n;
 const TWO_51_DIV_25 = 2n ** 51n / 25n;
 
 /** A float as `float_to_list(F, [short])` prints it: the shortest digits that read back, fixed or scientific. */
-export function formatFloat(x: number): string {
+function formatFloat(x: number): string {
   if (!Number.isFinite(x)) throw new TermError(ErrorCodes.TERM_BAD_VALUE, `${x} is not an Erlang float`);
   if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
   const sign = x < 0 ? "-" : "";
@@ -330,7 +339,7 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * A binary as `~tp` prints it: `<<"abc">>` when all bytes are printable ASCII/Latin-1, `<<"é"/utf8>>` when it is
  * valid UTF-8 of printable Latin-1-range characters, else the byte values.
  */
-export function formatBinary(bytes: Uint8Array): string {
+function formatBinary(bytes: Uint8Array): string {
   if (bytes.length === 0) return "<<>>";
   const text = decodeUtf8(bytes);
   if (text !== undefined) {

@@ -1,6 +1,10 @@
 // The term layer's public surface: the term model, ordering, text syntax and the ETF codec.
-export { Atom, atom, atomTableInfo, existingAtom, setAtomTableLimit, DEFAULT_ATOM_LIMIT } from "./atom.ts";
+export { Atom, atom, atomTableInfo, DEFAULT_ATOM_LIMIT, existingAtom, setAtomTableLimit } from "./atom.ts";
+export { binaryBytes, compare, compareMapKeys, equals, hash } from "./compare.ts";
+export * from "./etf/index.ts";
+export { format, type TermTextOptions } from "./format.ts";
 export { ErlMap, map, SMALL_MAP_LIMIT } from "./map.ts";
+export { parse } from "./parse.ts";
 export {
   BitString,
   ErlFun,
@@ -15,5 +19,3 @@ export {
   Tuple,
   tuple,
 } from "./types.ts";
-export { binaryBytes, compare, compareMapKeys, equals, hash } from "./compare.ts";
-export * from "./etf/index.ts";

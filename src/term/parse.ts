@@ -23,8 +23,6 @@ import {
 import { ErlMap } from "./map.ts";
 import { BitString, ErlFun, ExportFun, Float, ImproperList, Pid, Port, Ref, type Term, Tuple } from "./types.ts";
 
-export type { TermTextOptions } from "./format.ts";
-
 /** Reads one Erlang term from `text`. Throws `TermParseError` when the text is not exactly one term. */
 export function parse(text: string, options?: TermTextOptions): Term {
   const parser = new Parser(new Scanner(text), localNodeOf(options));
@@ -71,6 +69,13 @@ function digitValue(c: number): number {
 
 function isVarStart(c: number): boolean {
   return (c >= 0x41 && c <= 0x5a) || c === 0x5f || (c >= 0xc0 && c <= 0xde && c !== 0xd7);
+}
+
+/** A string from code points, in slices so a long quoted atom cannot overflow the argument list. */
+function fromCodePoints(codes: readonly number[]): string {
+  let s = "";
+  for (let i = 0; i < codes.length; i += 4096) s += String.fromCodePoint(...codes.slice(i, i + 4096));
+  return s;
 }
 
 /** An integer as the term model holds it: a number when safe, else a bigint. */
@@ -149,7 +154,7 @@ class Scanner {
     if (isDigit(c)) return this.number(at);
     if (isAtomStart(c)) return { kind: "atom", name: this.name(), quoted: false, at };
     if (isVarStart(c)) return { kind: "var", name: this.name(), at };
-    if (c === 0x27) return { kind: "atom", name: String.fromCodePoint(...this.quoted(0x27)), quoted: true, at };
+    if (c === 0x27) return { kind: "atom", name: fromCodePoints(this.quoted(0x27)), quoted: true, at };
     if (c === 0x22) return { kind: "string", codes: this.quoted(0x22), at };
     if (c === 0x24) return this.char(at);
     for (const p of PUNCTUATION) {
@@ -260,8 +265,9 @@ class Scanner {
     if (c < 0) this.fail("escape sequence ends the input", at);
     if (c >= 0x30 && c <= 0x37) {
       let n = 0;
-      for (let i = 0; i < 3 && this.code() >= 0x30 && this.code() <= 0x37; i++)
+      for (let i = 0; i < 3 && this.code() >= 0x30 && this.code() <= 0x37; i++) {
         n = n * 8 + this.code(this.pos++) - 0x30;
+      }
       return n;
     }
     if (c === 0x78) return this.hexEscape(at);
@@ -373,8 +379,9 @@ class Parser {
     const token = this.scan.next();
     switch (token.kind) {
       case "int":
+        return token.value;
       case "float":
-        return token.kind === "int" ? token.value : float(token.value);
+        return float(token.value);
       case "string":
         return this.joinStrings(token.codes);
       case "atom":
@@ -437,8 +444,8 @@ class Parser {
   }
 
   closeList(frame: ListFrame, tail: Term): Term {
-    for (let i = 0; i < frame.closes; i++)
-      this.scan.expect("]", frame.inTail ? "']' after a list tail" : "',', '|' or ']'");
+    const what = frame.inTail ? "']' after a list tail" : "',', '|' or ']'";
+    for (let i = 0; i < frame.closes; i++) this.scan.expect("]", what);
     if (Array.isArray(tail)) {
       for (const t of tail as readonly Term[]) frame.items.push(t);
       return frame.items;
@@ -450,8 +457,9 @@ class Parser {
     if (frame.key === undefined) {
       frame.key = value;
       const arrow = this.scan.next();
-      if (arrow.kind === "punct" && arrow.text === ":=")
+      if (arrow.kind === "punct" && arrow.text === ":=") {
         this.scan.fail("':=' updates a map; a map term uses '=>'", arrow.at);
+      }
       if (arrow.kind !== "punct" || arrow.text !== "=>") this.scan.fail("expected '=>'", arrow.at);
       return MORE;
     }
@@ -607,7 +615,9 @@ class Parser {
     for (const what of ["an index", "an old uniq", "an arity", "an old index"]) {
       this.scan.skipSpace();
       if (numbers.length === 2 && this.scan.text[this.scan.pos] === ">") {
-        this.scan.fail("Erlang's short #Fun<M.I.U> lacks the fun's code hash, pid and free variables: it cannot be read");
+        this.scan.fail(
+          "Erlang's short #Fun<M.I.U> lacks the fun's code hash, pid and free variables: it cannot be read",
+        );
       }
       this.scan.expectChar(".", "'.' in #Fun<…>");
       numbers.push(this.u32(what));

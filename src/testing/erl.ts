@@ -4,8 +4,8 @@
 // framing. Requests go one at a time, each with a deadline enforced twice: erl kills the worker at the
 // deadline and answers `timeout`; if even that answer does not come, Node kills erl.
 import { type ChildProcess, spawn } from "node:child_process";
-import { type ErrorCode, OtterError } from "../errors.ts";
 import type { Readable, Writable } from "node:stream";
+import { type ErrorCode, OtterError } from "../errors.ts";
 import { BOOT_EXPRESSION, SERVER_MODULE } from "./erl-server.ts";
 import { type Answer, decodeAnswer, encodeRequest, PacketReader, type Request } from "./erl-wire.ts";
 

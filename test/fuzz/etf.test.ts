@@ -49,7 +49,9 @@ function mutate(bytes: Buffer, m: { at: number; kind: string; value: number }): 
 
 test("random bytes after the version byte", () => {
   fc.assert(
-    fc.property(fc.uint8Array({ maxLength: 64 }), (tail) => decodesOrFailsCleanly(Buffer.concat([Buffer.of(131), tail]))),
+    fc.property(fc.uint8Array({ maxLength: 64 }), (tail) =>
+      decodesOrFailsCleanly(Buffer.concat([Buffer.of(131), tail])),
+    ),
     { numRuns: 20_000 },
   );
 });

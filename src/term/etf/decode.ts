@@ -35,7 +35,7 @@ const DEFAULT_VIEW_THRESHOLD = 64;
 const TRUE = atom("true");
 const FALSE = atom("false");
 
-const enum Frame {
+enum Frame {
   Tuple = 0,
   List = 1,
   Map = 2,

@@ -1,6 +1,7 @@
 // ETF encoding: terms to the exact bytes `term_to_binary` writes, as one buffer or as an iovec.
 //
-// The encoder walks the term with a work stack (children pushed in reverse), so depth costs no JS stack.
+// The encoder recurses into the first levels of a term (fast) and walks anything deeper with a work stack
+// (children pushed in reverse), so depth costs a bounded amount of JS stack.
 // Bytes go into one scratch buffer reused across calls; binaries of `referenceThreshold` bytes or more are
 // not copied into it but spliced in at the end — copied once into the single result, or referenced as
 // their own chunk in an iovec, ready for `writev`.
@@ -33,6 +34,8 @@ const SPLICE_THRESHOLD = 2048;
 /** The largest result: ETF lengths are 32-bit, and Node's Buffers stop near here. */
 const MAX_OUTPUT = 2 ** 32 - 1;
 const DEFAULT_MAX_DEPTH = 4_194_304;
+/** Containers up to this depth are written by recursion; deeper subtrees go to the work stack. */
+const RECURSION_LIMIT = 64;
 
 const INITIAL_SCRATCH = 64 * 1024;
 
@@ -115,12 +118,50 @@ class Encoder {
   }
 
   encode(term: Term): void {
+    this.write(term, 0);
+  }
+
+  /** Writes `t`, recursing into shallow containers and handing deeper ones to the work stack. */
+  private write(t: Term, depth: number): void {
+    if (this.leaf(t)) return;
+    if (depth < RECURSION_LIMIT) {
+      if (t instanceof Tuple) {
+        const elements = t.elements;
+        this.tupleHeader(elements.length);
+        for (let i = 0; i < elements.length; i++) this.write(elements[i]!, depth + 1);
+        return;
+      }
+      if (Array.isArray(t)) {
+        if (this.listHeader(t)) {
+          for (let i = 0; i < t.length; i++) this.write(t[i]!, depth + 1);
+          this.byte(T.NIL_EXT);
+        }
+        return;
+      }
+      if (t instanceof ErlMap) {
+        const keys = t.keys();
+        const values = t.values();
+        this.tagU32(T.MAP_EXT, keys.length);
+        for (let i = 0; i < keys.length; i++) {
+          this.write(keys[i]!, depth + 1);
+          this.write(values[i]!, depth + 1);
+        }
+        return;
+      }
+    }
+    this.iterate(t, depth);
+  }
+
+  /** Writes `t` and everything in it with the work stack; `depth` is how deep `t` already is. */
+  private iterate(t: Term, depth: number): void {
     const stack = this.stack;
-    stack.push(term);
-    while (stack.length > 0) {
-      const t = stack.pop()!;
-      if (t === END_OF_CONTAINER) this.depth--;
-      else if (!this.leaf(t)) this.container(t as object, stack);
+    const bottom = stack.length;
+    this.depth = depth;
+    stack.push(t);
+    while (stack.length > bottom) {
+      const next = stack.pop()!;
+      if (next === END_OF_CONTAINER) this.depth--;
+      else if (!this.leaf(next)) this.container(next as object, stack);
     }
   }
 
@@ -333,8 +374,7 @@ class Encoder {
     this.p = p + n;
   }
 
-  private tuple(elements: readonly Term[], stack: (Term | FunSizePatch)[]): void {
-    const n = elements.length;
+  private tupleHeader(n: number): void {
     if (n <= 255) {
       if (this.p + 2 > this.w.length) this.grow(2);
       this.w[this.p++] = T.SMALL_TUPLE_EXT;
@@ -342,18 +382,21 @@ class Encoder {
     } else {
       this.tagU32(T.LARGE_TUPLE_EXT, n);
     }
+  }
+
+  private tuple(elements: readonly Term[], stack: (Term | FunSizePatch)[]): void {
+    this.tupleHeader(elements.length);
     this.enter(stack);
     this.children(elements, stack);
   }
 
-  private list(items: readonly Term[], tail: Term, stack: (Term | FunSizePatch)[]): void {
+  /**
+   * Writes a non-empty proper list that is all bytes as STRING_EXT (then returns false: nothing follows), or
+   * else the LIST_EXT header (returns true: the elements and the tail follow).
+   */
+  private listHeader(items: readonly Term[]): boolean {
     const n = items.length;
-    if (n === 0) {
-      this.byte(T.NIL_EXT);
-      return;
-    }
-    const proper = Array.isArray(tail);
-    if (proper && n <= T.STRING_EXT_MAX && isByteList(items)) {
+    if (n <= T.STRING_EXT_MAX && isByteList(items)) {
       if (this.p + 3 + n > this.w.length) this.grow(3 + n);
       const w = this.w;
       w[this.p] = T.STRING_EXT;
@@ -362,9 +405,19 @@ class Encoder {
       const p = this.p + 3;
       for (let i = 0; i < n; i++) w[p + i] = items[i] as number;
       this.p = p + n;
-      return;
+      return false;
     }
     this.tagU32(T.LIST_EXT, n);
+    return true;
+  }
+
+  private list(items: readonly Term[], tail: Term, stack: (Term | FunSizePatch)[]): void {
+    const proper = Array.isArray(tail);
+    if (proper) {
+      if (!this.listHeader(items)) return;
+    } else {
+      this.tagU32(T.LIST_EXT, items.length);
+    }
     this.enter(stack);
     stack.push(proper ? NIL : tail);
     this.children(items, stack);
@@ -476,7 +529,10 @@ function isByteList(items: readonly Term[]): boolean {
 }
 
 function unencodable(value: unknown): EtfEncodeError {
-  const shown = typeof value === "object" && value !== null ? `a ${value.constructor?.name ?? "null-prototype"} object` : String(value);
+  const shown =
+    typeof value === "object" && value !== null
+      ? `a ${value.constructor?.name ?? "null-prototype"} object`
+      : String(value);
   return new EtfEncodeError(ErrorCodes.ETF_UNENCODABLE, `cannot encode ${shown} as an Erlang term`);
 }
 

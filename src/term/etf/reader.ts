@@ -4,7 +4,7 @@
 // field that straddles two chunks is gathered into a small temporary window; the reader then resumes in
 // the chunk where the gathered bytes stopped. Every length is checked against the bytes that remain
 // before anything is allocated from it.
-import { EtfDecodeError, type ErrorCode, ErrorCodes } from "../../errors.ts";
+import { type ErrorCode, ErrorCodes, EtfDecodeError } from "../../errors.ts";
 
 const EMPTY = new Uint8Array(0);
 const EMPTY_LIST: readonly Uint8Array[] = [];

@@ -30,8 +30,14 @@ describe("atoms", () => {
   test("longer than 255 characters, or ill-formed, are refused", () => {
     assert.equal(atom("ä".repeat(255)).name.length, 255);
     assert.equal(atom("😀".repeat(255)).utf8.length, 1020);
-    assert.throws(() => atom("a".repeat(256)), (e: unknown) => e instanceof TermError && e.code === "ATOM_BAD_NAME");
-    assert.throws(() => atom("\ud800"), (e: unknown) => e instanceof TermError && e.code === "ATOM_BAD_NAME");
+    assert.throws(
+      () => atom("a".repeat(256)),
+      (e: unknown) => e instanceof TermError && e.code === "ATOM_BAD_NAME",
+    );
+    assert.throws(
+      () => atom("\ud800"),
+      (e: unknown) => e instanceof TermError && e.code === "ATOM_BAD_NAME",
+    );
   });
 
   test("a full table is a clear error in a child process (the table is global and never shrinks)", () => {
@@ -99,7 +105,13 @@ describe("maps", () => {
   });
 
   test("a later duplicate key in the constructor replaces the earlier value", () => {
-    assert.equal(map([["k", 1], [Buffer.from("k"), 2]]).get("k"), 2);
+    assert.equal(
+      map([
+        ["k", 1],
+        [Buffer.from("k"), 2],
+      ]).get("k"),
+      2,
+    );
   });
 });
 

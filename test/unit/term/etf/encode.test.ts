@@ -4,11 +4,11 @@ import { describe, test } from "node:test";
 import {
   atom,
   decode,
+  ErlFun,
   EtfEncodeError,
   encode,
   encodeIovec,
   equals,
-  ErlFun,
   Float,
   Pid,
   type Term,
@@ -91,7 +91,10 @@ describe("encode: compression", () => {
   test("kept only when smaller, as BEAM does", () => {
     const tiny = encode(atom("a"), { compressed: true });
     assert.deepEqual(tiny, encode(atom("a")));
-    const repetitive = encode(Array.from({ length: 100 }, () => atom("same")), { compressed: true });
+    const repetitive = encode(
+      Array.from({ length: 100 }, () => atom("same")),
+      { compressed: true },
+    );
     assert.equal(repetitive[1], 80);
   });
 

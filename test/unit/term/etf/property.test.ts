@@ -61,7 +61,9 @@ test("encodeIovec concatenates to encode, for any reference threshold", () => {
 
 test("compressed encodings decode to the same term", () => {
   fc.assert(
-    fc.property(terms, fc.integer({ min: 0, max: 9 }), (t, level) => equals(decode(encode(t, { compressed: level })), t)),
+    fc.property(terms, fc.integer({ min: 0, max: 9 }), (t, level) =>
+      equals(decode(encode(t, { compressed: level })), t),
+    ),
     { numRuns: 500 },
   );
 });
