@@ -1,6 +1,18 @@
 // The `npm start` demo: Otter encodes terms, a real erl decodes them and answers, Otter decodes the answer.
-import { atom, BitString, decode, encode, Float, improperList, map, Pid, Ref, type Term, tuple } from "../index.ts";
-import { format } from "../term/format.ts";
+import {
+  atom,
+  BitString,
+  decode,
+  encode,
+  Float,
+  format,
+  improperList,
+  map,
+  Pid,
+  Ref,
+  type Term,
+  tuple,
+} from "../index.ts";
 import { ErlError, ErlOracle } from "../testing/index.ts";
 
 /** What erl computes from each term it receives. */
@@ -24,7 +36,8 @@ const TERMS: [string, Term][] = [
   ["a remote pid and ref", tuple(new Pid(other, 42, 0, 1), new Ref(other, 1, [1, 2, 3]))],
 ];
 
-async function main(): Promise<number> {
+/** Runs the demo; resolves to the process exit code. */
+export async function runDemo(): Promise<number> {
   let oracle: ErlOracle;
   try {
     oracle = await ErlOracle.start({ timeoutMs: 10_000 });
@@ -50,5 +63,3 @@ async function main(): Promise<number> {
     await oracle.stop();
   }
 }
-
-process.exitCode = await main();

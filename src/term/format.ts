@@ -21,28 +21,14 @@
 // Maps print in ErlMap's key order, which is BEAM's for maps of at most 32 keys. Printing walks the term with an
 // explicit stack, so a term nested a million deep prints without overflowing the JS stack.
 import { ErrorCodes, TermError } from "../errors.ts";
-import { Atom, atom } from "./atom.ts";
+import { Atom } from "./atom.ts";
 import { ErlMap } from "./map.ts";
+import { type LocalNode, localNodeOf, type TermTextOptions } from "./text/local-node.ts";
+import { isAtomStart, isNameChar, RESERVED_WORDS } from "./text/syntax.ts";
 import { BitString, ErlFun, ExportFun, Float, ImproperList, Pid, Port, Ref, type Term, Tuple } from "./types.ts";
 
-/** Which node is "this node", for pids, refs and ports (shared by `format` and `parse`). */
-export interface TermTextOptions {
-  /** This node's name; default `nonode@nohost`, the name of a node without distribution. */
-  localNode?: Atom;
-  /** This node's creation; default 0. */
-  localCreation?: number;
-}
-
-/** The node identity `format` and `parse` treat as local. @internal */
-export interface LocalNode {
-  readonly node: Atom;
-  readonly creation: number;
-}
-
-/** @internal */
-export function localNodeOf(options: TermTextOptions | undefined): LocalNode {
-  return { node: options?.localNode ?? atom("nonode@nohost"), creation: options?.localCreation ?? 0 };
-}
+/** `format`'s options type, importable next to it (it lives with the local node it names). */
+export type { TermTextOptions };
 
 /**
  * Prints `term` in Erlang syntax on one line, as `io_lib:format("~0tp", [Term])` does on OTP 25.
@@ -166,54 +152,6 @@ function pushLocalFun(f: ErlFun, local: LocalNode, out: string[], stack: (Term |
 }
 
 // ---- Atoms and strings (io_lib:write_atom/1, io_lib:write_string/2) ---------------------------------------
-
-/** Erlang's reserved words (OTP 25, `erl_scan:f_reserved_word/1`): atoms that must be quoted. @internal */
-export const RESERVED_WORDS: ReadonlySet<string> = new Set([
-  "after",
-  "and",
-  "andalso",
-  "band",
-  "begin",
-  "bnot",
-  "bor",
-  "bsl",
-  "bsr",
-  "bxor",
-  "case",
-  "catch",
-  "cond",
-  "div",
-  "end",
-  "fun",
-  "if",
-  "let",
-  "not",
-  "of",
-  "or",
-  "orelse",
-  "receive",
-  "rem",
-  "try",
-  "when",
-  "xor",
-]);
-
-/** A character that may start an unquoted atom: a–z, or a Latin-1 lowercase letter (ß–ÿ but ÷). @internal */
-export function isAtomStart(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0xdf && c <= 0xff && c !== 0xf7);
-}
-
-/** A character that may follow in an unquoted atom or a variable name. @internal */
-export function isNameChar(c: number): boolean {
-  return (
-    isAtomStart(c) ||
-    (c >= 0x41 && c <= 0x5a) ||
-    (c >= 0xc0 && c <= 0xde && c !== 0xd7) ||
-    (c >= 0x30 && c <= 0x39) ||
-    c === 0x5f ||
-    c === 0x40
-  );
-}
 
 /** An atom's name as Erlang writes it: bare when it can be, else in single quotes with escapes. */
 function formatAtom(name: string): string {
