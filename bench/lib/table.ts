@@ -3,7 +3,11 @@
 export type Align = "left" | "right";
 
 /** Lays out rows under headers, columns padded to their widest cell; numbers usually align right. */
-export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[], align: readonly Align[]): string {
+export function formatTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  align: readonly Align[],
+): string {
   const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? "").length)));
   const line = (cells: readonly string[]): string =>
     cells
