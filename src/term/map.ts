@@ -12,6 +12,9 @@ export const SMALL_MAP_LIMIT = 32;
 
 type IndexKey = Atom | boolean | number | bigint | string;
 
+/** The arrays of every map that never had a key: shared, so an empty or decoded map allocates none it drops. */
+const NO_TERMS: Term[] = [];
+
 /** An Erlang map. Keys are terms compared by value: binary, tuple and list keys work. */
 export class ErlMap implements Iterable<[Term, Term]> {
   #keys: Term[];
@@ -20,8 +23,8 @@ export class ErlMap implements Iterable<[Term, Term]> {
   #index: Map<IndexKey, number | number[]> | undefined;
 
   constructor(entries?: Iterable<readonly [Term, Term]>) {
-    this.#keys = [];
-    this.#values = [];
+    this.#keys = NO_TERMS;
+    this.#values = NO_TERMS;
     this.#index = undefined;
     if (entries !== undefined) for (const [k, v] of entries) this.set(k, v);
   }
@@ -83,6 +86,10 @@ export class ErlMap implements Iterable<[Term, Term]> {
     if (found >= 0) {
       this.#values[found] = value;
       return this;
+    }
+    if (this.#keys === NO_TERMS) {
+      this.#keys = [];
+      this.#values = [];
     }
     if (this.#index !== undefined) {
       this.#keys.push(key);
