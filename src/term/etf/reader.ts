@@ -143,15 +143,20 @@ export class ByteReader {
       return out;
     }
     const out = Buffer.allocUnsafe(n);
+    this.copyAcrossChunks(out);
+    return out;
+  }
+
+  /** Fills `target` with the next bytes, moving from chunk to chunk as each runs out. */
+  private copyAcrossChunks(target: Uint8Array): void {
     let filled = 0;
-    while (filled < n) {
+    while (filled < target.length) {
       if (this.pos >= this.end) this.refill();
-      const take = Math.min(n - filled, this.end - this.pos);
-      out.set(this.buf.subarray(this.pos, this.pos + take), filled);
+      const take = Math.min(target.length - filled, this.end - this.pos);
+      target.set(this.buf.subarray(this.pos, this.pos + take), filled);
       this.pos += take;
       filled += take;
     }
-    return out;
   }
 
   /** Positions the reader at global offset `at`, with an empty window there. */
@@ -197,14 +202,7 @@ export class ByteReader {
     // Gather the straddling field into a window of its own.
     const window = new Uint8Array(n);
     const start = this.offset;
-    let filled = 0;
-    while (filled < n) {
-      if (this.pos >= this.end) this.refill();
-      const take = Math.min(n - filled, this.end - this.pos);
-      window.set(this.buf.subarray(this.pos, this.pos + take), filled);
-      this.pos += take;
-      filled += take;
-    }
+    this.copyAcrossChunks(window);
     // Resume, after the window, where the gathering stopped.
     this.nextOffset = this.pos;
     this.nextChunkBase = this.base;
