@@ -38,6 +38,24 @@ export const ErrorCodes = {
   TERM_BAD_VALUE: "TERM_BAD_VALUE",
   /** Terms: `parse` met text that is not an Erlang term. */
   TERM_PARSE: "TERM_PARSE",
+  /** Runtime: `register` (or a spawn `name`) with a name another process holds. */
+  PROC_NAME_TAKEN: "PROC_NAME_TAKEN",
+  /** Runtime: `register` of a name that cannot be registered (`undefined`). */
+  PROC_BAD_NAME: "PROC_BAD_NAME",
+  /** Runtime: `register` of a process that already has a name. */
+  PROC_ALREADY_NAMED: "PROC_ALREADY_NAMED",
+  /** Runtime: the process is not alive (or not local) where a live one is needed, e.g. `register`. */
+  PROC_NOT_ALIVE: "PROC_NOT_ALIVE",
+  /** Runtime: a send to, or `unregister` of, a name no process holds (Erlang's badarg). */
+  PROC_NOT_REGISTERED: "PROC_NOT_REGISTERED",
+  /** Runtime: an argument out of range (a negative timeout, an unknown priority, a body that is not one). */
+  PROC_BAD_ARG: "PROC_BAD_ARG",
+  /** Runtime: the process awaited by `run` exited abnormally; the error's `reason` is its exit reason. */
+  PROC_EXITED: "PROC_EXITED",
+  /** Runtime: no room for another process (BEAM's system_limit). */
+  PROC_SYSTEM_LIMIT: "PROC_SYSTEM_LIMIT",
+  /** Runtime: the runtime was shut down. */
+  PROC_SHUTDOWN: "PROC_SHUTDOWN",
   /** Test kit (erl oracle): the `erl` executable is not installed or not on PATH. */
   ERL_MISSING: "ERL_MISSING",
   /** Test kit: erl started but the oracle did not come up (bad flags, boot failure, start deadline). */
@@ -95,6 +113,19 @@ export class EtfEncodeError extends OtterError {}
 
 /** A term that cannot exist: atom table full, bad atom name, out-of-range identifiers. */
 export class TermError extends OtterError {}
+
+/** A runtime operation refused: a taken name, a dead process, a bad argument (Erlang's badarg cases). */
+export class ProcessError extends OtterError {}
+
+/** A process awaited with `run` exited with `reason` other than `normal`. */
+export class ProcessExitError extends OtterError {
+  constructor(
+    message: string,
+    readonly reason: unknown,
+  ) {
+    super(ErrorCodes.PROC_EXITED, message);
+  }
+}
 
 /** Text that `parse` cannot read as an Erlang term. `offset` is the character where it failed. */
 export class TermParseError extends OtterError {

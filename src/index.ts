@@ -1,3 +1,4 @@
 // Otter's public API: re-exports only.
 export * from "./errors.ts";
+export * from "./runtime/index.ts";
 export * from "./term/index.ts";

@@ -8,3 +8,4 @@ export {
   type RoundTrip,
   type TermToBinaryOptions,
 } from "./erl.ts";
+export { ManualClock } from "./manual-clock.ts";

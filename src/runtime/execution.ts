@@ -1,0 +1,320 @@
+// Running process bodies: starting them, handing messages to behaviours, resuming async bodies from receive,
+// receive timeouts and idle timeouts, and turning what a body throws into its exit.
+import { ErrorCodes, ProcessError } from "../errors.ts";
+import type { Term } from "../term/types.ts";
+import { type Match, NO_MESSAGE } from "./mailbox.ts";
+import {
+  type AsyncBody,
+  type Behaviour,
+  Flag,
+  PendingReceive,
+  type Process,
+  type ReceiveOptions,
+  Status,
+} from "./process.ts";
+import { NORMAL, reasonFromThrown, TIMEOUT } from "./reasons.ts";
+import type { Runtime } from "./runtime.ts";
+import type { Timer } from "./timer-wheel.ts";
+
+/** Messages a behaviour handles in one go before the scheduler moves on to the next process. */
+const MESSAGES_PER_RUN = 64;
+
+/** The data of an idle-timeout timer (a receive timeout's data is its PendingReceive). */
+const IDLE_TIMEOUT = Symbol("idle timeout");
+
+/** What a receive in a dead process returns: it never settles, so the body's frame is collected. */
+const NEVER: Promise<never> = new Promise(() => {});
+
+export class Execution {
+  /** The process whose code is on the JS stack, if any (for processInfo's `running`). */
+  current: Process | undefined = undefined;
+
+  constructor(private readonly rt: Runtime) {}
+
+  /** Puts a message in a live local process's queue and wakes the process if it waits for one like it. */
+  deliver(p: Process, message: Term): void {
+    const waiting = p.waiting;
+    if (waiting !== null && !waiting.ready) {
+      // The receive already scanned every older message: only this one needs checking (the save point).
+      let matched: boolean;
+      try {
+        matched = waiting.match === undefined || waiting.match(message);
+      } catch (error) {
+        p.enqueue(message);
+        this.crash(p, error);
+        return;
+      }
+      if (matched) this.complete(p, waiting, message);
+      else p.enqueue(message);
+      return;
+    }
+    p.enqueue(message);
+    if (p.status === Status.Idle && (p.flags & Flag.Async) === 0) {
+      const extra = p.extra;
+      if (extra?.idleTimer !== undefined) {
+        this.rt.wheel.cancel(extra.idleTimer);
+        extra.idleTimer = undefined;
+      }
+      p.status = Status.Ready;
+      this.rt.scheduler.enqueue(p);
+    }
+  }
+
+  /** `self.receive`: takes a queued message that matches, or waits for one. */
+  receive(p: Process, match: Match | undefined, options: ReceiveOptions | undefined): Promise<Term | undefined> {
+    if (p.status === Status.Exited) return NEVER;
+    if (p.waiting !== null) {
+      throw new ProcessError(ErrorCodes.PROC_BAD_ARG, "this process already waits in a receive");
+    }
+    const timeout = receiveTimeout(options?.timeout);
+    const found = p.takeMatching(match, options?.since);
+    if (found !== NO_MESSAGE) return this.resumeWith(p, match, found);
+    if (timeout === 0) return this.resumeWith(p, match, undefined);
+    return new Promise((resolve) => {
+      const waiting = new PendingReceive(match, resolve);
+      p.waiting = waiting;
+      p.status = Status.Idle;
+      if (timeout !== Number.POSITIVE_INFINITY) waiting.timer = this.rt.wheel.schedule(timeout, p, waiting);
+    });
+  }
+
+  /** The scheduler's entry: runs whatever the process has to do now; true when it resumed an async continuation. */
+  run(p: Process): boolean {
+    if (p.status === Status.Exited) return false;
+    if (p.status === Status.New) {
+      this.start(p);
+      return false;
+    }
+    const waiting = p.waiting;
+    if (waiting !== null) {
+      if (!waiting.ready) return false;
+      this.resume(p, waiting);
+      return true;
+    }
+    if ((p.flags & Flag.Async) === 0 && p.status === Status.Ready) this.handleMessages(p);
+    return false;
+  }
+
+  /** A timer of the wheel expired: a receive timeout, an idle timeout, or (else) a user timer. */
+  expire(timer: Timer): boolean {
+    const p = timer.owner as Process;
+    if (timer.data instanceof PendingReceive) {
+      const waiting = timer.data;
+      waiting.timer = null;
+      if (p.waiting === waiting && !waiting.ready) this.complete(p, waiting, undefined);
+      return true;
+    }
+    if (timer.data === IDLE_TIMEOUT) {
+      const extra = p.extra;
+      if (extra !== null && extra.idleTimer === timer) extra.idleTimer = undefined;
+      if (p.status === Status.Idle) {
+        p.flags |= Flag.TimeoutDue;
+        p.status = Status.Ready;
+        this.rt.scheduler.enqueue(p);
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** A body threw (or its promise rejected): the process exits with the reason the thrown value gives. */
+  crash(p: Process, error: unknown): void {
+    if (p.status === Status.Exited) return;
+    this.rt.signals.terminate(p, reasonFromThrown(error), { error, selfInflicted: true });
+  }
+
+  /** Drops the waits a process has armed (it is exiting). */
+  cancelWaits(p: Process): void {
+    const waiting = p.waiting;
+    if (waiting !== null) {
+      if (waiting.timer !== null) this.rt.wheel.cancel(waiting.timer);
+      p.waiting = null;
+    }
+    const extra = p.extra;
+    if (extra !== null && extra.idleTimer !== undefined) {
+      this.rt.wheel.cancel(extra.idleTimer);
+      extra.idleTimer = undefined;
+    }
+  }
+
+  private start(p: Process): void {
+    p.status = Status.Ready;
+    this.enter(p);
+    try {
+      if ((p.flags & Flag.Async) !== 0) this.startAsync(p);
+      else this.startBehaviour(p);
+    } catch (error) {
+      this.crash(p, error);
+    } finally {
+      this.leave(p);
+    }
+    this.rt.scheduler.charge(1);
+  }
+
+  private startAsync(p: Process): void {
+    const result = (p.body as AsyncBody)(p);
+    if (result instanceof Promise) {
+      result.then(
+        (value) => this.finished(p, value),
+        (error) => this.crash(p, error),
+      );
+    } else {
+      this.finished(p, result);
+    }
+  }
+
+  private startBehaviour(p: Process): void {
+    const behaviour = p.body as Behaviour;
+    if (behaviour.init === undefined) {
+      this.settle(p);
+      return;
+    }
+    const state = behaviour.init(p, p.state);
+    if (state instanceof Promise) this.awaitState(p, state);
+    else {
+      p.state = state;
+      this.settle(p);
+    }
+  }
+
+  /** Hands queued messages to a behaviour, up to its share of the turn. */
+  private handleMessages(p: Process): void {
+    const behaviour = p.body as Behaviour;
+    let handled = 0;
+    this.enter(p);
+    try {
+      while (handled < MESSAGES_PER_RUN && p.status === Status.Ready) {
+        const message = p.takeFirst();
+        let next: unknown;
+        if (message !== NO_MESSAGE) next = behaviour.handleMessage(p, message, p.state);
+        else if ((p.flags & Flag.TimeoutDue) !== 0) {
+          p.flags &= ~Flag.TimeoutDue;
+          next =
+            behaviour.handleTimeout !== undefined
+              ? behaviour.handleTimeout(p, p.state)
+              : behaviour.handleMessage(p, TIMEOUT, p.state);
+        } else break;
+        handled++;
+        if (next instanceof Promise) {
+          this.awaitState(p, next);
+          return;
+        }
+        if (p.exited) return;
+        p.state = next;
+      }
+    } catch (error) {
+      this.crash(p, error);
+      return;
+    } finally {
+      this.leave(p);
+      p.reductions += handled;
+      this.rt.scheduler.charge(handled);
+    }
+    this.settle(p);
+  }
+
+  /** A behaviour callback returned a promise: no message is taken until it settles. */
+  private awaitState(p: Process, pending: Promise<unknown>): void {
+    if (p.exited) {
+      pending.catch(ignore); // the process is gone; its callback's failure has nobody to tell
+      return;
+    }
+    p.status = Status.Busy;
+    pending.then(
+      (state) => {
+        if (p.status === Status.Exited) return;
+        p.state = state;
+        p.status = Status.Ready;
+        this.settle(p);
+      },
+      (error) => this.crash(p, error),
+    );
+  }
+
+  /** After a behaviour step: queue it again if messages wait, else let it idle (arming its idle timeout). */
+  private settle(p: Process): void {
+    if (p.status === Status.Exited) return;
+    if (p.head !== null || (p.flags & Flag.TimeoutDue) !== 0) {
+      p.status = Status.Ready;
+      this.rt.scheduler.enqueue(p);
+      return;
+    }
+    p.status = Status.Idle;
+    const extra = p.extra;
+    if (extra !== null && extra.idleTimeout !== undefined) {
+      extra.idleTimer = this.rt.wheel.schedule(extra.idleTimeout, p, IDLE_TIMEOUT);
+      extra.idleTimeout = undefined;
+    }
+  }
+
+  /** A receive found its message (or timed out, `undefined`): resume now if the scheduler allows, else queue. */
+  private complete(p: Process, waiting: PendingReceive, result: Term | undefined): void {
+    if (waiting.timer !== null) {
+      this.rt.wheel.cancel(waiting.timer);
+      waiting.timer = null;
+    }
+    if (this.rt.scheduler.mayResumeNow()) {
+      p.waiting = null;
+      p.status = Status.Ready;
+      p.reductions++;
+      waiting.resolve(result);
+      return;
+    }
+    waiting.ready = true;
+    waiting.result = result;
+    p.status = Status.Ready;
+    this.rt.scheduler.enqueue(p);
+  }
+
+  /** A receive that found its result before it could wait: resolved now, or after the scheduler's say. */
+  private resumeWith(p: Process, match: Match | undefined, result: Term | undefined): Promise<Term | undefined> {
+    if (this.rt.scheduler.mayResumeNow()) {
+      p.reductions++;
+      return Promise.resolve(result);
+    }
+    return new Promise((resolve) => {
+      const waiting = new PendingReceive(match, resolve);
+      waiting.ready = true;
+      waiting.result = result;
+      p.waiting = waiting;
+      p.status = Status.Ready;
+      this.rt.scheduler.enqueue(p);
+    });
+  }
+
+  private resume(p: Process, waiting: PendingReceive): void {
+    p.waiting = null;
+    p.reductions++;
+    this.rt.scheduler.charge(1);
+    waiting.resolve(waiting.result);
+  }
+
+  /** An async body returned: the process exits normally, keeping the value for `run`. */
+  private finished(p: Process, value: unknown): void {
+    if (p.status === Status.Exited) return;
+    this.rt.signals.terminate(p, NORMAL, { result: value, selfInflicted: true });
+  }
+
+  private enter(p: Process): void {
+    p.flags |= Flag.Running;
+    this.current = p;
+  }
+
+  private leave(p: Process): void {
+    p.flags &= ~Flag.Running;
+    this.current = undefined;
+  }
+}
+
+function ignore(): void {}
+
+function receiveTimeout(timeout: number | "infinity" | undefined): number {
+  if (timeout === undefined || timeout === "infinity") return Number.POSITIVE_INFINITY;
+  if (typeof timeout !== "number" || !(timeout >= 0)) {
+    throw new ProcessError(
+      ErrorCodes.PROC_BAD_ARG,
+      `receive timeout must be a number ≥ 0 or "infinity", not ${timeout}`,
+    );
+  }
+  return timeout;
+}

@@ -1,0 +1,38 @@
+// The runtime layer's public surface: runtimes, processes and their bodies, patterns, exit reasons, contracts.
+export type {
+  Clock,
+  LogEvent,
+  Logger,
+  RegisteredName,
+  Signal,
+  SignalSink,
+  SignalTransport,
+} from "./contracts.ts";
+export type { ProcessInfo } from "./info.ts";
+export type { Match } from "./mailbox.ts";
+export { _, pattern, where } from "./pattern.ts";
+export type {
+  AsyncBody,
+  Behaviour,
+  Body,
+  Destination,
+  Priority,
+  Process,
+  ProcessSpawnOptions,
+  ReceiveOptions,
+  SpawnOptions,
+} from "./process.ts";
+export {
+  DOWN,
+  EXIT,
+  isQuietExit,
+  KILL,
+  KILLED,
+  NOCONNECTION,
+  NOPROC,
+  NORMAL,
+  ProcessExit,
+  reasonFromThrown,
+  SHUTDOWN,
+} from "./reasons.ts";
+export { Runtime, type RuntimeOptions } from "./runtime.ts";

@@ -1,0 +1,334 @@
+// A process: its identity, mailbox, body and flags, and `self`, the API its body uses (send, receive, link …).
+//
+// The object is both the runtime's record and the body's context, so an idle behaviour process costs one object
+// beside its pid and state. Fields marked @internal are the runtime's; a body uses the methods.
+import type { Atom } from "../term/atom.ts";
+import { ErlMap } from "../term/map.ts";
+import type { Pid, Ref, Term } from "../term/types.ts";
+import type { RegisteredName } from "./contracts.ts";
+import { Mailbox, type Match } from "./mailbox.ts";
+import type { Runtime } from "./runtime.ts";
+import type { Timer } from "./timer-wheel.ts";
+
+export type Priority = "low" | "normal" | "high";
+
+/**
+ * A process body as an object: the cheap form (one shared object, per-process state only) that GenServer and
+ * GenStatem build on. The runtime takes messages in arrival order and hands each to `handleMessage`.
+ * A callback may return a promise; the process then takes no message until it settles (a `self.receive`
+ * inside it still works). Throwing ends the process (`ProcessExit` for a chosen reason).
+ */
+export interface Behaviour<State = unknown, Arg = unknown> {
+  /** Runs first, in the new process; returns the initial state (default: the spawn option `arg`). */
+  init?(self: Process, arg: Arg): State | Promise<State>;
+  /** Handles the next message; returns the next state. */
+  handleMessage(self: Process, message: Term, state: State): State | Promise<State>;
+  /** Called when the wait armed by `self.setIdleTimeout(ms)` passes without a message. */
+  handleTimeout?(self: Process, state: State): State | Promise<State>;
+  /** What `processInfo` shows as the current function (default: the object's constructor name). */
+  readonly name?: string;
+}
+
+/** A process body as a function: `async (self) => { … await self.receive() … }`. Returning ends it normally. */
+export type AsyncBody<Result = unknown> = (self: Process) => Promise<Result> | Result;
+
+// biome-ignore lint/suspicious/noExplicitAny: a body of any state type can be spawned; its own type checks it.
+export type Body = Behaviour<any, any> | AsyncBody;
+
+/** Where a message can go: a pid, a registered name here, `{ name, node }`, or an alias. */
+export type Destination = Pid | Atom | RegisteredName | Ref;
+
+export interface SpawnOptions<Arg = unknown> {
+  /** Passed to a behaviour's `init` (or used as its state). */
+  arg?: Arg;
+  /** Register the new process under this name (atomically: if taken, nothing is spawned). */
+  name?: Atom;
+  trapExit?: boolean;
+  priority?: Priority;
+}
+
+/** Spawn options only a process can use: `link` ties the new process to the caller. */
+export interface ProcessSpawnOptions<Arg = unknown> extends SpawnOptions<Arg> {
+  link?: boolean;
+}
+
+export interface ReceiveOptions {
+  /** Milliseconds to wait (0 polls); the receive then resolves to `undefined`. Default: wait forever. */
+  timeout?: number | "infinity";
+  /**
+   * A reference this process made just before (makeRef, monitor, alias): only messages that arrived after
+   * it are scanned, so a reply receive stays O(1) however long the queue is.
+   */
+  since?: Ref;
+}
+
+/** @internal Process status, as the scheduler sees it. */
+export enum Status {
+  /** Spawned, not started yet. */
+  New = 0,
+  /** Waiting for a message. */
+  Idle = 1,
+  /** Has work: queued to run, or running. */
+  Ready = 2,
+  /** A behaviour waiting for the promise its callback returned. */
+  Busy = 3,
+  Exited = 4,
+}
+
+/** @internal Flag bits. */
+export enum Flag {
+  Queued = 1,
+  TrapExit = 2,
+  Async = 4,
+  PriorityLow = 8,
+  PriorityHigh = 16,
+  /** The idle timeout fired; `handleTimeout` is due. */
+  TimeoutDue = 32,
+  /** The body is on the JS stack right now. */
+  Running = 64,
+}
+
+/** @internal A receive waiting for a matching message. */
+export class PendingReceive {
+  timer: Timer | null = null;
+  /** Set when a message (or the timeout) completed the receive before the process could be resumed. */
+  ready = false;
+  result: Term | undefined = undefined;
+  constructor(
+    readonly match: Match | undefined,
+    readonly resolve: (value: Term | undefined) => void,
+  ) {}
+}
+
+/** @internal A monitor this process holds on another. */
+export interface MonitorOut {
+  readonly ref: Ref;
+  /** Undefined only for a monitor by name on another node (the pid is not known here). */
+  readonly target: Pid | undefined;
+  /** Set when monitoring by registered name: the DOWN message names `{Name, Node}`. */
+  readonly name: RegisteredName | undefined;
+}
+
+/** @internal A monitor another process holds on this one. */
+export interface MonitorIn {
+  readonly ref: Ref;
+  readonly watcher: Pid;
+  readonly name: RegisteredName | undefined;
+}
+
+/** @internal What few processes use, kept out of the process object so an idle process stays small. */
+export class ProcessExtra {
+  links: Map<number | string, Pid> | undefined;
+  monitors: Map<number | string, MonitorOut> | undefined;
+  monitoredBy: Map<number | string, MonitorIn> | undefined;
+  name: Atom | undefined;
+  dictionary: ErlMap | undefined;
+  aliases: Set<number | string> | undefined;
+  idleTimeout: number | undefined;
+  idleTimer: Timer | undefined;
+  onExit: ((reason: Term, result: unknown) => void) | undefined;
+
+  addLink(key: number | string, pid: Pid): void {
+    if (this.links === undefined) this.links = new Map();
+    this.links.set(key, pid);
+  }
+
+  addMonitor(key: number | string, monitor: MonitorOut): void {
+    if (this.monitors === undefined) this.monitors = new Map();
+    this.monitors.set(key, monitor);
+  }
+
+  addWatcher(key: number | string, monitor: MonitorIn): void {
+    if (this.monitoredBy === undefined) this.monitoredBy = new Map();
+    this.monitoredBy.set(key, monitor);
+  }
+
+  addAlias(key: number | string): void {
+    if (this.aliases === undefined) this.aliases = new Set();
+    this.aliases.add(key);
+  }
+}
+
+export class Process extends Mailbox {
+  /** @internal */ flags: number;
+  /** @internal */ status: Status = Status.New;
+  /** @internal A behaviour's state; an async body's result once it returns. */
+  state: unknown;
+  /** @internal */ waiting: PendingReceive | null = null;
+  /** @internal */ reductions = 0;
+  /** @internal */ extra: ProcessExtra | null = null;
+
+  /** @internal Use `runtime.spawn` or `self.spawn`. */
+  constructor(
+    readonly runtime: Runtime,
+    readonly pid: Pid,
+    /** @internal */ readonly body: Body,
+    flags: number,
+  ) {
+    super();
+    this.flags = flags;
+  }
+
+  /** @internal Whether the process has exited (a method, so a check after a call is not narrowed away). */
+  get exited(): boolean {
+    return this.status === Status.Exited;
+  }
+
+  /** @internal */
+  extras(): ProcessExtra {
+    if (this.extra === null) this.extra = new ProcessExtra();
+    return this.extra;
+  }
+
+  /** Sends `message` (Erlang's `!`): to a dead pid or a lost alias it is dropped; to an unknown name it throws. */
+  send(to: Destination, message: Term): void {
+    this.runtime.sendFrom(this, to, message);
+  }
+
+  /**
+   * Takes the oldest message `match` accepts (any message without one), waiting for it if none is queued.
+   * With a `timeout`, resolves to `undefined` when it passes first (Erlang's `after`).
+   */
+  receive(): Promise<Term>;
+  receive<T extends Term>(match: ((message: Term) => message is T) | undefined): Promise<T>;
+  receive(match: Match | undefined): Promise<Term>;
+  receive<T extends Term>(
+    match: ((message: Term) => message is T) | undefined,
+    options: ReceiveOptions,
+  ): Promise<T | undefined>;
+  receive(match: Match | undefined, options: ReceiveOptions): Promise<Term | undefined>;
+  receive(match?: Match, options?: ReceiveOptions): Promise<Term | undefined> {
+    return this.runtime.receiveIn(this, match, options);
+  }
+
+  spawn(body: Body, options?: ProcessSpawnOptions): Pid {
+    return this.runtime.spawnFrom(this, body, options);
+  }
+
+  spawnLink(body: Body, options?: SpawnOptions): Pid {
+    return this.runtime.spawnFrom(this, body, { ...options, link: true });
+  }
+
+  /** Spawns and monitors atomically (nothing runs in between); `ref` is the monitor's. */
+  spawnMonitor(body: Body, options?: SpawnOptions): { pid: Pid; ref: Ref } {
+    const pid = this.runtime.spawnFrom(this, body, options);
+    return { pid, ref: this.runtime.monitorFrom(this, pid) };
+  }
+
+  /**
+   * Links to `pid`. A dead local `pid` gives `{'EXIT', Pid, noproc}` when trapping exits, else throws a
+   * ProcessError PROC_NOT_ALIVE (Erlang's `error:noproc`). A pid on another node fails later, by signal.
+   */
+  link(pid: Pid): void {
+    this.runtime.linkFrom(this, pid);
+  }
+
+  unlink(pid: Pid): void {
+    this.runtime.unlinkFrom(this, pid);
+  }
+
+  /** Monitors a process (by pid, registered name, or `{ name, node }`); its DOWN message carries the ref. */
+  monitor(target: Pid | Atom | RegisteredName): Ref {
+    return this.runtime.monitorFrom(this, target);
+  }
+
+  /**
+   * Removes a monitor. `flush` also removes its DOWN message if one is queued. Returns whether the monitor
+   * was still active (Erlang's `info` option); false also when `flush` removed a DOWN message.
+   */
+  demonitor(ref: Ref, options?: { flush?: boolean }): boolean {
+    return this.runtime.demonitorFrom(this, ref, options?.flush ?? false);
+  }
+
+  /** Sends an exit signal (Erlang's `exit(Pid, Reason)`). To end this process, throw a `ProcessExit`. */
+  exit(pid: Pid, reason: Term): void {
+    this.runtime.exitFrom(this.pid, pid, reason, false);
+  }
+
+  get trapExit(): boolean {
+    return (this.flags & Flag.TrapExit) !== 0;
+  }
+
+  /** Turns exit signals into `{'EXIT', From, Reason}` messages (except `kill`); returns the old setting. */
+  setTrapExit(on: boolean): boolean {
+    const was = this.trapExit;
+    this.flags = on ? this.flags | Flag.TrapExit : this.flags & ~Flag.TrapExit;
+    return was;
+  }
+
+  get priority(): Priority {
+    return priorityOf(this.flags);
+  }
+
+  /** Returns the old priority. */
+  setPriority(priority: Priority): Priority {
+    const was = this.priority;
+    this.flags = withPriority(this.flags, priority);
+    return was;
+  }
+
+  /** Registers this process under `name`. */
+  register(name: Atom): void {
+    this.runtime.register(name, this.pid);
+  }
+
+  /** A new unique reference; a receive with `{ since: ref }` skips the messages queued before it. */
+  makeRef(): Ref {
+    return this.runtime.markedRef(this);
+  }
+
+  /**
+   * A new alias: a reference others can send to (`send(alias, msg)`) until `unalias`. With `reply: true`
+   * it deactivates after the first message, as OTP's call replies use it.
+   */
+  alias(options?: { reply?: boolean }): Ref {
+    return this.runtime.aliasFor(this, options?.reply ?? false);
+  }
+
+  /** Deactivates an alias of this process; false if it was not active. */
+  unalias(ref: Ref): boolean {
+    return this.runtime.unaliasFor(this, ref);
+  }
+
+  /** The next wait for a message ends after `ms`, calling the behaviour's `handleTimeout` (undefined: never). */
+  setIdleTimeout(ms: number | undefined): void {
+    this.runtime.setIdleTimeoutFor(this, ms);
+  }
+
+  /** Process dictionary: stores `value` under `key`, returns the previous value. */
+  put(key: Term, value: Term): Term | undefined {
+    const extra = this.extras();
+    extra.dictionary ??= new ErlMap();
+    const old = extra.dictionary.get(key);
+    extra.dictionary.set(key, value);
+    return old;
+  }
+
+  get(key: Term): Term | undefined {
+    return this.extra?.dictionary?.get(key);
+  }
+
+  erase(key: Term): Term | undefined {
+    const dict = this.extra?.dictionary;
+    if (dict === undefined) return undefined;
+    const old = dict.get(key);
+    dict.delete(key);
+    return old;
+  }
+
+  /** The dictionary's keys. */
+  getKeys(): Term[] {
+    return [...(this.extra?.dictionary?.keys() ?? [])];
+  }
+}
+
+/** @internal */
+export function priorityOf(flags: number): Priority {
+  return (flags & Flag.PriorityHigh) !== 0 ? "high" : (flags & Flag.PriorityLow) !== 0 ? "low" : "normal";
+}
+
+/** @internal */
+export function withPriority(flags: number, priority: Priority): number {
+  const cleared = flags & ~(Flag.PriorityHigh | Flag.PriorityLow);
+  return priority === "high" ? cleared | Flag.PriorityHigh : priority === "low" ? cleared | Flag.PriorityLow : cleared;
+}

@@ -1,0 +1,106 @@
+// Exit reasons: the atoms the Processes chapter names, `ProcessExit` (Erlang's exit/1), and how a thrown value
+// becomes the reason a process exits with.
+import { Atom, atom } from "../term/atom.ts";
+import { format } from "../term/format.ts";
+import { ErlMap } from "../term/map.ts";
+import {
+  BitString,
+  ErlFun,
+  ExportFun,
+  Float,
+  ImproperList,
+  Pid,
+  Port,
+  Ref,
+  type Term,
+  Tuple,
+  tuple,
+} from "../term/types.ts";
+
+export const NORMAL = atom("normal");
+export const KILL = atom("kill");
+export const KILLED = atom("killed");
+export const SHUTDOWN = atom("shutdown");
+export const NOPROC = atom("noproc");
+export const NOCONNECTION = atom("noconnection");
+export const EXIT = atom("EXIT");
+export const DOWN = atom("DOWN");
+export const PROCESS = atom("process");
+export const TIMEOUT = atom("timeout");
+const NOCATCH = atom("nocatch");
+const ERROR = atom("error");
+
+/**
+ * Thrown to end the current process with `reason` (Erlang's `exit(Reason)`): `throw new ProcessExit(SHUTDOWN)`.
+ * Like Erlang's exit exception it can be caught; uncaught, the process exits with `reason` and, unless the
+ * reason is normal or a shutdown, logs a crash report.
+ */
+export class ProcessExit extends Error {
+  constructor(readonly reason: Term) {
+    super(`process exit: ${format(reason)}`);
+    this.name = "ProcessExit";
+  }
+}
+
+/** `normal`, `shutdown` and `{shutdown, _}`: the reasons supervisors and crash reports treat as expected. */
+export function isQuietExit(reason: Term): boolean {
+  if (reason === NORMAL || reason === SHUTDOWN) return true;
+  return reason instanceof Tuple && reason.size === 2 && reason.at(0) === SHUTDOWN;
+}
+
+/**
+ * The exit reason for a value a body threw. A `ProcessExit` gives its reason; a JS Error gives
+ * `{{Name, Message}, Stack}` (name an atom, message and stack lines strings, i.e. binaries), the shape of an
+ * Erlang `{Reason, Stacktrace}`; any other thrown term gives `{{nocatch, Value}, []}` like an uncaught throw.
+ */
+export function reasonFromThrown(thrown: unknown): Term {
+  if (thrown instanceof ProcessExit) return thrown.reason;
+  if (thrown instanceof Error) {
+    return tuple(tuple(errorNameAtom(thrown.name), thrown.message), stackLines(thrown));
+  }
+  return tuple(tuple(NOCATCH, isTerm(thrown) ? thrown : String(thrown)), []);
+}
+
+function errorNameAtom(name: unknown): Atom {
+  try {
+    return typeof name === "string" && name !== "" ? atom(name) : ERROR;
+  } catch {
+    return ERROR; // an error name that is no valid atom (too long)
+  }
+}
+
+function stackLines(error: Error): string[] {
+  const stack = typeof error.stack === "string" ? error.stack.split("\n") : [];
+  // The first line repeats name and message; the frames follow as "    at …".
+  return stack.filter((line) => line.startsWith("    at ")).map((line) => line.trim());
+}
+
+/** Whether a thrown JS value is already an Erlang term (so it can stand in a reason as it is). */
+function isTerm(value: unknown): value is Term {
+  switch (typeof value) {
+    case "number":
+    case "bigint":
+    case "boolean":
+    case "string":
+      return true;
+    case "object":
+      return (
+        value !== null &&
+        (Array.isArray(value) ||
+          value instanceof Uint8Array ||
+          value instanceof Tuple ||
+          value instanceof ErlMap ||
+          value instanceof Pid ||
+          value instanceof Ref ||
+          value instanceof Port ||
+          value instanceof Float ||
+          value instanceof BitString ||
+          value instanceof ImproperList ||
+          value instanceof ErlFun ||
+          value instanceof ExportFun ||
+          value instanceof Atom)
+      );
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,423 @@
+// The runtime: one node's processes, scheduler, registry, timers and signal routing, as an object (never a singleton).
+//
+// Two runtimes in one Node.js process share nothing. A pid whose node is this runtime's is looked up here;
+// any other goes to the SignalTransport (DESIGN.md, "Layers": the runtime never knows the network exists).
+import { ErrorCodes, ProcessError, ProcessExitError } from "../errors.ts";
+import { Atom, atom } from "../term/atom.ts";
+import { format } from "../term/format.ts";
+import { Pid, Ref, type Term } from "../term/types.ts";
+import { systemClock } from "./clock.ts";
+import type { Clock, Logger, RegisteredName, Signal, SignalSink, SignalTransport } from "./contracts.ts";
+import { Execution } from "./execution.ts";
+import { type ProcessInfo, processInfo } from "./info.ts";
+import type { Match } from "./mailbox.ts";
+import {
+  type AsyncBody,
+  type Body,
+  type Destination,
+  Flag,
+  type Priority,
+  Process,
+  type ProcessSpawnOptions,
+  type ReceiveOptions,
+  type SpawnOptions,
+  Status,
+  withPriority,
+} from "./process.ts";
+import { ProcessTable } from "./process-table.ts";
+import { NOCONNECTION, NORMAL, SHUTDOWN } from "./reasons.ts";
+import { RefMaker } from "./refs.ts";
+import { notRegistered, Registry } from "./registry.ts";
+import { Scheduler } from "./scheduler.ts";
+import { Signals } from "./signals.ts";
+import { TimerWheel } from "./timer-wheel.ts";
+import { Timers } from "./timers.ts";
+
+export interface RuntimeOptions {
+  /** The node name, e.g. "app@127.0.0.1" (default "nonode@nohost", Erlang's name for a node without distribution). */
+  node?: string | Atom;
+  /** The node's creation (default: a number unique to this runtime within the Node.js process). */
+  creation?: number;
+  /** Time source for timers and receive timeouts (default: the system clock; tests pass a ManualClock). */
+  clock?: Clock;
+  /** Where crash reports go (default: stderr). */
+  logger?: Logger;
+  /** Carries signals to other nodes (default: none connected; remote links and monitors fire `noconnection`). */
+  transport?: SignalTransport;
+}
+
+/** @internal An alias: the process it names, and whether the first message deactivates it. */
+interface AliasEntry {
+  readonly process: Process;
+  readonly once: boolean;
+}
+
+let lastCreation = 0;
+
+export class Runtime implements SignalSink {
+  readonly node: Atom;
+  readonly creation: number;
+  /** @internal */ readonly table: ProcessTable;
+  /** @internal */ readonly registry = new Registry();
+  /** @internal */ readonly scheduler: Scheduler;
+  /** @internal */ readonly wheel: TimerWheel;
+  /** @internal */ readonly refs: RefMaker;
+  /** @internal */ readonly aliases = new Map<number | string, AliasEntry>();
+  /** @internal */ readonly execution: Execution;
+  /** @internal */ readonly signals: Signals;
+  /** @internal */ transport: SignalTransport;
+  private readonly timers: Timers;
+  private readonly logger: Logger;
+  /** The sender of signals from outside any process (Erlang has init; this pid never runs code). */
+  readonly rootPid: Pid;
+  /** Local processes with links or monitors to each other node, so a lost node finds them. */
+  private readonly remoteWatchers = new Map<Atom, Set<Process>>();
+  private stopped = false;
+
+  constructor(options: RuntimeOptions = {}) {
+    const node = options.node ?? "nonode@nohost";
+    this.node = node instanceof Atom ? node : atom(node);
+    this.creation = options.creation ?? ++lastCreation;
+    this.table = new ProcessTable(this.node, this.creation);
+    this.refs = new RefMaker(this.node, this.creation);
+    this.rootPid = new Pid(this.node, 0, 0, this.creation);
+    this.execution = new Execution(this);
+    this.signals = new Signals(this);
+    this.timers = new Timers(this);
+    this.scheduler = new Scheduler((p) => this.execution.run(p));
+    this.wheel = new TimerWheel(options.clock ?? systemClock, (timer) => {
+      if (!this.execution.expire(timer)) this.timers.fire(timer);
+    });
+    this.logger = options.logger ?? writeToStderr;
+    this.transport = options.transport ?? new Unconnected(this);
+  }
+
+  /** Installs the transport for other nodes (the distribution layer, once it is up). */
+  setTransport(transport: SignalTransport): void {
+    this.transport = transport;
+  }
+
+  /** Starts a process running `body` (a behaviour object or an async function); returns its pid. */
+  spawn(body: Body, options?: SpawnOptions): Pid {
+    return this.spawnProcess(body, options).pid;
+  }
+
+  /**
+   * Runs `body` as a process and resolves with what it returns; rejects with a ProcessExitError (code
+   * PROC_EXITED, `reason`) if it exits any other way. The way into the runtime from plain code and tests.
+   */
+  run<Result>(body: AsyncBody<Result>, options?: SpawnOptions): Promise<Result> {
+    return new Promise((resolve, reject) => {
+      const p = this.spawnProcess(body, options);
+      p.extras().onExit = (reason, result) => {
+        if (reason === NORMAL) resolve(result as Result);
+        else reject(new ProcessExitError(`process ${format(p.pid)} exited: ${format(reason)}`, reason));
+      };
+    });
+  }
+
+  /** Sends `message` from outside any process (the sender is `rootPid`). */
+  send(to: Destination, message: Term): void {
+    this.sendFrom(undefined, to, message);
+  }
+
+  /** Sends an exit signal from outside any process (the sender is `rootPid`). */
+  exit(pid: Pid, reason: Term): void {
+    this.exitFrom(this.rootPid, pid, reason, false);
+  }
+
+  register(name: Atom, pid: Pid): void {
+    this.registry.register(name, this.isLocalNode(pid) ? this.table.lookup(pid) : undefined);
+  }
+
+  unregister(name: Atom): void {
+    this.registry.unregister(name);
+  }
+
+  whereis(name: Atom): Pid | undefined {
+    return this.registry.whereis(name)?.pid;
+  }
+
+  registered(): Atom[] {
+    return this.registry.registered();
+  }
+
+  isAlive(pid: Pid): boolean {
+    return this.isLocalNode(pid) && this.table.lookup(pid) !== undefined;
+  }
+
+  /** Every live local process. */
+  processes(): Pid[] {
+    return Array.from(this.table.all(), (p) => p.pid);
+  }
+
+  /** A snapshot of a live local process, or undefined. */
+  processInfo(pid: Pid): ProcessInfo | undefined {
+    const p = this.isLocalNode(pid) ? this.table.lookup(pid) : undefined;
+    return p === undefined ? undefined : processInfo(p, p === this.execution.current);
+  }
+
+  get processCount(): number {
+    return this.table.size;
+  }
+
+  makeRef(): Ref {
+    return this.refs.make();
+  }
+
+  sendAfter(ms: number, to: Destination, message: Term): Ref {
+    return this.timers.sendAfter(ms, to, message);
+  }
+
+  startTimer(ms: number, to: Destination, message: Term): Ref {
+    return this.timers.startTimer(ms, to, message);
+  }
+
+  cancelTimer(ref: Ref): number | false {
+    return this.timers.cancelTimer(ref);
+  }
+
+  readTimer(ref: Ref): number | false {
+    return this.timers.readTimer(ref);
+  }
+
+  /** Resolves once no process is runnable (async bodies included): a test's "let everything settle". */
+  async idle(): Promise<void> {
+    for (;;) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.scheduler.isIdle) return;
+    }
+  }
+
+  /** Ends every process (reason `shutdown`), cancels every timer; later spawns fail with PROC_SHUTDOWN. */
+  shutdown(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.scheduler.stop();
+    for (const p of [...this.table.all()]) this.signals.terminate(p, SHUTDOWN, { selfInflicted: false });
+    this.wheel.clear();
+    this.timers.clear();
+  }
+
+  // SignalSink: what the transport calls.
+
+  deliver(signal: Signal): void {
+    this.signals.deliver(signal);
+  }
+
+  nodeDown(node: Atom, reason: Term): void {
+    const watchers = this.remoteWatchers.get(node);
+    if (watchers === undefined) return;
+    this.remoteWatchers.delete(node);
+    this.signals.nodeDown(node, watchers, reason);
+  }
+
+  // Internal operations behind `self`.
+
+  /** @internal */
+  spawnProcess(body: Body, options: SpawnOptions | undefined): Process {
+    if (this.stopped) throw new ProcessError(ErrorCodes.PROC_SHUTDOWN, "the runtime has been shut down");
+    let flags = bodyFlags(body);
+    if (options?.trapExit === true) flags |= Flag.TrapExit;
+    if (options?.priority !== undefined) flags = withPriority(flags, checkPriority(options.priority));
+    const name = options?.name;
+    if (name !== undefined) this.registry.checkName(name);
+    const pid = this.table.allocate();
+    const p = new Process(this, pid, body, flags);
+    p.state = options?.arg;
+    this.table.insert(p);
+    if (name !== undefined) this.registry.register(name, p);
+    this.scheduler.enqueue(p);
+    return p;
+  }
+
+  /** @internal */
+  spawnFrom(parent: Process, body: Body, options: ProcessSpawnOptions | undefined): Pid {
+    if (parent.exited) {
+      // The code of a process killed meanwhile runs on until its next await, but it spawns nothing.
+      const pid = this.table.allocate();
+      this.table.release(pid);
+      return pid;
+    }
+    const p = this.spawnProcess(body, options);
+    // Nothing runs between the spawn and the link: the pair is as atomic as Erlang's spawn_link.
+    if (options?.link === true) this.signals.link(parent, p.pid);
+    return p.pid;
+  }
+
+  /** @internal */
+  sendFrom(from: Process | undefined, to: Destination, message: Term): void {
+    if (from !== undefined && from.status === Status.Exited) return; // a dead process's code sends nothing
+    if (to instanceof Pid) {
+      if (to.node === this.node) {
+        const p = this.table.lookup(to);
+        if (p !== undefined) this.execution.deliver(p, message);
+        return;
+      }
+      this.transport.send({ kind: "message", from: from?.pid ?? this.rootPid, to, message });
+      return;
+    }
+    if (to instanceof Atom) {
+      const p = this.registry.whereis(to);
+      if (p === undefined) throw notRegistered(to);
+      this.execution.deliver(p, message);
+      return;
+    }
+    if (to instanceof Ref) {
+      this.sendToAlias(from, to, message);
+      return;
+    }
+    if (to.node === this.node) {
+      const p = this.registry.whereis(to.name);
+      if (p !== undefined) this.execution.deliver(p, message); // {Name, Node} to a free name: dropped, as in Erlang
+      return;
+    }
+    this.transport.send({ kind: "message", from: from?.pid ?? this.rootPid, to, message });
+  }
+
+  /** @internal */
+  receiveIn(p: Process, match: Match | undefined, options: ReceiveOptions | undefined): Promise<Term | undefined> {
+    return this.execution.receive(p, match, options);
+  }
+
+  /** @internal */
+  exitFrom(from: Pid, to: Pid, reason: Term, link: boolean): void {
+    this.signals.exit(from, to, reason, link);
+  }
+
+  /** @internal */
+  linkFrom(p: Process, to: Pid): void {
+    if (p.status !== Status.Exited) this.signals.link(p, to);
+  }
+
+  /** @internal */
+  unlinkFrom(p: Process, to: Pid): void {
+    this.signals.unlink(p, to);
+  }
+
+  /** @internal */
+  monitorFrom(p: Process, target: Pid | Atom | RegisteredName): Ref {
+    if (p.status === Status.Exited) return this.refs.make();
+    return this.signals.monitor(p, target);
+  }
+
+  /** @internal */
+  demonitorFrom(p: Process, ref: Ref, flush: boolean): boolean {
+    return this.signals.demonitor(p, ref, flush);
+  }
+
+  /** @internal A new reference that also marks `p`'s queue (for `receive({ since })`). */
+  markedRef(p: Process): Ref {
+    const ref = this.refs.make();
+    p.setMarker(ref);
+    return ref;
+  }
+
+  /** @internal */
+  aliasFor(p: Process, once: boolean): Ref {
+    const ref = this.markedRef(p);
+    if (p.status === Status.Exited) return ref;
+    const key = this.refs.key(ref);
+    this.aliases.set(key, { process: p, once });
+    p.extras().addAlias(key);
+    return ref;
+  }
+
+  /** @internal */
+  unaliasFor(p: Process, ref: Ref): boolean {
+    const key = this.refs.key(ref);
+    if (this.aliases.get(key)?.process !== p) return false;
+    this.aliases.delete(key);
+    p.extra?.aliases?.delete(key);
+    return true;
+  }
+
+  /** @internal */
+  setIdleTimeoutFor(p: Process, ms: number | undefined): void {
+    if (ms !== undefined && (typeof ms !== "number" || !(ms >= 0))) {
+      throw new ProcessError(ErrorCodes.PROC_BAD_ARG, `idle timeout must be a number ≥ 0, not ${ms}`);
+    }
+    if (ms !== undefined || p.extra !== null) p.extras().idleTimeout = ms;
+  }
+
+  /** @internal Whether a pid or reference names this node (then a lookup here is the whole truth). */
+  isLocalNode(id: Pid | Ref): boolean {
+    return id.node === this.node;
+  }
+
+  /** @internal Notes that `p` links to or monitors something on `node`. */
+  watchNode(node: Atom, p: Process): void {
+    const set = this.remoteWatchers.get(node);
+    if (set === undefined) this.remoteWatchers.set(node, new Set([p]));
+    else set.add(p);
+  }
+
+  /** @internal Forgets `p` as a watcher of other nodes (it exited). */
+  forgetWatcher(p: Process): void {
+    for (const set of this.remoteWatchers.values()) set.delete(p);
+  }
+
+  /** @internal A process ended itself with an abnormal reason: the crash report. */
+  logCrash(p: Process, reason: Term, error: unknown): void {
+    const name = p.extra?.name;
+    const who = `${format(p.pid)}${name === undefined ? "" : ` (${format(name)})`}`;
+    const stack = error instanceof Error && typeof error.stack === "string" ? `\n${error.stack}` : "";
+    const text = `crash report: process ${who} exited with reason ${format(reason)}${stack}`;
+    const event = { level: "error" as const, what: "crash_report", text, pid: p.pid, reason, error };
+    queueMicrotask(() => {
+      try {
+        this.logger(event);
+      } catch {
+        // A failing logger must not take the runtime down with it.
+      }
+    });
+  }
+
+  private sendToAlias(from: Process | undefined, to: Ref, message: Term): void {
+    if (to.node !== this.node) {
+      this.transport.send({ kind: "alias-message", from: from?.pid ?? this.rootPid, to, message });
+      return;
+    }
+    const key = this.refs.key(to);
+    const entry = this.aliases.get(key);
+    if (entry === undefined) return; // an inactive alias: the message is dropped
+    if (entry.once) {
+      this.aliases.delete(key);
+      entry.process.extra?.aliases?.delete(key);
+    }
+    this.execution.deliver(entry.process, message);
+  }
+}
+
+/** The transport while no distribution is up: remote messages are dropped, remote links and monitors fail. */
+class Unconnected implements SignalTransport {
+  constructor(private readonly sink: SignalSink) {}
+
+  send(signal: Signal): void {
+    if (signal.kind === "link") {
+      const { from, to } = signal;
+      queueMicrotask(() => this.sink.deliver({ kind: "exit", from: to, to: from, reason: NOCONNECTION, link: true }));
+    } else if (signal.kind === "monitor") {
+      const { from, to, ref } = signal;
+      queueMicrotask(() => this.sink.deliver({ kind: "down", from: to, to: from, ref, reason: NOCONNECTION }));
+    }
+  }
+}
+
+function bodyFlags(body: Body): number {
+  if (typeof body === "function") return Flag.Async;
+  if (typeof body === "object" && body !== null && typeof body.handleMessage === "function") return 0;
+  throw new ProcessError(
+    ErrorCodes.PROC_BAD_ARG,
+    "a process body is an async function or an object with handleMessage",
+  );
+}
+
+function checkPriority(priority: Priority): Priority {
+  if (priority === "low" || priority === "normal" || priority === "high") return priority;
+  throw new ProcessError(ErrorCodes.PROC_BAD_ARG, `priority must be low, normal or high, not ${String(priority)}`);
+}
+
+function writeToStderr(event: { text: string }): void {
+  process.stderr.write(`${event.text}\n`);
+}

@@ -1,0 +1,140 @@
+// The scheduler: run queues by priority, the reduction budget of an event-loop turn, and yielding to the event loop.
+//
+// Sends only queue work; the scheduler alone resumes processes. It runs queued processes from a microtask
+// while the turn's budget lasts (reductions, and wall time checked every few hundred), then stops and lets the
+// event loop run timers and sockets; a `setImmediate` opens the next turn. An async process woken while the
+// budget lasts and nobody is queued is resumed at once (its continuation runs as a microtask): that keeps
+// ping-pong between async processes off the queue without letting it starve the event loop.
+import { Flag, type Process } from "./process.ts";
+import { RingQueue } from "./ring-queue.ts";
+
+/** Reductions (messages handled, resumptions) an event-loop turn may spend. */
+const TURN_REDUCTIONS = 20_000;
+/** Wall time a turn may take, in ms; checked every CLOCK_CHECK_EVERY reductions. */
+const TURN_MS = 4;
+const CLOCK_CHECK_EVERY = 256;
+/** A low-priority process runs once per this many normal ones when both wait (BEAM skips low 8 times). */
+const LOW_EVERY = 8;
+
+export class Scheduler {
+  private readonly high = new RingQueue<Process>();
+  private readonly normal = new RingQueue<Process>();
+  private readonly low = new RingQueue<Process>();
+  private normalRunsSinceLow = 0;
+  private drainQueued = false;
+  private draining = false;
+  private turnOpen = false;
+  private turnReductions = 0;
+  private turnStart = 0;
+  private nextClockCheck = CLOCK_CHECK_EVERY;
+  private exhausted = false;
+  private stopped = false;
+  private readonly drainNow = () => this.drain();
+  private readonly closeTurnNow = () => this.closeTurn();
+
+  /**
+   * `run` does what a queued process has to do; it returns true when that was resuming an async body, whose
+   * continuation is a microtask: the drain then steps aside so the continuation runs before anything else.
+   */
+  constructor(private readonly run: (process: Process) => boolean) {}
+
+  /** Processes waiting in the run queues. */
+  get runnable(): number {
+    return this.high.length + this.normal.length + this.low.length;
+  }
+
+  /** Whether the scheduler has nothing queued and no drain pending. */
+  get isIdle(): boolean {
+    return this.runnable === 0 && !this.drainQueued && !this.draining;
+  }
+
+  /** Queues a process that has work; a process already queued stays where it is. */
+  enqueue(process: Process): void {
+    if ((process.flags & Flag.Queued) !== 0 || this.stopped) return;
+    process.flags |= Flag.Queued;
+    const flags = process.flags;
+    if ((flags & Flag.PriorityHigh) !== 0) this.high.push(process);
+    else if ((flags & Flag.PriorityLow) !== 0) this.low.push(process);
+    else this.normal.push(process);
+    if (!this.draining && !this.drainQueued && !this.exhausted) {
+      this.drainQueued = true;
+      queueMicrotask(this.drainNow);
+    }
+  }
+
+  /**
+   * Whether a woken process may resume right away instead of queueing; charges it one reduction. No when the
+   * turn's budget is spent or other processes are queued (they were first).
+   */
+  mayResumeNow(): boolean {
+    if (this.exhausted || this.runnable !== 0 || this.stopped) return false;
+    this.charge(1);
+    return true;
+  }
+
+  /** Counts `reductions` against the current turn, opening one if none is open. */
+  charge(reductions: number): void {
+    if (!this.turnOpen) this.openTurn();
+    this.turnReductions += reductions;
+    if (this.turnReductions >= TURN_REDUCTIONS) {
+      this.exhausted = true;
+    } else if (this.turnReductions >= this.nextClockCheck) {
+      this.nextClockCheck = this.turnReductions + CLOCK_CHECK_EVERY;
+      if (performance.now() - this.turnStart >= TURN_MS) this.exhausted = true;
+    }
+  }
+
+  /** Drops every queued process and refuses new ones (runtime shutdown). */
+  stop(): void {
+    this.stopped = true;
+    this.high.clear();
+    this.normal.clear();
+    this.low.clear();
+  }
+
+  private openTurn(): void {
+    this.turnOpen = true;
+    this.turnStart = performance.now();
+    this.turnReductions = 0;
+    this.nextClockCheck = CLOCK_CHECK_EVERY;
+    setImmediate(this.closeTurnNow);
+  }
+
+  /** Runs after the event loop had its turn: a fresh budget, and the queue is run again if anything waits. */
+  private closeTurn(): void {
+    this.turnOpen = false;
+    this.exhausted = false;
+    if (this.runnable !== 0 && !this.drainQueued && !this.draining && !this.stopped) this.drain();
+  }
+
+  private drain(): void {
+    this.drainQueued = false;
+    this.draining = true;
+    try {
+      while (!this.exhausted) {
+        const next = this.pick();
+        if (next === undefined) break;
+        next.flags &= ~Flag.Queued;
+        if (this.run(next)) {
+          // Let the resumed body run now (its continuation is queued already) and come back after it.
+          this.drainQueued = true;
+          queueMicrotask(this.drainNow);
+          break;
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+    // Budget spent with work left: the turn's closing immediate resumes it (and opens the next turn).
+  }
+
+  private pick(): Process | undefined {
+    if (this.high.length !== 0) return this.high.shift();
+    if (this.normal.length !== 0 && (this.low.length === 0 || this.normalRunsSinceLow < LOW_EVERY)) {
+      this.normalRunsSinceLow++;
+      return this.normal.shift();
+    }
+    this.normalRunsSinceLow = 0;
+    return this.low.shift();
+  }
+}

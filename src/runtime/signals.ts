@@ -1,0 +1,337 @@
+// Exit signals, links and monitors, local and remote, as the Erlang reference manual's "Processes" chapter has them,
+// and what happens when a process terminates.
+//
+// Local signals take effect at once, in the order they are sent, so signals between one pair of processes keep
+// their order. Exits that a termination causes (links firing) go through one FIFO queue instead of recursion,
+// so a chain of a million linked processes cannot overflow the stack.
+import { ErrorCodes, ProcessError } from "../errors.ts";
+import { Atom } from "../term/atom.ts";
+import { equals } from "../term/compare.ts";
+import { format } from "../term/format.ts";
+import { Pid, type Ref, type Term, Tuple, tuple } from "../term/types.ts";
+import type { RegisteredName, Signal } from "./contracts.ts";
+import { Flag, type MonitorOut, type Process, Status } from "./process.ts";
+import { DOWN, EXIT, isQuietExit, KILL, KILLED, NOPROC, NORMAL, PROCESS } from "./reasons.ts";
+import { pidKey } from "./refs.ts";
+import type { Runtime } from "./runtime.ts";
+
+/** How a process came to terminate. */
+export interface Termination {
+  /** The async body's return value (passed to `run`'s caller). */
+  result?: unknown;
+  /** The JS error behind a crash. */
+  error?: unknown;
+  /** True when the process ended itself (returned, threw); false when a signal killed it. */
+  selfInflicted: boolean;
+}
+
+interface QueuedExit {
+  readonly to: Process;
+  readonly from: Pid;
+  readonly reason: Term;
+  readonly link: boolean;
+}
+
+export class Signals {
+  private readonly queue: QueuedExit[] = [];
+  private draining = false;
+
+  constructor(private readonly rt: Runtime) {}
+
+  /** Sends an exit signal from `from` to `to` (`link`: the signal a terminating linked process sends). */
+  exit(from: Pid, to: Pid, reason: Term, link: boolean): void {
+    if (!this.rt.isLocalNode(to)) {
+      this.rt.transport.send({ kind: "exit", from, to, reason, link });
+      return;
+    }
+    const target = this.rt.table.lookup(to);
+    if (target === undefined) return;
+    this.queue.push({ to: target, from, reason, link });
+    this.drain();
+  }
+
+  /** Links `p` with `to` (a dead local `to`: see below). */
+  link(p: Process, to: Pid): void {
+    if (equals(to, p.pid)) return;
+    const key = pidKey(to, this.rt.node);
+    const links = p.extras().links;
+    if (links?.has(key)) return;
+    if (!this.rt.isLocalNode(to)) {
+      p.extras().addLink(key, to);
+      this.rt.watchNode(to.node, p);
+      this.rt.transport.send({ kind: "link", from: p.pid, to });
+      return;
+    }
+    const target = this.rt.table.lookup(to);
+    if (target === undefined) {
+      // As erlang:link/1 does for a local pid: a trapping caller gets {'EXIT', Pid, noproc}; any other caller
+      // gets the error at once (catchable; uncaught, the process exits with it).
+      if ((p.flags & Flag.TrapExit) === 0) {
+        throw new ProcessError(ErrorCodes.PROC_NOT_ALIVE, `link: no process ${format(to)}`);
+      }
+      this.rt.execution.deliver(p, tuple(EXIT, to, NOPROC));
+      return;
+    }
+    p.extras().addLink(key, to);
+    target.extras().addLink(pidKey(p.pid, this.rt.node), p.pid);
+  }
+
+  unlink(p: Process, to: Pid): void {
+    const key = pidKey(to, this.rt.node);
+    if (p.extra?.links?.delete(key) !== true) return;
+    if (!this.rt.isLocalNode(to)) {
+      this.rt.transport.send({ kind: "unlink", from: p.pid, to });
+      return;
+    }
+    this.rt.table.lookup(to)?.extra?.links?.delete(pidKey(p.pid, this.rt.node));
+  }
+
+  /** Monitors a pid or a name; a target that does not exist gets its DOWN (`noproc`) at once. */
+  monitor(p: Process, target: Pid | Atom | RegisteredName): Ref {
+    const ref = this.rt.markedRef(p);
+    const named = namedTarget(target, this.rt.node);
+    if (named !== undefined && named.node !== this.rt.node) {
+      this.addMonitor(p, ref, undefined, named);
+      this.rt.watchNode(named.node, p);
+      this.rt.transport.send({ kind: "monitor", from: p.pid, to: named, ref });
+      return ref;
+    }
+    if (named === undefined && !this.rt.isLocalNode(target as Pid)) {
+      const pid = target as Pid;
+      this.addMonitor(p, ref, pid, undefined);
+      this.rt.watchNode(pid.node, p);
+      this.rt.transport.send({ kind: "monitor", from: p.pid, to: pid, ref });
+      return ref;
+    }
+    const process = named !== undefined ? this.rt.registry.whereis(named.name) : this.rt.table.lookup(target as Pid);
+    if (process === undefined) {
+      this.rt.execution.deliver(p, downMessage(ref, named ?? (target as Pid), NOPROC));
+      return ref;
+    }
+    this.addMonitor(p, ref, process.pid, named);
+    process.extras().addWatcher(this.rt.refs.key(ref), { ref, watcher: p.pid, name: named });
+    return ref;
+  }
+
+  /** Removes the monitor `ref` of `p`; with `flush`, its DOWN message too. Returns whether it was active. */
+  demonitor(p: Process, ref: Ref, flush: boolean): boolean {
+    const key = this.rt.refs.key(ref);
+    const monitor = p.extra?.monitors?.get(key);
+    if (monitor !== undefined) {
+      p.extra!.monitors!.delete(key);
+      if (monitor.target === undefined || !this.rt.isLocalNode(monitor.target)) {
+        const to = monitor.target ?? monitor.name!;
+        this.rt.transport.send({ kind: "demonitor", from: p.pid, to, ref });
+      } else {
+        this.rt.table.lookup(monitor.target)?.extra?.monitoredBy?.delete(key);
+      }
+    }
+    if (flush) p.takeMatching((m) => isDownFor(m, ref), undefined);
+    return monitor !== undefined;
+  }
+
+  /** Ends a process: cancels its waits, frees its name and aliases, fires its links and monitors. */
+  terminate(p: Process, reason: Term, how: Termination): void {
+    if (p.status === Status.Exited) return;
+    p.status = Status.Exited;
+    this.rt.execution.cancelWaits(p);
+    this.rt.table.remove(p);
+    p.clearMailbox();
+    p.state = undefined;
+    const extra = p.extra;
+    if (extra !== null) {
+      if (extra.name !== undefined) this.rt.registry.remove(extra.name, p);
+      if (extra.aliases !== undefined) for (const key of extra.aliases) this.rt.aliases.delete(key);
+      extra.dictionary = undefined;
+      this.rt.forgetWatcher(p);
+      this.fireLinks(p, reason);
+      this.dropMonitors(p);
+      this.fireMonitors(p, reason);
+      extra.onExit?.(reason, how.result);
+    }
+    if (how.selfInflicted && !isQuietExit(reason)) this.rt.logCrash(p, reason, how.error);
+  }
+
+  /** An inbound signal from another node (the transport's `deliver`). */
+  deliver(signal: Signal): void {
+    switch (signal.kind) {
+      case "message":
+        this.rt.sendFrom(undefined, signal.to, signal.message);
+        return;
+      case "alias-message":
+        this.rt.sendFrom(undefined, signal.to, signal.message);
+        return;
+      case "exit":
+        this.exit(signal.from, signal.to, signal.reason, signal.link);
+        return;
+      case "link": {
+        const target = this.rt.table.lookup(signal.to);
+        if (target === undefined) {
+          this.rt.transport.send({ kind: "exit", from: signal.to, to: signal.from, reason: NOPROC, link: true });
+          return;
+        }
+        target.extras().addLink(pidKey(signal.from, this.rt.node), signal.from);
+        this.rt.watchNode(signal.from.node, target);
+        return;
+      }
+      case "unlink":
+        this.rt.table.lookup(signal.to)?.extra?.links?.delete(pidKey(signal.from, this.rt.node));
+        return;
+      case "monitor":
+        this.remoteMonitor(signal.from, signal.to, signal.ref);
+        return;
+      case "demonitor": {
+        const to = signal.to;
+        const target = to instanceof Pid ? this.rt.table.lookup(to) : this.rt.registry.whereis(to.name);
+        target?.extra?.monitoredBy?.delete(this.rt.refs.key(signal.ref));
+        return;
+      }
+      case "down": {
+        const watcher = this.rt.table.lookup(signal.to);
+        const key = this.rt.refs.key(signal.ref);
+        if (watcher?.extra?.monitors?.delete(key) !== true) return;
+        this.rt.execution.deliver(watcher, downMessage(signal.ref, signal.from, signal.reason));
+        return;
+      }
+    }
+  }
+
+  /** The connection to `node` is gone: its links fire and its monitors go DOWN, with `reason`. */
+  nodeDown(node: Atom, watchers: Iterable<Process>, reason: Term): void {
+    for (const p of watchers) {
+      const extra = p.extra;
+      if (p.status === Status.Exited || extra === null) continue;
+      if (extra.links !== undefined) {
+        for (const pid of [...extra.links.values()]) {
+          if (pid.node === node) this.exit(pid, p.pid, reason, true);
+        }
+      }
+      if (extra.monitoredBy !== undefined) {
+        for (const [key, m] of [...extra.monitoredBy]) if (m.watcher.node === node) extra.monitoredBy.delete(key);
+      }
+      if (extra.monitors !== undefined) {
+        for (const [key, monitor] of [...extra.monitors]) {
+          const on = monitor.target?.node ?? monitor.name!.node;
+          if (on !== node || p.exited) continue;
+          extra.monitors.delete(key);
+          this.rt.execution.deliver(p, downMessage(monitor.ref, monitor.name ?? monitor.target!, reason));
+        }
+      }
+    }
+  }
+
+  /** Applies queued exit signals in order, including those the terminations they cause send. */
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let i = 0; i < this.queue.length; i++) {
+        const s = this.queue[i]!;
+        this.apply(s.to, s.from, s.reason, s.link);
+      }
+    } finally {
+      this.queue.length = 0;
+      this.draining = false;
+    }
+  }
+
+  /** The receiving side of an exit signal (reference manual, "Receiving Exit Signals"). */
+  private apply(to: Process, from: Pid, reason: Term, link: boolean): void {
+    if (to.status === Status.Exited) return;
+    if (link) {
+      // A link exit signal for a link this side no longer has (unlinked meanwhile) is ignored.
+      if (to.extra?.links?.delete(pidKey(from, this.rt.node)) !== true) return;
+    } else if (reason === KILL) {
+      this.terminate(to, KILLED, { selfInflicted: false });
+      return;
+    }
+    if ((to.flags & Flag.TrapExit) !== 0) {
+      this.rt.execution.deliver(to, tuple(EXIT, from, reason));
+      return;
+    }
+    if (reason === NORMAL) {
+      // `exit(self(), normal)` ends the caller; a normal exit signal from anyone else is ignored.
+      if (!link && equals(from, to.pid)) this.terminate(to, NORMAL, { selfInflicted: true });
+      return;
+    }
+    this.terminate(to, reason, { selfInflicted: false });
+  }
+
+  private fireLinks(p: Process, reason: Term): void {
+    const links = p.extra!.links;
+    if (links === undefined) return;
+    p.extra!.links = undefined;
+    for (const pid of links.values()) this.exit(p.pid, pid, reason, true);
+  }
+
+  /** The exiting process's own monitors of others are dropped. */
+  private dropMonitors(p: Process): void {
+    const monitors = p.extra!.monitors;
+    if (monitors === undefined) return;
+    p.extra!.monitors = undefined;
+    for (const [key, monitor] of monitors) {
+      if (monitor.target !== undefined && this.rt.isLocalNode(monitor.target)) {
+        this.rt.table.lookup(monitor.target)?.extra?.monitoredBy?.delete(key);
+      } else {
+        this.rt.transport.send({
+          kind: "demonitor",
+          from: p.pid,
+          to: monitor.target ?? monitor.name!,
+          ref: monitor.ref,
+        });
+      }
+    }
+  }
+
+  /** Everyone monitoring the exiting process gets its DOWN message. */
+  private fireMonitors(p: Process, reason: Term): void {
+    const watchers = p.extra!.monitoredBy;
+    if (watchers === undefined) return;
+    p.extra!.monitoredBy = undefined;
+    for (const [key, m] of watchers) {
+      const subject = m.name ?? p.pid;
+      if (!this.rt.isLocalNode(m.watcher)) {
+        this.rt.transport.send({ kind: "down", from: subject, to: m.watcher, ref: m.ref, reason });
+        continue;
+      }
+      const watcher = this.rt.table.lookup(m.watcher);
+      if (watcher?.extra?.monitors?.delete(key) === true) {
+        this.rt.execution.deliver(watcher, downMessage(m.ref, subject, reason));
+      }
+    }
+  }
+
+  private addMonitor(p: Process, ref: Ref, target: Pid | undefined, name: RegisteredName | undefined): void {
+    const entry: MonitorOut = { ref, target, name };
+    p.extras().addMonitor(this.rt.refs.key(ref), entry);
+  }
+
+  /** A process of another node monitors one of ours. */
+  private remoteMonitor(watcher: Pid, to: Pid | RegisteredName, ref: Ref): void {
+    const named = to instanceof Pid ? undefined : to;
+    const target = to instanceof Pid ? this.rt.table.lookup(to) : this.rt.registry.whereis(to.name);
+    if (target === undefined) {
+      this.rt.transport.send({ kind: "down", from: to, to: watcher, ref, reason: NOPROC });
+      return;
+    }
+    target.extras().addWatcher(this.rt.refs.key(ref), { ref, watcher, name: named });
+    this.rt.watchNode(watcher.node, target);
+  }
+}
+
+/** A registered-name target as `{ name, node }`; undefined for a pid. */
+function namedTarget(target: Pid | Atom | RegisteredName, node: Atom): RegisteredName | undefined {
+  if (target instanceof Pid) return undefined;
+  if (target instanceof Atom) return { name: target, node };
+  return target;
+}
+
+/** `{'DOWN', Ref, process, PidOrName, Reason}`; a name appears as `{Name, Node}`. */
+export function downMessage(ref: Ref, subject: Pid | RegisteredName, reason: Term): Tuple {
+  const who = subject instanceof Pid ? subject : tuple(subject.name, subject.node);
+  return tuple(DOWN, ref, PROCESS, who, reason);
+}
+
+function isDownFor(message: Term, ref: Ref): boolean {
+  return message instanceof Tuple && message.size === 5 && message.at(0) === DOWN && equals(message.at(1)!, ref);
+}

@@ -1,0 +1,174 @@
+// Test helpers for the process runtime: a runtime per test (manual clock, collecting logger, shut down after the
+// test), waiting for an event with a deadline, and small matchers for the messages OTP's suites look for.
+import assert from "node:assert/strict";
+import type { TestContext } from "node:test";
+import {
+  _,
+  atom,
+  type Body,
+  DOWN,
+  EXIT,
+  equals,
+  format,
+  type LogEvent,
+  type Match,
+  Pid,
+  pattern,
+  type Ref,
+  Runtime,
+  type RuntimeOptions,
+  type Signal,
+  type SignalTransport,
+  type SpawnOptions,
+  type Term,
+  Tuple,
+  tuple,
+} from "../../src/index.ts";
+import { ManualClock } from "../../src/testing/index.ts";
+
+export interface Harness {
+  readonly rt: Runtime;
+  /** The runtime's clock: time moves only when the test advances it (unless `realClock` was asked for). */
+  readonly clock: ManualClock;
+  /** Every event the runtime logged, in order. */
+  readonly logs: LogEvent[];
+}
+
+export interface HarnessOptions extends Omit<RuntimeOptions, "clock" | "logger"> {
+  /** Use the system clock instead of a ManualClock (only the scheduler's real-time bounds need it). */
+  realClock?: boolean;
+}
+
+/** A fresh runtime for test `t`, shut down when the test ends, whatever its outcome. */
+export function runtime(t: TestContext, options: HarnessOptions = {}): Harness {
+  const { realClock = false, ...rest } = options;
+  const clock = new ManualClock();
+  const logs: LogEvent[] = [];
+  const rt = new Runtime({ ...rest, ...(realClock ? {} : { clock }), logger: (event) => logs.push(event) });
+  t.after(() => rt.shutdown());
+  return { rt, clock, logs };
+}
+
+/** The crash reports among `logs`. */
+export function crashReports(logs: readonly LogEvent[]): LogEvent[] {
+  return logs.filter((event) => event.what === "crash_report");
+}
+
+/**
+ * Resolves once `condition()` holds, checking after every event-loop turn; rejects after `deadlineMs` of real
+ * time. The way to wait for something without sleeping for a fixed time.
+ */
+export async function waitFor(condition: () => boolean, what: string, deadlineMs = 2000): Promise<void> {
+  const start = performance.now();
+  while (!condition()) {
+    if (performance.now() - start > deadlineMs) assert.fail(`timed out after ${deadlineMs} ms waiting for ${what}`);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Resolves like `promise`, or rejects if it takes longer than `deadlineMs` of real time. */
+export async function within<T>(promise: Promise<T>, deadlineMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${deadlineMs} ms waiting for ${what}`)), deadlineMs);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Asserts that `actual` is the term `expected` (Erlang's exact equality), printing both in Erlang syntax. */
+export function assertTerm(actual: Term | undefined, expected: Term, message?: string): void {
+  if (actual !== undefined && equals(actual, expected)) return;
+  const got = actual === undefined ? "undefined" : format(actual);
+  assert.fail(`${message === undefined ? "" : `${message}: `}expected ${format(expected)}, got ${got}`);
+}
+
+/** Asserts that `actual` is a tuple and returns its elements. */
+export function elements(actual: Term | undefined): readonly Term[] {
+  assert.ok(actual instanceof Tuple, `expected a tuple, got ${actual === undefined ? "undefined" : format(actual)}`);
+  return actual.elements;
+}
+
+/** Matches the DOWN message of monitor `ref`. */
+export function downFor(ref: Ref): Match {
+  return pattern(tuple(DOWN, ref, _, _, _));
+}
+
+/** Matches an `{'EXIT', From, _}` message from `from`. */
+export function exitFrom(from: Pid): Match {
+  return pattern(tuple(EXIT, from, _));
+}
+
+/** The reason of a DOWN or EXIT message (its last element). */
+export function reasonOf(message: Term | undefined): Term {
+  const items = elements(message);
+  return items[items.length - 1]!;
+}
+
+export interface Watched {
+  readonly pid: Pid;
+  /** The reason the process exits with (from a monitor set up atomically with the spawn). */
+  readonly exit: Promise<Term>;
+}
+
+/** Spawns `body` under a monitor (Erlang's spawn_monitor from a helper process) and reports how it ends. */
+export async function spawnWatched(rt: Runtime, body: Body, options?: SpawnOptions): Promise<Watched> {
+  let started!: (pid: Pid) => void;
+  const pid = new Promise<Pid>((resolve) => {
+    started = resolve;
+  });
+  const exit = rt.run(async (self) => {
+    const { pid, ref } = self.spawnMonitor(body, options);
+    started(pid);
+    return reasonOf(await self.receive(downFor(ref)));
+  });
+  exit.catch(() => {}); // shut down before the process ended: the test did not ask, so do not report it
+  return { pid: await pid, exit };
+}
+
+export interface Recorder {
+  readonly pid: Pid;
+  /** Every message the process took, in the order it took them. */
+  readonly messages: Term[];
+}
+
+/** A behaviour process that records every message it gets (optionally trapping exits). */
+export function recorder(rt: Runtime, options: SpawnOptions = {}): Recorder {
+  const messages: Term[] = [];
+  const pid = rt.spawn(
+    {
+      name: "recorder",
+      handleMessage(_self, message) {
+        messages.push(message);
+      },
+    },
+    options,
+  );
+  return { pid, messages };
+}
+
+/** An async process that waits for any message and returns it (so a test can park a process). */
+export function sleeper(rt: Runtime, options?: SpawnOptions): Pid {
+  return rt.spawn(async function sleeper(self) {
+    return await self.receive();
+  }, options);
+}
+
+/** A transport that records what it is asked to send: a stand-in for the distribution layer. */
+export class RecordingTransport implements SignalTransport {
+  readonly sent: Signal[] = [];
+  send(signal: Signal): void {
+    this.sent.push(signal);
+  }
+}
+
+/** The node `remotePid` lives on: one this runtime has never connected to. */
+export const OTHER_NODE = "other@host";
+
+/** A pid on OTHER_NODE. */
+export function remotePid(id = 1): Pid {
+  return new Pid(atom(OTHER_NODE), id, 0, 1);
+}
