@@ -220,7 +220,7 @@ export class TimerWheel {
         this.unlink(timer);
         this.insert(timer);
       } else {
-        min = Math.max(min === Number.POSITIVE_INFINITY ? 0 : min, tick);
+        min = Math.min(min, tick);
       }
       timer = next;
     }
