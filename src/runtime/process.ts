@@ -52,6 +52,9 @@ export interface ProcessSpawnOptions<Arg = unknown> extends SpawnOptions<Arg> {
   link?: boolean;
 }
 
+/** How a monitor's ref doubles as an alias (see `monitor`). */
+export type MonitorAlias = "explicitUnalias" | "demonitor" | "replyDemonitor";
+
 export interface ReceiveOptions {
   /** Milliseconds to wait (0 polls); the receive then resolves to `undefined`. Default: wait forever. */
   timeout?: number | "infinity";
@@ -212,7 +215,7 @@ export class Process extends Mailbox {
   /** Spawns and monitors atomically (nothing runs in between); `ref` is the monitor's. */
   spawnMonitor(body: Body, options?: SpawnOptions): { pid: Pid; ref: Ref } {
     const pid = this.runtime.spawnFrom(this, body, options);
-    return { pid, ref: this.runtime.monitorFrom(this, pid) };
+    return { pid, ref: this.runtime.monitorFrom(this, pid, undefined) };
   }
 
   /**
@@ -227,9 +230,14 @@ export class Process extends Mailbox {
     this.runtime.unlinkFrom(this, pid);
   }
 
-  /** Monitors a process (by pid, registered name, or `{ name, node }`); its DOWN message carries the ref. */
-  monitor(target: Pid | Atom | RegisteredName): Ref {
-    return this.runtime.monitorFrom(this, target);
+  /**
+   * Monitors a process (by pid, registered name, or `{ name, node }`); its DOWN message carries the ref. With
+   * `alias`, the ref is also an alias of this process (Erlang's `{alias, …}` monitor option): `demonitor` ends
+   * it with the monitor, `replyDemonitor` also at the first message, `explicitUnalias` only by `unalias`.
+   */
+  monitor(target: Pid | Atom | RegisteredName, options?: { alias?: MonitorAlias }): Ref {
+    const alias = options?.alias;
+    return this.runtime.monitorFrom(this, target, alias === "explicitUnalias" ? "explicit" : alias);
   }
 
   /**
@@ -242,7 +250,7 @@ export class Process extends Mailbox {
 
   /** Sends an exit signal (Erlang's `exit(Pid, Reason)`). To end this process, throw a `ProcessExit`. */
   exit(pid: Pid, reason: Term): void {
-    this.runtime.exitFrom(this.pid, pid, reason, false);
+    if (!this.exited) this.runtime.exitFrom(this.pid, pid, reason, false);
   }
 
   get trapExit(): boolean {
@@ -282,12 +290,12 @@ export class Process extends Mailbox {
    * it deactivates after the first message, as OTP's call replies use it.
    */
   alias(options?: { reply?: boolean }): Ref {
-    return this.runtime.aliasFor(this, options?.reply ?? false);
+    return this.runtime.aliasFor(this, options?.reply === true ? "reply" : "explicit");
   }
 
   /** Deactivates an alias of this process; false if it was not active. */
   unalias(ref: Ref): boolean {
-    return this.runtime.unaliasFor(this, ref);
+    return this.runtime.aliases.remove(this, ref);
   }
 
   /** The next wait for a message ends after `ms`, calling the behaviour's `handleTimeout` (undefined: never). */

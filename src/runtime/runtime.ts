@@ -6,6 +6,7 @@ import { ErrorCodes, ProcessError, ProcessExitError } from "../errors.ts";
 import { Atom, atom } from "../term/atom.ts";
 import { format } from "../term/format.ts";
 import { Pid, Ref, type Term } from "../term/types.ts";
+import { Aliases, type AliasMode } from "./aliases.ts";
 import { systemClock } from "./clock.ts";
 import type { Clock, Logger, RegisteredName, Signal, SignalSink, SignalTransport } from "./contracts.ts";
 import { Execution } from "./execution.ts";
@@ -46,12 +47,6 @@ export interface RuntimeOptions {
   transport?: SignalTransport;
 }
 
-/** @internal An alias: the process it names, and whether the first message deactivates it. */
-interface AliasEntry {
-  readonly process: Process;
-  readonly once: boolean;
-}
-
 let lastCreation = 0;
 
 export class Runtime implements SignalSink {
@@ -62,7 +57,7 @@ export class Runtime implements SignalSink {
   /** @internal */ readonly scheduler: Scheduler;
   /** @internal */ readonly wheel: TimerWheel;
   /** @internal */ readonly refs: RefMaker;
-  /** @internal */ readonly aliases = new Map<number | string, AliasEntry>();
+  /** @internal */ readonly aliases: Aliases;
   /** @internal */ readonly execution: Execution;
   /** @internal */ readonly signals: Signals;
   /** @internal */ transport: SignalTransport;
@@ -81,6 +76,7 @@ export class Runtime implements SignalSink {
     this.table = new ProcessTable(this.node, this.creation);
     this.refs = new RefMaker(this.node, this.creation);
     this.rootPid = new Pid(this.node, 0, 0, this.creation);
+    this.aliases = new Aliases(this);
     this.execution = new Execution(this);
     this.signals = new Signals(this);
     this.timers = new Timers(this);
@@ -296,9 +292,9 @@ export class Runtime implements SignalSink {
   }
 
   /** @internal */
-  monitorFrom(p: Process, target: Pid | Atom | RegisteredName): Ref {
+  monitorFrom(p: Process, target: Pid | Atom | RegisteredName, alias: AliasMode | undefined): Ref {
     if (p.status === Status.Exited) return this.refs.make();
-    return this.signals.monitor(p, target);
+    return this.signals.monitor(p, target, alias);
   }
 
   /** @internal */
@@ -314,22 +310,10 @@ export class Runtime implements SignalSink {
   }
 
   /** @internal */
-  aliasFor(p: Process, once: boolean): Ref {
+  aliasFor(p: Process, mode: AliasMode): Ref {
     const ref = this.markedRef(p);
-    if (p.status === Status.Exited) return ref;
-    const key = this.refs.key(ref);
-    this.aliases.set(key, { process: p, once });
-    p.extras().addAlias(key);
+    if (!p.exited) this.aliases.create(p, ref, mode);
     return ref;
-  }
-
-  /** @internal */
-  unaliasFor(p: Process, ref: Ref): boolean {
-    const key = this.refs.key(ref);
-    if (this.aliases.get(key)?.process !== p) return false;
-    this.aliases.delete(key);
-    p.extra?.aliases?.delete(key);
-    return true;
   }
 
   /** @internal */
@@ -378,14 +362,8 @@ export class Runtime implements SignalSink {
       this.transport.send({ kind: "alias-message", from: from?.pid ?? this.rootPid, to, message });
       return;
     }
-    const key = this.refs.key(to);
-    const entry = this.aliases.get(key);
-    if (entry === undefined) return; // an inactive alias: the message is dropped
-    if (entry.once) {
-      this.aliases.delete(key);
-      entry.process.extra?.aliases?.delete(key);
-    }
-    this.execution.deliver(entry.process, message);
+    const target = this.aliases.route(to);
+    if (target !== undefined) this.execution.deliver(target, message); // an inactive alias: dropped
   }
 }
 

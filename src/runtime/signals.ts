@@ -9,6 +9,7 @@ import { Atom } from "../term/atom.ts";
 import { equals } from "../term/compare.ts";
 import { format } from "../term/format.ts";
 import { Pid, type Ref, type Term, Tuple, tuple } from "../term/types.ts";
+import type { AliasMode } from "./aliases.ts";
 import type { RegisteredName, Signal } from "./contracts.ts";
 import { Flag, type MonitorOut, type Process, Status } from "./process.ts";
 import { DOWN, EXIT, isQuietExit, KILL, KILLED, NOPROC, NORMAL, PROCESS } from "./reasons.ts";
@@ -87,8 +88,9 @@ export class Signals {
   }
 
   /** Monitors a pid or a name; a target that does not exist gets its DOWN (`noproc`) at once. */
-  monitor(p: Process, target: Pid | Atom | RegisteredName): Ref {
+  monitor(p: Process, target: Pid | Atom | RegisteredName, alias: AliasMode | undefined): Ref {
     const ref = this.rt.markedRef(p);
+    if (alias !== undefined) this.rt.aliases.create(p, ref, alias);
     const named = namedTarget(target, this.rt.node);
     if (named !== undefined && named.node !== this.rt.node) {
       this.addMonitor(p, ref, undefined, named);
@@ -105,6 +107,7 @@ export class Signals {
     }
     const process = named !== undefined ? this.rt.registry.whereis(named.name) : this.rt.table.lookup(target as Pid);
     if (process === undefined) {
+      this.rt.aliases.monitorEnded(this.rt.refs.key(ref));
       this.rt.execution.deliver(p, downMessage(ref, named ?? (target as Pid), NOPROC));
       return ref;
     }
@@ -117,6 +120,7 @@ export class Signals {
   demonitor(p: Process, ref: Ref, flush: boolean): boolean {
     const key = this.rt.refs.key(ref);
     const monitor = p.extra?.monitors?.get(key);
+    this.rt.aliases.monitorEnded(key);
     if (monitor !== undefined) {
       p.extra!.monitors!.delete(key);
       if (monitor.target === undefined || !this.rt.isLocalNode(monitor.target)) {
@@ -141,7 +145,7 @@ export class Signals {
     const extra = p.extra;
     if (extra !== null) {
       if (extra.name !== undefined) this.rt.registry.remove(extra.name, p);
-      if (extra.aliases !== undefined) for (const key of extra.aliases) this.rt.aliases.delete(key);
+      this.rt.aliases.dropAll(p);
       extra.dictionary = undefined;
       this.rt.forgetWatcher(p);
       this.fireLinks(p, reason);
@@ -190,6 +194,7 @@ export class Signals {
         const watcher = this.rt.table.lookup(signal.to);
         const key = this.rt.refs.key(signal.ref);
         if (watcher?.extra?.monitors?.delete(key) !== true) return;
+        this.rt.aliases.monitorEnded(key);
         this.rt.execution.deliver(watcher, downMessage(signal.ref, signal.from, signal.reason));
         return;
       }
@@ -214,6 +219,7 @@ export class Signals {
           const on = monitor.target?.node ?? monitor.name!.node;
           if (on !== node || p.exited) continue;
           extra.monitors.delete(key);
+          this.rt.aliases.monitorEnded(key);
           this.rt.execution.deliver(p, downMessage(monitor.ref, monitor.name ?? monitor.target!, reason));
         }
       }
@@ -296,6 +302,7 @@ export class Signals {
       }
       const watcher = this.rt.table.lookup(m.watcher);
       if (watcher?.extra?.monitors?.delete(key) === true) {
+        this.rt.aliases.monitorEnded(key);
         this.rt.execution.deliver(watcher, downMessage(m.ref, subject, reason));
       }
     }

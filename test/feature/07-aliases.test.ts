@@ -133,3 +133,75 @@ describe("aliases", () => {
     assert.equal(await result, 7);
   });
 });
+
+describe("monitors that double as aliases (OTP's gen call)", () => {
+  /** A server that, for `{From, x}`, replies to From twice. */
+  function doubleReplier(self: Process) {
+    return self.spawn(async (s) => {
+      for (;;) {
+        const [from, x] = elements(await s.receive());
+        s.send(from as Ref, tuple(atom("reply"), x!));
+        s.send(from as Ref, tuple(atom("again"), x!));
+      }
+    });
+  }
+
+  test("alias 'demonitor': messages arrive while the monitor lives; demonitor ends the alias", async (t) => {
+    const { rt } = runtime(t);
+    const got = await rt.run(async (self) => {
+      const server = doubleReplier(self);
+      const ref = self.monitor(server, { alias: "demonitor" });
+      self.send(server, tuple(ref, 1));
+      const first = await self.receive(pattern(tuple(atom("reply"), _)), { since: ref });
+      const second = await self.receive(pattern(tuple(atom("again"), _)), { since: ref });
+      self.demonitor(ref, { flush: true });
+      self.send(server, tuple(ref, 2));
+      await rt.idle();
+      return [first!, second!, ...(await drain(self))];
+    });
+    assertTerm(got, [tuple(atom("reply"), 1), tuple(atom("again"), 1)]);
+  });
+
+  test("alias 'replyDemonitor': the first message ends the alias and the monitor", async (t) => {
+    const { rt } = runtime(t);
+    const got = await rt.run(async (self) => {
+      const server = doubleReplier(self);
+      const ref = self.monitor(server, { alias: "replyDemonitor" });
+      self.send(server, tuple(ref, 1));
+      const first = await self.receive(undefined, { since: ref });
+      await rt.idle();
+      const rest = await drain(self);
+      const monitoredBy = rt.processInfo(server)!.monitoredBy.length;
+      return [first!, rest, monitoredBy];
+    });
+    assertTerm(got, [tuple(atom("reply"), 1), [], 0]);
+  });
+
+  test("alias 'demonitor': the DOWN message ends the alias", async (t) => {
+    const { rt } = runtime(t);
+    const got = await rt.run(async (self) => {
+      const target = self.spawn(async (s) => s.receive());
+      const ref = self.monitor(target, { alias: "demonitor" });
+      self.exit(target, atom("kill"));
+      const down = await self.receive(pattern(tuple(atom("DOWN"), ref, _, _, _)));
+      self.send(ref, atom("late"));
+      return [elements(down).at(4)!, ...(await drain(self))];
+    });
+    assertTerm(got, [atom("killed")]);
+  });
+
+  test("alias 'explicitUnalias': outlives the monitor until unalias", async (t) => {
+    const { rt } = runtime(t);
+    const got = await rt.run(async (self) => {
+      const target = self.spawn(async (s) => s.receive());
+      const ref = self.monitor(target, { alias: "explicitUnalias" });
+      self.demonitor(ref);
+      self.send(ref, atom("kept"));
+      const kept = await self.receive(undefined, { timeout: 0 });
+      const wasActive = self.unalias(ref);
+      self.send(ref, atom("dropped"));
+      return [kept!, wasActive, ...(await drain(self))];
+    });
+    assertTerm(got, [atom("kept"), true]);
+  });
+});
