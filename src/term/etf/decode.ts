@@ -1,8 +1,9 @@
 // ETF decoding: bytes (one buffer or a list of chunks) to terms, as `binary_to_term` reads them.
 //
-// The decoder is iterative: containers push a frame and the loop goes on reading, so a term nested a
-// million deep needs no JS stack. Every length is checked against the input left before it sizes an
-// allocation, and every failure is an EtfDecodeError with a stable ETF_* code.
+// The decoder recurses into the first levels of a term (fast) and reads anything deeper with an iterative
+// loop, where containers push a frame and the loop goes on reading, so a term nested a million deep needs
+// no JS stack. Every length is checked against the input left before it sizes an allocation, and every
+// failure is an EtfDecodeError with a stable ETF_* code.
 import { inflateSync } from "node:zlib";
 import { ErrorCodes } from "../../errors.ts";
 import { type Atom, atom, atomFromBytes } from "../atom.ts";
@@ -31,6 +32,8 @@ export interface DecodeOptions {
 export const DEFAULT_MAX_DEPTH = 4_194_304;
 export const DEFAULT_MAX_INFLATED = 256 * 1024 * 1024;
 const DEFAULT_VIEW_THRESHOLD = 64;
+/** Containers up to this depth are read by recursion; deeper subtrees go to the iterative loop. */
+const RECURSION_LIMIT = 64;
 
 const TRUE = atom("true");
 const FALSE = atom("false");
@@ -106,7 +109,7 @@ class Decoder extends ByteReader {
       this.pos++;
       return this.compressed();
     }
-    return this.term();
+    return this.value(0);
   }
 
   private compressed(): Term {
@@ -130,16 +133,91 @@ class Decoder extends ByteReader {
       maxDepth: this.maxDepth,
       viewThreshold: this.viewThreshold,
     });
-    const term = inner.term();
+    const term = inner.value(0);
     if (inner.remaining !== 0) inner.fail(ErrorCodes.ETF_TRAILING_BYTES, "bytes left inside a compressed term");
     return term;
   }
 
-  /** Reads one term (without version byte). */
-  term(): Term {
-    // The innermost open container lives in these locals; enclosing ones are saved in the frame arrays.
-    // `depth` counts open containers. A list's `index` is -1 while its tail is being read.
-    let depth = 0;
+  /**
+   * Reads one term inside `depth` open containers, recursing into containers while that stays below
+   * RECURSION_LIMIT: a call per nested term costs less than the iterative loop's frames.
+   */
+  private value(depth: number): Term {
+    if (depth >= RECURSION_LIMIT) return this.iterate(depth);
+    const tag = this.u8();
+    switch (tag) {
+      case T.SMALL_TUPLE_EXT:
+        return this.tuple(this.u8(), depth);
+      case T.LARGE_TUPLE_EXT:
+        return this.tuple(this.u32(), depth);
+      case T.LIST_EXT:
+        return this.list(this.u32(), depth);
+      case T.MAP_EXT:
+        return this.map(this.u32(), depth);
+      case T.NEW_FUN_EXT:
+        return this.fun(this.funHeader(), depth);
+      default:
+        return this.leaf(tag);
+    }
+  }
+
+  private tuple(n: number, depth: number): Tuple {
+    if (n === 0) return new Tuple([]);
+    this.checkLength(n, "tuple arity");
+    this.enter(depth);
+    const items = new Array<Term>(n);
+    for (let i = 0; i < n; i++) items[i] = this.value(depth + 1);
+    return new Tuple(items);
+  }
+
+  private list(n: number, depth: number): Term {
+    this.checkLength(n + 1, "list length");
+    this.enter(depth);
+    const items = new Array<Term>(n);
+    for (let i = 0; i < n; i++) items[i] = this.value(depth + 1);
+    // A NIL tail, the usual case, is read right here.
+    this.ensure(1);
+    if (this.buf[this.pos] === T.NIL_EXT) {
+      this.pos++;
+      return items;
+    }
+    return makeList(items, this.value(depth + 1));
+  }
+
+  private map(n: number, depth: number): ErlMap {
+    this.checkLength(n * 2, "map size");
+    if (n === 0) return new ErlMap();
+    this.enter(depth);
+    const keys = new Array<Term>(n);
+    const values = new Array<Term>(n);
+    for (let i = 0; i < n; i++) {
+      keys[i] = this.value(depth + 1);
+      values[i] = this.value(depth + 1);
+    }
+    return this.finishMap(keys, values);
+  }
+
+  private fun(header: FunHeader, depth: number): ErlFun {
+    const n = header.numFree;
+    if (n === 0) return this.finishFun(header, []);
+    this.checkLength(n, "fun free variable count");
+    this.enter(depth);
+    const freeVars = new Array<Term>(n);
+    for (let i = 0; i < n; i++) freeVars[i] = this.value(depth + 1);
+    return this.finishFun(header, freeVars);
+  }
+
+  /** Throws unless one more container fits inside the `depth` already open. */
+  private enter(depth: number): void {
+    if (depth >= this.maxDepth) this.fail(ErrorCodes.ETF_TOO_DEEP, `nesting deeper than ${this.maxDepth}`);
+  }
+
+  /** Reads one term inside `base` open containers without recursion. */
+  private iterate(base: number): Term {
+    // The innermost open container lives in these locals; enclosing ones are saved in the frame arrays
+    // (frame `depth - base - 1` holds the container `depth` levels down). `depth` counts open containers.
+    // A list's `index` is -1 while its tail is being read.
+    let depth = base;
     let kind = Frame.Tuple;
     let items: Term[] = EMPTY_TERMS;
     let index = 0;
@@ -151,30 +229,6 @@ class Decoder extends ByteReader {
       let openedItems: Term[] = EMPTY_TERMS;
       let openedExtra: Term[] | FunHeader | undefined;
       switch (tag) {
-        case T.SMALL_INTEGER_EXT:
-          value = this.u8();
-          break;
-        case T.INTEGER_EXT:
-          value = this.i32();
-          break;
-        case T.SMALL_ATOM_UTF8_EXT:
-          value = this.atomBody(this.u8(), false);
-          break;
-        case T.ATOM_UTF8_EXT:
-          value = this.atomBody(this.u16(), false);
-          break;
-        case T.BINARY_EXT:
-          value = this.bytes(this.u32(), this.viewThreshold);
-          break;
-        case T.NIL_EXT:
-          value = [];
-          break;
-        case T.NEW_FLOAT_EXT:
-          value = this.newFloat();
-          break;
-        case T.STRING_EXT:
-          value = this.string();
-          break;
         case T.SMALL_TUPLE_EXT:
         case T.LARGE_TUPLE_EXT: {
           const n = tag === T.SMALL_TUPLE_EXT ? this.u8() : this.u32();
@@ -223,15 +277,16 @@ class Decoder extends ByteReader {
           break;
         }
         default:
-          value = this.scalar(tag);
+          value = this.leaf(tag);
       }
       if (opened !== -1) {
-        if (depth >= this.maxDepth) this.fail(ErrorCodes.ETF_TOO_DEEP, `nesting deeper than ${this.maxDepth}`);
-        if (depth > 0) {
-          frameKinds[depth - 1] = kind;
-          frameItems[depth - 1] = items;
-          frameCounts[depth - 1] = index;
-          frameExtras[depth - 1] = extra;
+        this.enter(depth);
+        if (depth > base) {
+          const f = depth - base - 1;
+          frameKinds[f] = kind;
+          frameItems[f] = items;
+          frameCounts[f] = index;
+          frameExtras[f] = extra;
         }
         depth++;
         kind = opened;
@@ -242,7 +297,7 @@ class Decoder extends ByteReader {
       }
       // Hand the value to the innermost open container; close every container it completes.
       for (;;) {
-        if (depth === 0) return value;
+        if (depth === base) return value;
         if (kind === Frame.List) {
           if (index >= 0) {
             items[index++] = value;
@@ -269,8 +324,8 @@ class Decoder extends ByteReader {
           value = kind === Frame.Tuple ? new Tuple(items) : this.finishFun(extra as FunHeader, items);
         }
         depth--;
-        if (depth > 0) {
-          const f = depth - 1;
+        if (depth > base) {
+          const f = depth - base - 1;
           kind = frameKinds[f]!;
           items = frameItems[f]!;
           index = frameCounts[f]!;
@@ -282,7 +337,31 @@ class Decoder extends ByteReader {
     }
   }
 
-  /** Tags with no nested terms (pids, refs and ports contain only an atom). */
+  /** Reads a term with no nested terms, after its tag: the common tags here, the rarer ones in `scalar`. */
+  private leaf(tag: number): Term {
+    switch (tag) {
+      case T.SMALL_INTEGER_EXT:
+        return this.u8();
+      case T.INTEGER_EXT:
+        return this.i32();
+      case T.SMALL_ATOM_UTF8_EXT:
+        return this.atomBody(this.u8(), false);
+      case T.ATOM_UTF8_EXT:
+        return this.atomBody(this.u16(), false);
+      case T.BINARY_EXT:
+        return this.bytes(this.u32(), this.viewThreshold);
+      case T.NIL_EXT:
+        return [];
+      case T.NEW_FLOAT_EXT:
+        return this.newFloat();
+      case T.STRING_EXT:
+        return this.string();
+      default:
+        return this.scalar(tag);
+    }
+  }
+
+  /** The rarer tags with no nested terms (pids, refs and ports contain only an atom). */
   private scalar(tag: number): Term {
     switch (tag) {
       case T.ATOM_EXT:

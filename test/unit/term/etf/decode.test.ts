@@ -76,29 +76,43 @@ describe("decode: chunked input", () => {
 describe("decode: binaries", () => {
   test("a binary of 64 bytes or more inside one chunk is a view of the input", () => {
     const input = encode(Buffer.alloc(64, 1));
-    const out = decode(input) as Buffer;
+    const out = decode(input) as Uint8Array;
     assert.equal(out.buffer, input.buffer);
     assert.equal(out.byteOffset, input.byteOffset + 6);
   });
 
   test("a binary under 64 bytes is a copy: it does not change with the input", () => {
     const input = encode(Buffer.alloc(63, 1));
-    const out = decode(input) as Buffer;
+    const out = decode(input) as Uint8Array;
     input.fill(2, 6);
-    assert.deepEqual(out, Buffer.alloc(63, 1));
+    assert.deepEqual(out, new Uint8Array(63).fill(1));
+  });
+
+  test("decoded binaries are plain Uint8Arrays, copies and views alike", () => {
+    for (const size of [0, 5, 63, 64, 1000]) {
+      const out = decode(encode(Buffer.alloc(size, 7))) as Uint8Array;
+      assert.equal(Object.getPrototypeOf(out), Uint8Array.prototype);
+      assert.deepEqual(out, new Uint8Array(size).fill(7));
+    }
+  });
+
+  test("short copies do not share bytes with one another", () => {
+    const a = decode(encode(Buffer.from("abc"))) as Uint8Array;
+    const b = decode(encode(Buffer.from("xyz"))) as Uint8Array;
+    a.fill(0);
+    assert.deepEqual(b, new Uint8Array(Buffer.from("xyz")));
   });
 
   test("a binary spanning chunks is copied once, whole", () => {
     const payload = Buffer.from(Array.from({ length: 1000 }, (_, i) => i & 0xff));
     const input = encode(payload);
-    const out = decode([input.subarray(0, 300), input.subarray(300, 700), input.subarray(700)]) as Buffer;
-    assert.ok(Buffer.isBuffer(out));
-    assert.deepEqual(out, payload);
+    const out = decode([input.subarray(0, 300), input.subarray(300, 700), input.subarray(700)]) as Uint8Array;
+    assert.deepEqual(out, new Uint8Array(payload));
   });
 
   test("viewThreshold moves the view/copy boundary", () => {
     const input = encode(Buffer.alloc(10, 1));
-    assert.equal((decode(input, { viewThreshold: 8 }) as Buffer).buffer, input.buffer);
+    assert.equal((decode(input, { viewThreshold: 8 }) as Uint8Array).buffer, input.buffer);
   });
 });
 

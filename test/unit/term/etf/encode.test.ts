@@ -54,6 +54,34 @@ describe("encodeIovec", () => {
   });
 });
 
+describe("encode: results share a pool, never bytes", () => {
+  test("successive small results do not overlap", () => {
+    const results = Array.from({ length: 2000 }, (_, i) => encode(tuple(atom("n"), i)));
+    for (const r of results) r.fill(0);
+    const again = encode(tuple(atom("n"), 7));
+    assert.ok(equals(decode(again), tuple(atom("n"), 7)));
+    const fresh = Array.from({ length: 2000 }, (_, i) => encode(tuple(atom("n"), i)));
+    for (const [i, r] of fresh.entries()) assert.ok(equals(decode(r), tuple(atom("n"), i)));
+  });
+
+  test("a result that outgrows the pool is whole, and the next small one is unaffected", () => {
+    const small = encode(tuple(atom("small"), 1));
+    const copy = Buffer.from(small);
+    const big = Array.from({ length: 5000 }, (_, i) => i * 1000);
+    assert.ok(equals(decode(encode(big)), big));
+    assert.deepEqual(small, copy);
+    assert.ok(equals(decode(encode(tuple(atom("after"), 2))), tuple(atom("after"), 2)));
+  });
+
+  test("an encode that fails leaves the pool usable", () => {
+    const before = encode(tuple(atom("ok"), 1));
+    const copy = Buffer.from(before);
+    refuses(tuple(atom("x"), Buffer.alloc(100), undefined as unknown as Term), "ETF_UNENCODABLE");
+    assert.deepEqual(before, copy);
+    assert.deepEqual([...encode(1)], [131, 97, 1]);
+  });
+});
+
 describe("encode: sizes that are patched after the fact", () => {
   test("a fun whose free variables hold a spliced binary gets the right NEW_FUN_EXT size", () => {
     const pid = new Pid(atom("n@h"), 1, 0, 3);
@@ -114,6 +142,8 @@ describe("encode: values with no Erlang counterpart are refused with a typed err
     ["a function", () => 1],
     ["a plain object", { a: 1 }],
     ["a JS Map", new Map()],
+    ["a typed array other than Uint8Array", new Int16Array(2)],
+    ["a DataView", new DataView(new ArrayBuffer(2))],
     ["a nested undefined", tuple(1, undefined as unknown as Term)],
   ];
   for (const [name, value] of cases) test(name, () => refuses(value, "ETF_UNENCODABLE"));
