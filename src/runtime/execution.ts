@@ -7,6 +7,7 @@ import {
   type AsyncBody,
   type Behaviour,
   Flag,
+  NOT_READY,
   PendingReceive,
   type Process,
   type ReceiveOptions,
@@ -34,7 +35,7 @@ export class Execution {
   /** Puts a message in a live local process's queue and wakes the process if it waits for one like it. */
   deliver(p: Process, message: Term): void {
     const waiting = p.waiting;
-    if (waiting !== null && !waiting.ready) {
+    if (waiting !== null && waiting.result === NOT_READY) {
       // The receive already scanned every older message: only this one needs checking (the save point).
       let matched: boolean;
       try {
@@ -87,7 +88,7 @@ export class Execution {
     }
     const waiting = p.waiting;
     if (waiting !== null) {
-      if (!waiting.ready) return false;
+      if (waiting.result === NOT_READY) return false;
       this.resume(p, waiting);
       return true;
     }
@@ -101,7 +102,7 @@ export class Execution {
     if (timer.data instanceof PendingReceive) {
       const waiting = timer.data;
       waiting.timer = null;
-      if (p.waiting === waiting && !waiting.ready) this.complete(p, waiting, undefined);
+      if (p.waiting === waiting && waiting.result === NOT_READY) this.complete(p, waiting, undefined);
       return true;
     }
     if (timer.data === IDLE_TIMEOUT) {
@@ -234,7 +235,7 @@ export class Execution {
   /** After a behaviour step: queue it again if messages wait, else let it idle (arming its idle timeout). */
   private settle(p: Process): void {
     if (p.status === Status.Exited) return;
-    if (p.head !== null || (p.flags & Flag.TimeoutDue) !== 0) {
+    if (p.hasMessages || (p.flags & Flag.TimeoutDue) !== 0) {
       p.status = Status.Ready;
       this.rt.scheduler.enqueue(p);
       return;
@@ -260,7 +261,6 @@ export class Execution {
       waiting.resolve(result);
       return;
     }
-    waiting.ready = true;
     waiting.result = result;
     p.status = Status.Ready;
     this.rt.scheduler.enqueue(p);
@@ -274,7 +274,6 @@ export class Execution {
     }
     return new Promise((resolve) => {
       const waiting = new PendingReceive(match, resolve);
-      waiting.ready = true;
       waiting.result = result;
       p.waiting = waiting;
       p.status = Status.Ready;
@@ -286,7 +285,7 @@ export class Execution {
     p.waiting = null;
     p.reductions++;
     this.rt.scheduler.charge(1);
-    waiting.resolve(waiting.result);
+    waiting.resolve(waiting.result as Term | undefined);
   }
 
   /** An async body returned: the process exits normally, keeping the value for `run`. */

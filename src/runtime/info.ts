@@ -41,17 +41,18 @@ export function processInfo(p: Process, running: boolean): ProcessInfo {
   const monitors = extra?.monitors === undefined ? [] : [...extra.monitors.values()].map((m) => m.name ?? m.target!);
   const monitoredBy = extra?.monitoredBy === undefined ? [] : [...extra.monitoredBy.values()].map((m) => m.watcher);
   const async = (p.flags & Flag.Async) !== 0;
+  const queued = p.messages().length;
   const entries = links.length + monitors.length + monitoredBy.length + (extra?.dictionary?.size ?? 0);
   return {
     pid: p.pid,
     status: statusOf(p, running),
-    messageQueueLen: p.queueLength,
+    messageQueueLen: queued,
     links,
     monitors,
     monitoredBy,
     memory:
       PROCESS_BYTES +
-      p.queueLength * MESSAGE_BYTES +
+      queued * MESSAGE_BYTES +
       (extra === null ? 0 : ENTRY_BYTES * (entries + 1)) +
       (async ? ASYNC_FRAME_BYTES : 0),
     reductions: p.reductions,

@@ -10,8 +10,8 @@ const REUSE_AFTER = 1024;
 const MAX_ID = 0x0fff_ffff; // BEAM's limit on local process ids (28 bits)
 
 export class ProcessTable {
-  private readonly slots: (Process | undefined)[] = [undefined]; // slot 0 is the runtime's own (root) pid
-  private readonly serials: number[] = [0];
+  /** A live process, or for a freed slot the serial its last process had (slot 0: the runtime's root pid). */
+  private readonly slots: (Process | number)[] = [0];
   private readonly free = new RingQueue<number>();
   private live = 0;
 
@@ -26,19 +26,18 @@ export class ProcessTable {
 
   /** A pid for a new process, not yet in the table. */
   allocate(): Pid {
-    let id: number;
     if (this.free.length > REUSE_AFTER || this.slots.length > MAX_ID) {
       if (this.free.length === 0) {
         throw new ProcessError(ErrorCodes.PROC_SYSTEM_LIMIT, `the process table is full (${MAX_ID} processes)`);
       }
-      id = this.free.shift()!;
-      this.serials[id] = (this.serials[id]! + 1) >>> 0;
-    } else {
-      id = this.slots.length;
-      this.slots.push(undefined);
-      this.serials.push(0);
+      const id = this.free.shift()!;
+      const serial = ((this.slots[id] as number) + 1) >>> 0;
+      this.slots[id] = serial;
+      return new Pid(this.node, id, serial, this.creation);
     }
-    return new Pid(this.node, id, this.serials[id]!, this.creation);
+    const id = this.slots.length;
+    this.slots.push(0);
+    return new Pid(this.node, id, 0, this.creation);
   }
 
   /** Gives back a pid that `allocate` made but no process took (a spawn that failed). */
@@ -52,21 +51,21 @@ export class ProcessTable {
   }
 
   remove(process: Process): void {
-    const id = process.pid.id;
-    if (this.slots[id] !== process) return;
-    this.slots[id] = undefined;
+    const pid = process.pid;
+    if (this.slots[pid.id] !== process) return;
+    this.slots[pid.id] = pid.serial;
     this.live--;
-    this.free.push(id);
+    this.free.push(pid.id);
   }
 
   /** The live process a local pid names, or undefined (dead, never existed, or from an earlier incarnation). */
   lookup(pid: Pid): Process | undefined {
     const p = this.slots[pid.id];
-    return p !== undefined && p.pid.serial === pid.serial && pid.creation === this.creation ? p : undefined;
+    return typeof p === "object" && p.pid.serial === pid.serial && pid.creation === this.creation ? p : undefined;
   }
 
   /** Every live process, in id order. */
   *all(): IterableIterator<Process> {
-    for (const p of this.slots) if (p !== undefined) yield p;
+    for (const p of this.slots) if (typeof p === "object") yield p;
   }
 }

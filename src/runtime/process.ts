@@ -6,7 +6,7 @@ import type { Atom } from "../term/atom.ts";
 import { ErlMap } from "../term/map.ts";
 import type { Pid, Ref, Term } from "../term/types.ts";
 import type { RegisteredName } from "./contracts.ts";
-import { Mailbox, type Match } from "./mailbox.ts";
+import { Mailbox, type Marker, type Match } from "./mailbox.ts";
 import type { Runtime } from "./runtime.ts";
 import type { Timer } from "./timer-wheel.ts";
 
@@ -65,7 +65,7 @@ export interface ReceiveOptions {
   since?: Ref;
 }
 
-/** @internal Process status, as the scheduler sees it. */
+/** @internal Process status, as the scheduler sees it (the low bits of `flags`). */
 export enum Status {
   /** Spawned, not started yet. */
   New = 0,
@@ -78,25 +78,29 @@ export enum Status {
   Exited = 4,
 }
 
-/** @internal Flag bits. */
+const STATUS_BITS = 7;
+
+/** @internal Flag bits, above the status bits. */
 export enum Flag {
-  Queued = 1,
-  TrapExit = 2,
-  Async = 4,
-  PriorityLow = 8,
-  PriorityHigh = 16,
+  Queued = 8,
+  TrapExit = 16,
+  Async = 32,
+  PriorityLow = 64,
+  PriorityHigh = 128,
   /** The idle timeout fired; `handleTimeout` is due. */
-  TimeoutDue = 32,
+  TimeoutDue = 256,
   /** The body is on the JS stack right now. */
-  Running = 64,
+  Running = 512,
 }
+
+/** What a pending receive's `result` holds until a message (or the timeout) completes it. */
+export const NOT_READY: unique symbol = Symbol("not ready");
 
 /** @internal A receive waiting for a matching message. */
 export class PendingReceive {
   timer: Timer | null = null;
-  /** Set when a message (or the timeout) completed the receive before the process could be resumed. */
-  ready = false;
-  result: Term | undefined = undefined;
+  /** The message (undefined: timed out) once the receive completed but the process was not resumed yet. */
+  result: Term | undefined | typeof NOT_READY = NOT_READY;
   constructor(
     readonly match: Match | undefined,
     readonly resolve: (value: Term | undefined) => void,
@@ -130,6 +134,7 @@ export class ProcessExtra {
   idleTimeout: number | undefined;
   idleTimer: Timer | undefined;
   onExit: ((reason: Term, result: unknown) => void) | undefined;
+  marker: Marker | null = null;
 
   addLink(key: number | string, pid: Pid): void {
     if (this.links === undefined) this.links = new Map();
@@ -153,8 +158,10 @@ export class ProcessExtra {
 }
 
 export class Process extends Mailbox {
-  /** @internal */ flags: number;
-  /** @internal */ status: Status = Status.New;
+  /** The runtime this process lives in: a property of the runtime's own subclass prototype, not of each process. */
+  declare readonly runtime: Runtime;
+  /** @internal Status (low bits, see `status`) and Flag bits. */
+  flags: number;
   /** @internal A behaviour's state; an async body's result once it returns. */
   state: unknown;
   /** @internal */ waiting: PendingReceive | null = null;
@@ -163,13 +170,29 @@ export class Process extends Mailbox {
 
   /** @internal Use `runtime.spawn` or `self.spawn`. */
   constructor(
-    readonly runtime: Runtime,
     readonly pid: Pid,
     /** @internal */ readonly body: Body,
     flags: number,
   ) {
     super();
-    this.flags = flags;
+    this.flags = flags; // status New is 0
+  }
+
+  protected get marker(): Marker | null {
+    return this.extra === null ? null : this.extra.marker;
+  }
+
+  protected set marker(marker: Marker | null) {
+    this.extras().marker = marker;
+  }
+
+  /** @internal */
+  get status(): Status {
+    return this.flags & STATUS_BITS;
+  }
+
+  set status(status: Status) {
+    this.flags = (this.flags & ~STATUS_BITS) | status;
   }
 
   /** @internal Whether the process has exited (a method, so a check after a call is not narrowed away). */

@@ -37,10 +37,22 @@ const ERROR = atom("error");
  */
 export class ProcessExit extends Error {
   constructor(readonly reason: Term) {
-    super(`process exit: ${format(reason)}`);
-    this.name = "ProcessExit";
+    // An exit is control flow, not a bug report: no stack (capturing one costs microseconds per exit).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super();
+    Error.stackTraceLimit = limit;
   }
 }
+// The message is formatted only if someone reads it.
+Object.defineProperties(ProcessExit.prototype, {
+  name: { value: "ProcessExit" },
+  message: {
+    get(this: ProcessExit) {
+      return `process exit: ${format(this.reason)}`;
+    },
+  },
+});
 
 /** `normal`, `shutdown` and `{shutdown, _}`: the reasons supervisors and crash reports treat as expected. */
 export function isQuietExit(reason: Term): boolean {
