@@ -8,6 +8,8 @@ import { validResult } from "./lib/report.ts";
 /** Benchmark name → module; a new benchmark is one more line here. */
 const benchmarks: Record<string, () => Promise<BenchModule>> = {
   etf: () => import("./etf.ts"),
+  processes: () => import("./processes.ts"),
+  messaging: () => import("./messaging.ts"),
 };
 
 function usage(): string {

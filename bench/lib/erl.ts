@@ -1,6 +1,8 @@
-// Runs the BEAM side of a benchmark: a real `erl -noshell` (default settings) that compiles our Erlang
-// sources in memory, times its loops itself, and reports `beam <kind> key=value …` lines on stdout.
-import { spawn } from "node:child_process";
+// Runs the BEAM side of a benchmark: a real `erl -noshell` (default settings unless flags are given) that compiles
+// our Erlang sources in memory (or loads them precompiled by erlc), times its loops itself, and reports
+// `beam <kind> key=value …` lines on stdout.
+import { execFile, spawn } from "node:child_process";
+import { basename } from "node:path";
 
 /** One report line from erl: `beam bytes case=small size=25` is `{ kind: "bytes", fields: { case, size } }`. */
 export interface ErlLine {
@@ -19,6 +21,13 @@ export interface BeamInfo {
 export interface ErlBenchOptions {
   /** Erlang source files, compiled and loaded in this order (helpers first). */
   sources: readonly string[];
+  /**
+   * A directory holding the sources' .beam files (see `compileErl`): erl then loads them from there instead
+   * of compiling in memory, so the compiler's memory is not part of the VM being measured.
+   */
+  ebin?: string;
+  /** Emulator flags placed before `-noshell`, e.g. `["+P", "2000000", "+hms", "1"]`. */
+  flags?: readonly string[];
   /** `Module:main/1` is called with `args` (as a list of strings). */
   module: string;
   args: readonly string[];
@@ -53,22 +62,27 @@ function erlString(s: string): string {
 }
 
 /**
- * Starts `erl -noshell`, compiles and loads `sources` from memory (no .beam files are written), runs
- * `module:main(Args)` and halts. Any exception becomes exit status 1 with the reason on stderr, because a
- * failed `-eval` would otherwise leave a headless node running.
+ * Starts `erl [flags] -noshell`, compiles and loads `sources` from memory (no .beam files are written; with
+ * `ebin`, loads them from there instead), runs `module:main(Args)` and halts. Any exception becomes exit status 1
+ * with the reason on stderr, because a failed `-eval` would otherwise leave a headless node running.
  */
 export function runErlBench(options: ErlBenchOptions): Promise<ErlBenchOutput> {
-  const load = options.sources
-    .map((path, i) => {
-      const src = erlString(path);
-      return `{ok, M${i}, B${i}} = compile:file(${src}, [binary, report]), {module, M${i}} = code:load_binary(M${i}, ${src}, B${i})`;
-    })
-    .join(", ");
+  const load =
+    options.ebin !== undefined
+      ? options.sources.map((path) => `{module, _} = code:ensure_loaded(${basename(path, ".erl")})`).join(", ")
+      : options.sources
+          .map((path, i) => {
+            const src = erlString(path);
+            return `{ok, M${i}, B${i}} = compile:file(${src}, [binary, report]), {module, M${i}} = code:load_binary(M${i}, ${src}, B${i})`;
+          })
+          .join(", ");
   const evalText =
     `try ${load}, ${options.module}:main(init:get_plain_arguments()), halt(0) ` +
     `catch C:R:S -> io:format(standard_error, "~p:~p~n~p~n", [C, R, S]), halt(1) end.`;
   return new Promise((resolve, reject) => {
-    const child = spawn("erl", ["-noshell", "-eval", evalText, "-extra", ...options.args], {
+    const path = options.ebin === undefined ? [] : ["-pa", options.ebin];
+    const argv = [...(options.flags ?? []), "-noshell", ...path, "-eval", evalText, "-extra", ...options.args];
+    const child = spawn("erl", argv, {
       stdio: ["ignore", "pipe", "pipe"],
     });
     const lines: ErlLine[] = [];
@@ -116,6 +130,16 @@ export function runErlBench(options: ErlBenchOptions): Promise<ErlBenchOutput> {
         },
         lines,
       });
+    });
+  });
+}
+
+/** Compiles Erlang sources with `erlc` into `outDir` (for `ErlBenchOptions.ebin`). */
+export function compileErl(sources: readonly string[], outDir: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile("erlc", ["-o", outDir, ...sources], (err, _stdout, stderr) => {
+      if (err !== null) reject(new Error(`erlc failed (is Erlang/OTP installed?): ${err.message}\n${stderr}`));
+      else resolve();
     });
   });
 }

@@ -1,0 +1,110 @@
+// Smoke tests of `npm run bench -- processes|messaging --quick --json`: the runner's JSON contract and that
+// both Otter and BEAM figures are there for every case, never the timings. (dist/ must be built: `npm test` does.)
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const DEADLINE_MS = 150_000;
+
+interface Outcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface Result {
+  case: string;
+  system: string;
+  metric: string;
+  unit: string;
+  value: number;
+}
+
+/** Runs the benchmark runner as `npm run bench` would (without the build), killing it at the deadline. */
+function runBench(args: readonly string[]): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "bench/run.ts", ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), DEADLINE_MS);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** Runs `name --quick --json` and returns the results of its last stdout line, checked against the contract. */
+async function quickReport(name: string): Promise<{ results: Result[]; stdout: string }> {
+  const out = await runBench([name, "--quick", "--json"]);
+  assert.equal(out.signal, null, `killed at the ${DEADLINE_MS} ms deadline\n${out.stderr}`);
+  assert.equal(out.code, 0, out.stderr);
+  const lines = out.stdout.trimEnd().split("\n");
+  const report = JSON.parse(lines[lines.length - 1]!) as { bench: unknown; results: unknown };
+  assert.equal(report.bench, name);
+  assert.ok(Array.isArray(report.results) && report.results.length > 0);
+  const results = report.results as Result[];
+  for (const r of results) {
+    assert.equal(typeof r.case, "string");
+    assert.ok(r.system === "otter" || r.system === "beam", `unexpected system ${r.system}`);
+    assert.equal(typeof r.metric, "string");
+    assert.equal(typeof r.unit, "string");
+    assert.ok(typeof r.value === "number" && Number.isFinite(r.value) && r.value > 0, `${JSON.stringify(r)}`);
+  }
+  // A run that printed figures but noted failures (a crashed child, a lost message) is no pass.
+  assert.doesNotMatch(out.stdout, /failed|received \d+ of|still alive|processes alive after/, out.stdout);
+  return { results, stdout: out.stdout };
+}
+
+function has(results: readonly Result[], c: string, system: string, metric: string): boolean {
+  return results.some((r) => r.case === c && r.system === system && r.metric === metric);
+}
+
+test("bench processes --quick --json: otter and beam (default and tuned) figures for both process kinds", {
+  timeout: DEADLINE_MS + 10_000,
+}, async () => {
+  const { results, stdout } = await quickReport("processes");
+  for (const c of ["idle/behaviour", "idle/async"]) {
+    for (const metric of ["peak_rss", "spawn_time", "wake_finish_time", "bytes_per_process"]) {
+      assert.ok(has(results, c, "otter", metric), `no otter ${metric} for ${c}`);
+      assert.ok(has(results, c, "beam", metric), `no beam ${metric} for ${c}`);
+      assert.ok(has(results, c, "beam", `${metric}_hms1_L_ec`), `no tuned beam ${metric} for ${c}`);
+    }
+  }
+  assert.match(stdout, /## goals/);
+});
+
+test("bench messaging --quick --json: otter and beam rates for every scenario and process kind", {
+  timeout: DEADLINE_MS + 10_000,
+}, async () => {
+  const { results, stdout } = await quickReport("messaging");
+  for (const [scenario, metric] of [
+    ["pingpong", "round_trips_per_s"],
+    ["ring", "msgs_per_s"],
+    ["fanin", "msgs_per_s"],
+  ] as const) {
+    for (const kind of ["behaviour", "async"]) {
+      const c = `${scenario}/${kind}`;
+      assert.ok(has(results, c, "otter", metric), `no otter ${metric} for ${c}`);
+      assert.ok(has(results, c, "beam", metric), `no beam ${metric} for ${c}`);
+      assert.ok(has(results, c, "otter", "vs_beam"), `no ratio for ${c}`);
+    }
+  }
+  assert.match(stdout, /## goals/);
+});
