@@ -41,7 +41,7 @@ export function processInfo(p: Process, running: boolean): ProcessInfo {
   const monitors = extra?.monitors === undefined ? [] : [...extra.monitors.values()].map((m) => m.name ?? m.target!);
   const monitoredBy = extra?.monitoredBy === undefined ? [] : [...extra.monitoredBy.values()].map((m) => m.watcher);
   const async = (p.flags & Flag.Async) !== 0;
-  const queued = p.messages().length;
+  const queued = p.queueLength;
   const entries = links.length + monitors.length + monitoredBy.length + (extra?.dictionary?.size ?? 0);
   return {
     pid: p.pid,

@@ -2,23 +2,63 @@
 // reference skip every message queued before the reference existed (BEAM's receive optimisation).
 //
 // Most queues hold zero or one message, so the one field a process pays for its queue holds null (empty), the lone
-// message itself, or, from two messages on, the last node of a circular singly linked list (`tail.next` is the
-// oldest). Removal from the middle is O(1) once a scan has found the node.
+// message itself, or, from two messages on, a ring buffer (8 bytes a message, no object per message: a long queue
+// is one array for the garbage collector). Taking from the front is O(1); taking from the middle moves the
+// shorter side of the ring by one slot, after a scan that already cost as much.
 import type { Ref, Term } from "../term/types.ts";
 
-/** One queued message. */
-export class MessageNode {
-  next: MessageNode;
-  constructor(readonly value: Term) {
-    this.next = this;
+/** Two or more queued messages, oldest at `head`. */
+class MessageRing {
+  items: (Term | undefined)[];
+  head = 0;
+  count = 2;
+
+  constructor(first: Term, second: Term) {
+    this.items = [first, second, undefined, undefined];
+  }
+
+  /** The message `i` places after the oldest. */
+  at(i: number): Term {
+    return this.items[(this.head + i) & (this.items.length - 1)]!;
+  }
+
+  push(value: Term): void {
+    if (this.count === this.items.length) this.grow();
+    this.items[(this.head + this.count) & (this.items.length - 1)] = value;
+    this.count++;
+  }
+
+  /** Removes the message `i` places after the oldest, closing the gap from the nearer end. */
+  removeAt(i: number): void {
+    const items = this.items;
+    const mask = items.length - 1;
+    const head = this.head;
+    if (i < this.count >> 1) {
+      for (let j = i; j > 0; j--) items[(head + j) & mask] = items[(head + j - 1) & mask];
+      items[head] = undefined;
+      this.head = (head + 1) & mask;
+    } else {
+      const last = this.count - 1;
+      for (let j = i; j < last; j++) items[(head + j) & mask] = items[(head + j + 1) & mask];
+      items[(head + last) & mask] = undefined;
+    }
+    this.count--;
+  }
+
+  private grow(): void {
+    const old = this.items;
+    const next = new Array<Term | undefined>(old.length * 2);
+    for (let i = 0; i < this.count; i++) next[i] = old[(this.head + i) & (old.length - 1)];
+    this.items = next;
+    this.head = 0;
   }
 }
 
-/** The newest reference a process made, and the last node queued at that moment (null: none, scan from the start). */
+/** The newest reference a process made, and how many of the queued messages (from the oldest) predate it. */
 export class Marker {
   constructor(
     public ref: Ref,
-    public node: MessageNode | null,
+    public before: number,
   ) {}
 }
 
@@ -29,11 +69,11 @@ export const NO_MESSAGE: unique symbol = Symbol("no message");
 export type Match = (message: Term) => boolean;
 
 export abstract class Mailbox {
-  /** @internal null, the lone message, or the newest node of the list. A term is never a MessageNode. */
-  queue: MessageNode | Term | null = null;
+  /** @internal null, the lone message, or a ring of two or more. A term is never a MessageRing. */
+  queue: MessageRing | Term | null = null;
 
   /**
-   * @internal Messages up to and including `marker.node` cannot mention `marker.ref`. Kept by the subclass outside
+   * @internal The first `marker.before` queued messages cannot mention `marker.ref`. Kept by the subclass outside
    * the object (few processes make references), so an idle process does not pay a field for it.
    */
   protected abstract get marker(): Marker | null;
@@ -44,31 +84,31 @@ export abstract class Mailbox {
     return this.queue !== null;
   }
 
+  /** @internal How many messages are queued. */
+  get queueLength(): number {
+    const queue = this.queue;
+    return queue === null ? 0 : queue instanceof MessageRing ? queue.count : 1;
+  }
+
   /** @internal Appends a message. */
   enqueue(value: Term): void {
     const queue = this.queue;
-    if (queue === null) {
-      this.queue = value;
-      return;
-    }
-    const tail = queue instanceof MessageNode ? queue : this.toList(queue);
-    const node = new MessageNode(value);
-    node.next = tail.next;
-    tail.next = node;
-    this.queue = node;
+    if (queue === null) this.queue = value;
+    else if (queue instanceof MessageRing) queue.push(value);
+    else this.queue = new MessageRing(queue, value);
   }
 
   /** @internal Removes and returns the oldest message, or NO_MESSAGE. */
   takeFirst(): Term | typeof NO_MESSAGE {
     const queue = this.queue;
     if (queue === null) return NO_MESSAGE;
-    if (!(queue instanceof MessageNode)) {
-      this.queue = null;
+    if (!(queue instanceof MessageRing)) {
+      this.taken(0, null);
       return queue;
     }
-    const node = queue.next;
-    this.removeNode(null, node, queue);
-    return node.value;
+    const value = queue.at(0);
+    this.taken(0, queue);
+    return value;
   }
 
   /**
@@ -78,34 +118,30 @@ export abstract class Mailbox {
   takeMatching(match: Match | undefined, since: Ref | undefined): Term | typeof NO_MESSAGE {
     const queue = this.queue;
     if (queue === null) return NO_MESSAGE;
-    if (!(queue instanceof MessageNode)) {
-      // A lone message arrived after any marker (setting a marker turns a lone message into a node).
-      if (match !== undefined && !match(queue)) return NO_MESSAGE;
-      this.queue = null;
+    const marker = since === undefined ? null : this.marker;
+    const start = marker !== null && since === marker.ref ? marker.before : 0;
+    if (!(queue instanceof MessageRing)) {
+      if (start > 0 || (match !== undefined && !match(queue))) return NO_MESSAGE;
+      this.taken(0, null);
       return queue;
     }
-    const marker = this.marker;
-    let prev = since !== undefined && marker !== null && since === marker.ref ? marker.node : null;
-    if (prev === queue) return NO_MESSAGE; // nothing arrived since the marker
-    for (let node = prev === null ? queue.next : prev.next; ; node = node.next) {
-      if (match === undefined || match(node.value)) {
-        this.removeNode(prev, node, queue);
-        return node.value;
+    for (let i = start; i < queue.count; i++) {
+      const value = queue.at(i);
+      if (match === undefined || match(value)) {
+        this.taken(i, queue);
+        return value;
       }
-      if (node === queue) return NO_MESSAGE;
-      prev = node;
     }
+    return NO_MESSAGE;
   }
 
   /** @internal Marks the queue's current end for a reference just made by this process. */
   setMarker(ref: Ref): void {
-    const queue = this.queue;
-    const last = queue === null ? null : queue instanceof MessageNode ? queue : this.toList(queue);
     const marker = this.marker;
-    if (marker === null) this.marker = new Marker(ref, last);
+    if (marker === null) this.marker = new Marker(ref, this.queueLength);
     else {
       marker.ref = ref;
-      marker.node = last;
+      marker.before = this.queueLength;
     }
   }
 
@@ -119,30 +155,18 @@ export abstract class Mailbox {
   messages(): Term[] {
     const queue = this.queue;
     if (queue === null) return [];
-    if (!(queue instanceof MessageNode)) return [queue];
-    const out: Term[] = [];
-    for (let node = queue.next; ; node = node.next) {
-      out.push(node.value);
-      if (node === queue) return out;
-    }
+    if (!(queue instanceof MessageRing)) return [queue];
+    return Array.from({ length: queue.count }, (_, i) => queue.at(i));
   }
 
-  /** Turns a lone message into a one-node list; returns its node. */
-  private toList(lone: Term): MessageNode {
-    const node = new MessageNode(lone);
-    this.queue = node;
-    return node;
-  }
-
-  /** Unlinks `node`, whose predecessor is `prev` (null: `node` is the oldest), from the list ending at `tail`. */
-  private removeNode(prev: MessageNode | null, node: MessageNode, tail: MessageNode): void {
-    if (node.next === node) this.queue = null;
+  /** Removes the message at place `i` (of the ring, or the lone one) and keeps the marker's count right. */
+  private taken(i: number, ring: MessageRing | null): void {
+    if (ring === null) this.queue = null;
     else {
-      (prev ?? tail).next = node.next;
-      if (node === tail) this.queue = prev ?? tail;
+      ring.removeAt(i);
+      if (ring.count === 0) this.queue = null;
     }
-    // The marker means "after this node"; once the node is gone, its predecessor marks the same place.
     const marker = this.marker;
-    if (marker !== null && marker.node === node) marker.node = node.next === node ? null : prev;
+    if (marker !== null && i < marker.before) marker.before--;
   }
 }
