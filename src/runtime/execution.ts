@@ -11,6 +11,7 @@ import {
   PendingReceive,
   type Process,
   type ReceiveOptions,
+  type ResolveReceive,
   Status,
 } from "./process.ts";
 import { NORMAL, reasonFromThrown, TIMEOUT } from "./reasons.ts";
@@ -35,6 +36,10 @@ export class Execution {
   /** Puts a message in a live local process's queue and wakes the process if it waits for one like it. */
   deliver(p: Process, message: Term): void {
     const waiting = p.waiting;
+    if (typeof waiting === "function") {
+      this.complete(p, waiting, message); // a plain receive takes any message
+      return;
+    }
     if (waiting !== null && waiting.result === NOT_READY) {
       // The receive already scanned every older message: only this one needs checking (the save point).
       let matched: boolean;
@@ -71,6 +76,13 @@ export class Execution {
     const found = p.takeMatching(match, options?.since);
     if (found !== NO_MESSAGE) return this.resumeWith(p, match, found);
     if (timeout === 0) return this.resumeWith(p, match, undefined);
+    if (match === undefined && timeout === Number.POSITIVE_INFINITY) {
+      // The common `await self.receive()`: the resolve function alone is the pending receive.
+      return new Promise((resolve) => {
+        p.waiting = resolve;
+        p.status = Status.Idle;
+      });
+    }
     return new Promise((resolve) => {
       const waiting = new PendingReceive(match, resolve);
       p.waiting = waiting;
@@ -88,7 +100,7 @@ export class Execution {
     }
     const waiting = p.waiting;
     if (waiting !== null) {
-      if (waiting.result === NOT_READY) return false;
+      if (typeof waiting === "function" || waiting.result === NOT_READY) return false;
       this.resume(p, waiting);
       return true;
     }
@@ -128,7 +140,7 @@ export class Execution {
   cancelWaits(p: Process): void {
     const waiting = p.waiting;
     if (waiting !== null) {
-      if (waiting.timer !== null) this.rt.wheel.cancel(waiting.timer);
+      if (typeof waiting !== "function" && waiting.timer !== null) this.rt.wheel.cancel(waiting.timer);
       p.waiting = null;
     }
     const extra = p.extra;
@@ -249,8 +261,9 @@ export class Execution {
   }
 
   /** A receive found its message (or timed out, `undefined`): resume now if the scheduler allows, else queue. */
-  private complete(p: Process, waiting: PendingReceive, result: Term | undefined): void {
-    if (waiting.timer !== null) {
+  private complete(p: Process, waiting: PendingReceive | ResolveReceive, result: Term | undefined): void {
+    const plain = typeof waiting === "function";
+    if (!plain && waiting.timer !== null) {
       this.rt.wheel.cancel(waiting.timer);
       waiting.timer = null;
     }
@@ -258,10 +271,12 @@ export class Execution {
       p.waiting = null;
       p.status = Status.Ready;
       p.reductions++;
-      waiting.resolve(result);
+      (plain ? waiting : waiting.resolve)(result);
       return;
     }
-    waiting.result = result;
+    const parked = plain ? new PendingReceive(undefined, waiting) : waiting;
+    parked.result = result;
+    p.waiting = parked;
     p.status = Status.Ready;
     this.rt.scheduler.enqueue(p);
   }

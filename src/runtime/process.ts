@@ -96,14 +96,17 @@ export enum Flag {
 /** What a pending receive's `result` holds until a message (or the timeout) completes it. */
 export const NOT_READY: unique symbol = Symbol("not ready");
 
-/** @internal A receive waiting for a matching message. */
+/** @internal Resolves a pending receive's promise. */
+export type ResolveReceive = (value: Term | undefined) => void;
+
+/** @internal A receive waiting for a matching message (a plain `receive()` needs only its ResolveReceive). */
 export class PendingReceive {
   timer: Timer | null = null;
   /** The message (undefined: timed out) once the receive completed but the process was not resumed yet. */
   result: Term | undefined | typeof NOT_READY = NOT_READY;
   constructor(
     readonly match: Match | undefined,
-    readonly resolve: (value: Term | undefined) => void,
+    readonly resolve: ResolveReceive,
   ) {}
 }
 
@@ -164,7 +167,8 @@ export class Process extends Mailbox {
   flags: number;
   /** @internal A behaviour's state; an async body's result once it returns. */
   state: unknown;
-  /** @internal */ waiting: PendingReceive | null = null;
+  /** @internal The pending receive: its record, or just the resolve function of a plain `receive()`. */
+  waiting: PendingReceive | ResolveReceive | null = null;
   /** @internal */ reductions = 0;
   /** @internal */ extra: ProcessExtra | null = null;
 
