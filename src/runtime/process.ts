@@ -138,6 +138,7 @@ export class ProcessExtra {
   idleTimer: Timer | undefined;
   onExit: ((reason: Term, result: unknown) => void) | undefined;
   marker: Marker | null = null;
+  waiting: PendingReceive | ResolveReceive | null = null;
 
   addLink(key: number | string, pid: Pid): void {
     if (this.links === undefined) this.links = new Map();
@@ -161,25 +162,40 @@ export class ProcessExtra {
 }
 
 export class Process extends Mailbox {
-  /** The runtime this process lives in: a property of the runtime's own subclass prototype, not of each process. */
-  declare readonly runtime: Runtime;
   /** @internal Status (low bits, see `status`) and Flag bits. */
   flags: number;
-  /** @internal A behaviour's state; an async body's result once it returns. */
-  state: unknown;
-  /** @internal The pending receive: its record, or just the resolve function of a plain `receive()`. */
-  waiting: PendingReceive | ResolveReceive | null = null;
+  /**
+   * @internal A behaviour's state. An async body keeps no state here, so for it the field holds the pending
+   * receive (see `waiting`): one field fewer on every process.
+   */
+  state: unknown = null;
   /** @internal */ reductions = 0;
   /** @internal */ extra: ProcessExtra | null = null;
 
   /** @internal Use `runtime.spawn` or `self.spawn`. */
   constructor(
+    /** The runtime this process lives in (a field: a per-runtime prototype would make call sites megamorphic). */
+    readonly runtime: Runtime,
     readonly pid: Pid,
     /** @internal */ readonly body: Body,
     flags: number,
   ) {
     super();
     this.flags = flags; // status New is 0
+  }
+
+  /**
+   * @internal The pending receive: its record, or just the resolve function of a plain `receive()`. An async body
+   * keeps it in `state`; a behaviour (receiving inside an async callback, which is rare) in its extras.
+   */
+  get waiting(): PendingReceive | ResolveReceive | null {
+    if ((this.flags & Flag.Async) !== 0) return this.state as PendingReceive | ResolveReceive | null;
+    return this.extra === null ? null : this.extra.waiting;
+  }
+
+  set waiting(waiting: PendingReceive | ResolveReceive | null) {
+    if ((this.flags & Flag.Async) !== 0) this.state = waiting;
+    else if (waiting !== null || this.extra !== null) this.extras().waiting = waiting;
   }
 
   protected get marker(): Marker | null {

@@ -68,17 +68,8 @@ export class Runtime implements SignalSink {
   /** Local processes with links or monitors to each other node, so a lost node finds them. */
   private readonly remoteWatchers = new Map<Atom, Set<Process>>();
   private stopped = false;
-  /** Process, with this runtime on its prototype: a process then needs no field to find its runtime. */
-  private readonly ProcessClass: new (
-    pid: Pid,
-    body: Body,
-    flags: number,
-  ) => Process;
 
   constructor(options: RuntimeOptions = {}) {
-    const LocalProcess = class extends Process {};
-    Object.defineProperty(LocalProcess.prototype, "runtime", { value: this });
-    this.ProcessClass = LocalProcess;
     const node = options.node ?? "nonode@nohost";
     this.node = node instanceof Atom ? node : atom(node);
     this.creation = options.creation ?? ++lastCreation;
@@ -228,8 +219,8 @@ export class Runtime implements SignalSink {
     const name = options?.name;
     if (name !== undefined) this.registry.checkName(name);
     const pid = this.table.allocate();
-    const p = new this.ProcessClass(pid, body, flags);
-    p.state = options?.arg;
+    const p = new Process(this, pid, body, flags);
+    if ((flags & Flag.Async) === 0) p.state = options?.arg;
     this.table.insert(p);
     if (name !== undefined) this.registry.register(name, p);
     this.scheduler.enqueue(p);

@@ -141,7 +141,7 @@ export class Signals {
     this.rt.execution.cancelWaits(p);
     this.rt.table.remove(p);
     p.clearMailbox();
-    p.state = undefined;
+    p.state = null;
     const extra = p.extra;
     if (extra !== null) {
       if (extra.name !== undefined) this.rt.registry.remove(extra.name, p);
