@@ -152,14 +152,14 @@ export class Execution {
 
   private start(p: Process): void {
     p.status = Status.Ready;
-    this.enter(p);
+    this.current = p;
     try {
       if ((p.flags & Flag.Async) !== 0) this.startAsync(p);
       else this.startBehaviour(p);
     } catch (error) {
       this.crash(p, error);
     } finally {
-      this.leave(p);
+      this.current = undefined;
     }
     this.rt.scheduler.charge(1);
   }
@@ -194,7 +194,7 @@ export class Execution {
   private handleMessages(p: Process): void {
     const behaviour = p.body as Behaviour;
     let handled = 0;
-    this.enter(p);
+    this.current = p;
     try {
       while (handled < MESSAGES_PER_RUN && p.status === Status.Ready) {
         const message = p.takeFirst();
@@ -219,7 +219,7 @@ export class Execution {
       this.crash(p, error);
       return;
     } finally {
-      this.leave(p);
+      this.current = undefined;
       p.reductions += handled;
       this.rt.scheduler.charge(handled);
     }
@@ -307,16 +307,6 @@ export class Execution {
   private finished(p: Process, value: unknown): void {
     if (p.status === Status.Exited) return;
     this.rt.signals.terminate(p, NORMAL, { result: value, selfInflicted: true });
-  }
-
-  private enter(p: Process): void {
-    p.flags |= Flag.Running;
-    this.current = p;
-  }
-
-  private leave(p: Process): void {
-    p.flags &= ~Flag.Running;
-    this.current = undefined;
   }
 }
 

@@ -89,8 +89,6 @@ export enum Flag {
   PriorityHigh = 128,
   /** The idle timeout fired; `handleTimeout` is due. */
   TimeoutDue = 256,
-  /** The body is on the JS stack right now. */
-  Running = 512,
 }
 
 /** What a pending receive's `result` holds until a message (or the timeout) completes it. */

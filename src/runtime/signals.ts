@@ -55,8 +55,7 @@ export class Signals {
   link(p: Process, to: Pid): void {
     if (equals(to, p.pid)) return;
     const key = pidKey(to, this.rt.node);
-    const links = p.extras().links;
-    if (links?.has(key)) return;
+    if (p.extra?.links?.has(key) === true) return;
     if (!this.rt.isLocalNode(to)) {
       p.extras().addLink(key, to);
       this.rt.watchNode(to.node, p);

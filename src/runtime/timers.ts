@@ -85,7 +85,3 @@ export class Timers {
     return timer;
   }
 }
-
-export function isUserTimer(timer: Timer): boolean {
-  return timer.data instanceof UserTimer;
-}

@@ -108,31 +108,23 @@ describe("fairness", () => {
       assert.equal(handled, total);
     });
 
-    test(`a behaviour that is busy forever leaves ${aForm} ping-pong its fair share`, async (t) => {
-      const { rt } = runtime(t);
-      const busy = rt.spawn(spinner);
-      await within(pingPong(rt, 200, form), 10_000, "200 round trips beside the spinner");
-      const spun = rt.processInfo(busy)!.reductions;
-      assert.ok(spun > 0, "the spinner kept running");
-      assert.ok(
-        spun < 200 * FAIR_SHARE_PER_ROUND_TRIP,
-        `the spinner handled ${spun} messages during 200 round trips of the ${form} ping-pong`,
-      );
-      await within(nextImmediate(), 1000, "a setImmediate callback");
-    });
-
-    test(`an async body that is busy forever leaves ${aForm} ping-pong its fair share`, async (t) => {
-      const { rt } = runtime(t);
-      const busy = rt.spawn(asyncSpinner);
-      await within(pingPong(rt, 200, form), 10_000, "200 round trips beside the spinner");
-      const spun = rt.processInfo(busy)!.reductions;
-      assert.ok(spun > 0, "the spinner kept running");
-      assert.ok(
-        spun < 200 * FAIR_SHARE_PER_ROUND_TRIP,
-        `the spinner resumed ${spun} times during 200 round trips of the ${form} ping-pong`,
-      );
-      await within(nextImmediate(), 1000, "a setImmediate callback");
-    });
+    for (const [busyForm, body, did] of [
+      ["a behaviour", spinner, "handled"],
+      ["an async body", asyncSpinner, "resumed"],
+    ] as const) {
+      test(`${busyForm} that is busy forever leaves ${aForm} ping-pong its fair share`, async (t) => {
+        const { rt } = runtime(t);
+        const busy = rt.spawn(body);
+        await within(pingPong(rt, 200, form), 10_000, "200 round trips beside the spinner");
+        const spun = rt.processInfo(busy)!.reductions;
+        assert.ok(spun > 0, "the spinner kept running");
+        assert.ok(
+          spun < 200 * FAIR_SHARE_PER_ROUND_TRIP,
+          `the spinner ${did} ${spun} times during 200 round trips of the ${form} ping-pong`,
+        );
+        await within(nextImmediate(), 1000, "a setImmediate callback");
+      });
+    }
   }
 
   test("many busy processes all make progress", async (t) => {
