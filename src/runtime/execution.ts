@@ -274,9 +274,13 @@ export class Execution {
       (plain ? waiting : waiting.resolve)(result);
       return;
     }
-    const parked = plain ? new PendingReceive(undefined, waiting) : waiting;
-    parked.result = result;
-    p.waiting = parked;
+    this.park(p, plain ? new PendingReceive(undefined, waiting) : waiting, result);
+  }
+
+  /** Keeps a completed receive's result until the scheduler resumes the process. */
+  private park(p: Process, waiting: PendingReceive, result: Term | undefined): void {
+    waiting.result = result;
+    p.waiting = waiting;
     p.status = Status.Ready;
     this.rt.scheduler.enqueue(p);
   }
@@ -287,13 +291,7 @@ export class Execution {
       p.reductions++;
       return Promise.resolve(result);
     }
-    return new Promise((resolve) => {
-      const waiting = new PendingReceive(match, resolve);
-      waiting.result = result;
-      p.waiting = waiting;
-      p.status = Status.Ready;
-      this.rt.scheduler.enqueue(p);
-    });
+    return new Promise((resolve) => this.park(p, new PendingReceive(match, resolve), result));
   }
 
   private resume(p: Process, waiting: PendingReceive): void {

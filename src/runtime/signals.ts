@@ -91,17 +91,12 @@ export class Signals {
     const ref = this.rt.markedRef(p);
     if (alias !== undefined) this.rt.aliases.create(p, ref, alias);
     const named = namedTarget(target, this.rt.node);
-    if (named !== undefined && named.node !== this.rt.node) {
-      this.addMonitor(p, ref, undefined, named);
-      this.rt.watchNode(named.node, p);
-      this.rt.transport.send({ kind: "monitor", from: p.pid, to: named, ref });
-      return ref;
-    }
-    if (named === undefined && !this.rt.isLocalNode(target as Pid)) {
-      const pid = target as Pid;
-      this.addMonitor(p, ref, pid, undefined);
-      this.rt.watchNode(pid.node, p);
-      this.rt.transport.send({ kind: "monitor", from: p.pid, to: pid, ref });
+    const node = named === undefined ? (target as Pid).node : named.node;
+    if (node !== this.rt.node) {
+      const to = named ?? (target as Pid);
+      this.addMonitor(p, ref, named === undefined ? (target as Pid) : undefined, named);
+      this.rt.watchNode(node, p);
+      this.rt.transport.send({ kind: "monitor", from: p.pid, to, ref });
       return ref;
     }
     const process = named !== undefined ? this.rt.registry.whereis(named.name) : this.rt.table.lookup(target as Pid);
@@ -122,12 +117,7 @@ export class Signals {
     this.rt.aliases.monitorEnded(key);
     if (monitor !== undefined) {
       p.extra!.monitors!.delete(key);
-      if (monitor.target === undefined || !this.rt.isLocalNode(monitor.target)) {
-        const to = monitor.target ?? monitor.name!;
-        this.rt.transport.send({ kind: "demonitor", from: p.pid, to, ref });
-      } else {
-        this.rt.table.lookup(monitor.target)?.extra?.monitoredBy?.delete(key);
-      }
+      this.detachMonitor(p, key, monitor);
     }
     if (flush) p.takeMatching((m) => isDownFor(m, ref), undefined);
     return monitor !== undefined;
@@ -274,17 +264,15 @@ export class Signals {
     const monitors = p.extra!.monitors;
     if (monitors === undefined) return;
     p.extra!.monitors = undefined;
-    for (const [key, monitor] of monitors) {
-      if (monitor.target !== undefined && this.rt.isLocalNode(monitor.target)) {
-        this.rt.table.lookup(monitor.target)?.extra?.monitoredBy?.delete(key);
-      } else {
-        this.rt.transport.send({
-          kind: "demonitor",
-          from: p.pid,
-          to: monitor.target ?? monitor.name!,
-          ref: monitor.ref,
-        });
-      }
+    for (const [key, monitor] of monitors) this.detachMonitor(p, key, monitor);
+  }
+
+  /** Takes a monitor `p` held off its target: the target's record here, or a demonitor signal to its node. */
+  private detachMonitor(p: Process, key: number | string, monitor: MonitorOut): void {
+    if (monitor.target !== undefined && this.rt.isLocalNode(monitor.target)) {
+      this.rt.table.lookup(monitor.target)?.extra?.monitoredBy?.delete(key);
+    } else {
+      this.rt.transport.send({ kind: "demonitor", from: p.pid, to: monitor.target ?? monitor.name!, ref: monitor.ref });
     }
   }
 
