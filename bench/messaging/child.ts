@@ -178,12 +178,22 @@ const faninReceiverBehaviour: Behaviour<FaninState> = {
   },
 };
 
-/** A sender: on `go`, sends `{data, I}` for I = M … 1 to the receiver, then exits. */
+/**
+ * Messages a sender sends before it lets the others run. A callback or an async body cannot be preempted (BEAM
+ * preempts msgbench.erl's send loop every 4000 reductions), so an Otter sender of many messages sends them in
+ * slices: a behaviour continues with a message to itself, an async body awaits `self.yield()`.
+ */
+const SEND_SLICE = 1000;
+
+/** A sender: on `go`, sends `{data, I}` for I = M … 1 to the receiver a slice at a time, then exits. */
 const faninSenderBehaviour: Behaviour<{ recv: Pid; m: number }> = {
   handleMessage(self, msg, s) {
     if (msg !== GO) unexpected(msg);
-    for (let i = s.m; i > 0; i--) self.send(s.recv, tuple(DATA, i));
-    self.exit(self.pid, NORMAL);
+    const stop = Math.max(0, s.m - SEND_SLICE);
+    for (let i = s.m; i > stop; i--) self.send(s.recv, tuple(DATA, i));
+    s.m = stop;
+    if (stop === 0) self.exit(self.pid, NORMAL);
+    else self.send(self.pid, GO);
     return s;
   },
 };
@@ -201,7 +211,10 @@ function faninReceiverAsync(main: Pid, total: number): AsyncBody {
 function faninSenderAsync(recv: Pid, count: number): AsyncBody {
   return async (self: Process) => {
     if ((await self.receive()) !== GO) throw new Error("expected go");
-    for (let i = count; i > 0; i--) self.send(recv, tuple(DATA, i));
+    for (let i = count; i > 0; i--) {
+      self.send(recv, tuple(DATA, i));
+      if (i % SEND_SLICE === 0) await self.yield();
+    }
   };
 }
 

@@ -18,8 +18,16 @@ import { NORMAL, reasonFromThrown, TIMEOUT } from "./reasons.ts";
 import type { Runtime } from "./runtime.ts";
 import type { Timer } from "./timer-wheel.ts";
 
-/** Messages a behaviour handles in one go before the scheduler moves on to the next process. */
-const MESSAGES_PER_RUN = 64;
+/**
+ * Reductions a behaviour may spend in one run before the scheduler moves on (BEAM's slice is 4000): a message
+ * handled costs one, and so does every message it sends.
+ */
+export const RUN_REDUCTIONS = 4000;
+/**
+ * A send costs one more reduction for every 2^SEND_PENALTY_SHIFT messages in the receiver's queue, so a producer
+ * gets fewer runs while its consumer falls behind and a queue cannot grow without bound on one thread.
+ */
+const SEND_PENALTY_SHIFT = 8;
 
 /** The data of an idle-timeout timer (a receive timeout's data is its PendingReceive). */
 const IDLE_TIMEOUT = Symbol("idle timeout");
@@ -30,6 +38,14 @@ const NEVER: Promise<never> = new Promise(() => {});
 export class Execution {
   /** The process whose code is on the JS stack, if any (for processInfo's `running`). */
   current: Process | undefined = undefined;
+  /**
+   * The async process the scheduler resumed last, and the reductions at which its slice ends: until then, a
+   * receive it makes that finds a message goes on at once instead of queueing behind every runnable process.
+   */
+  private sliceOwner: Process | undefined = undefined;
+  private sliceEnd = 0;
+  /** Reductions that processes spent beyond their slices and still owe (see `noteOverrun`). */
+  private readonly debts = new Map<Process, number>();
 
   constructor(private readonly rt: Runtime) {}
 
@@ -66,6 +82,15 @@ export class Execution {
     }
   }
 
+  /** A send from a local process (or from outside any, `undefined`): delivers, then charges the sender. */
+  deliverFrom(from: Process | undefined, p: Process, message: Term): void {
+    this.deliver(p, message);
+    if (from === undefined) return;
+    const cost = p.sendCost(SEND_PENALTY_SHIFT);
+    from.reductions += cost;
+    this.rt.scheduler.charge(cost);
+  }
+
   /** `self.receive`: takes a queued message that matches, or waits for one. */
   receive(p: Process, match: Match | undefined, options: ReceiveOptions | undefined): Promise<Term | undefined> {
     if (p.status === Status.Exited) return NEVER;
@@ -94,6 +119,7 @@ export class Execution {
   /** The scheduler's entry: runs whatever the process has to do now; true when it resumed an async continuation. */
   run(p: Process): boolean {
     if (p.status === Status.Exited) return false;
+    if (this.debts.size !== 0 && this.paysDebt(p)) return false;
     if (p.status === Status.New) {
       this.start(p);
       return false;
@@ -138,6 +164,7 @@ export class Execution {
 
   /** Drops the waits a process has armed (it is exiting). */
   cancelWaits(p: Process): void {
+    if (this.debts.size !== 0) this.debts.delete(p);
     const waiting = p.waiting;
     if (waiting !== null) {
       if (typeof waiting !== "function" && waiting.timer !== null) this.rt.wheel.cancel(waiting.timer);
@@ -193,10 +220,11 @@ export class Execution {
   /** Hands queued messages to a behaviour, up to its share of the turn. */
   private handleMessages(p: Process): void {
     const behaviour = p.body as Behaviour;
-    let handled = 0;
+    const end = p.reductions + RUN_REDUCTIONS;
+    let handled = 0; // the scheduler was charged for the sends already
     this.current = p;
     try {
-      while (handled < MESSAGES_PER_RUN && p.status === Status.Ready) {
+      while (p.reductions < end && p.status === Status.Ready) {
         const message = p.takeFirst();
         let next: unknown;
         if (message !== NO_MESSAGE) next = behaviour.handleMessage(p, message, p.state);
@@ -207,6 +235,7 @@ export class Execution {
               ? behaviour.handleTimeout(p, p.state)
               : behaviour.handleMessage(p, TIMEOUT, p.state);
         } else break;
+        p.reductions++;
         handled++;
         if (next instanceof Promise) {
           this.awaitState(p, next);
@@ -220,9 +249,9 @@ export class Execution {
       return;
     } finally {
       this.current = undefined;
-      p.reductions += handled;
       this.rt.scheduler.charge(handled);
     }
+    this.noteOverrun(p, p.reductions - end);
     this.settle(p);
   }
 
@@ -270,6 +299,7 @@ export class Execution {
     if (this.rt.scheduler.mayResumeNow()) {
       p.waiting = null;
       p.status = Status.Ready;
+      this.startSlice(p);
       p.reductions++;
       (plain ? waiting : waiting.resolve)(result);
       return;
@@ -285,17 +315,68 @@ export class Execution {
     this.rt.scheduler.enqueue(p);
   }
 
-  /** A receive that found its result before it could wait: resolved now, or after the scheduler's say. */
+  /**
+   * A receive that found its result before it could wait: resolved now if the process's slice lasts or nobody
+   * else is runnable, else after the scheduler's say.
+   */
   private resumeWith(p: Process, match: Match | undefined, result: Term | undefined): Promise<Term | undefined> {
-    if (this.rt.scheduler.mayResumeNow()) {
+    const scheduler = this.rt.scheduler;
+    const inSlice = p === this.sliceOwner && p.reductions < this.sliceEnd;
+    if (inSlice ? scheduler.mayContinue() : scheduler.mayResumeNow()) {
       p.reductions++;
       return Promise.resolve(result);
     }
+    this.endSlice(p);
     return new Promise((resolve) => this.park(p, new PendingReceive(match, resolve), result));
+  }
+
+  /** `self.yield()`: the process goes to the back of its run queue. */
+  yield(p: Process): Promise<undefined> {
+    if (p.status === Status.Exited) return NEVER;
+    if (p.waiting !== null) {
+      throw new ProcessError(ErrorCodes.PROC_BAD_ARG, "this process already waits in a receive");
+    }
+    this.endSlice(p);
+    return new Promise<Term | undefined>((resolve) =>
+      this.park(p, new PendingReceive(undefined, resolve), undefined),
+    ) as Promise<undefined>;
+  }
+
+  /** The scheduler resumes `p`: a new slice starts. */
+  private startSlice(p: Process): void {
+    this.sliceOwner = p;
+    this.sliceEnd = p.reductions + RUN_REDUCTIONS;
+  }
+
+  /** An async process goes back to the run queue: what it spent beyond its slice becomes debt. */
+  private endSlice(p: Process): void {
+    if (p !== this.sliceOwner) return;
+    this.sliceOwner = undefined;
+    this.noteOverrun(p, p.reductions - this.sliceEnd);
+  }
+
+  /**
+   * A process that spent `overrun` reductions beyond its slice (a callback or an async body cannot be preempted)
+   * sits out one run queue round for every slice's worth: a cooperative scheduler's substitute for preemption,
+   * and what keeps a producer that pays for a long receiver queue from outrunning its consumer.
+   */
+  private noteOverrun(p: Process, overrun: number): void {
+    if (overrun >= RUN_REDUCTIONS) this.debts.set(p, overrun);
+  }
+
+  /** Whether `p` sits this round out to pay its debt (it is queued again behind the others). */
+  private paysDebt(p: Process): boolean {
+    const debt = this.debts.get(p);
+    if (debt === undefined) return false;
+    if (debt >= 2 * RUN_REDUCTIONS) this.debts.set(p, debt - RUN_REDUCTIONS);
+    else this.debts.delete(p);
+    this.rt.scheduler.enqueue(p);
+    return true;
   }
 
   private resume(p: Process, waiting: PendingReceive): void {
     p.waiting = null;
+    this.startSlice(p);
     p.reductions++;
     this.rt.scheduler.charge(1);
     waiting.resolve(waiting.result as Term | undefined);

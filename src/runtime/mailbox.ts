@@ -90,6 +90,15 @@ export abstract class Mailbox {
     return queue === null ? 0 : queue instanceof MessageRing ? queue.count : 1;
   }
 
+  /**
+   * @internal What a send to this queue costs the sender, in reductions: one, and one more for every 2^shift
+   * messages already queued.
+   */
+  sendCost(shift: number): number {
+    const queue = this.queue;
+    return queue instanceof MessageRing ? 1 + (queue.count >>> shift) : 1;
+  }
+
   /** @internal Appends a message. */
   enqueue(value: Term): void {
     const queue = this.queue;

@@ -242,7 +242,15 @@ export class Process extends Mailbox {
   ): Promise<T | undefined>;
   receive(match: Match | undefined, options: ReceiveOptions): Promise<Term | undefined>;
   receive(match?: Match, options?: ReceiveOptions): Promise<Term | undefined> {
-    return this.runtime.receiveIn(this, match, options);
+    return this.runtime.execution.receive(this, match, options);
+  }
+
+  /**
+   * Lets every other runnable process run before this one goes on (Erlang's `erlang:yield/0`). An async body
+   * cannot be preempted: a long loop awaits this now and then to keep the scheduler fair.
+   */
+  yield(): Promise<undefined> {
+    return this.runtime.execution.yield(this);
   }
 
   spawn(body: Body, options?: ProcessSpawnOptions): Pid {

@@ -11,7 +11,6 @@ import { systemClock } from "./clock.ts";
 import type { Clock, Logger, RegisteredName, Signal, SignalSink, SignalTransport } from "./contracts.ts";
 import { Execution } from "./execution.ts";
 import { type ProcessInfo, processInfo } from "./info.ts";
-import type { Match } from "./mailbox.ts";
 import {
   type AsyncBody,
   type Body,
@@ -20,7 +19,6 @@ import {
   type Priority,
   Process,
   type ProcessSpawnOptions,
-  type ReceiveOptions,
   type SpawnOptions,
   Status,
   withPriority,
@@ -247,7 +245,7 @@ export class Runtime implements SignalSink {
     if (to instanceof Pid) {
       if (to.node === this.node) {
         const p = this.table.lookup(to);
-        if (p !== undefined) this.execution.deliver(p, message);
+        if (p !== undefined) this.execution.deliverFrom(from, p, message);
         return;
       }
       this.transport.send({ kind: "message", from: from?.pid ?? this.rootPid, to, message });
@@ -256,7 +254,7 @@ export class Runtime implements SignalSink {
     if (to instanceof Atom) {
       const p = this.registry.whereis(to);
       if (p === undefined) throw notRegistered(to);
-      this.execution.deliver(p, message);
+      this.execution.deliverFrom(from, p, message);
       return;
     }
     if (to instanceof Ref) {
@@ -265,15 +263,10 @@ export class Runtime implements SignalSink {
     }
     if (to.node === this.node) {
       const p = this.registry.whereis(to.name);
-      if (p !== undefined) this.execution.deliver(p, message); // {Name, Node} to a free name: dropped, as in Erlang
+      if (p !== undefined) this.execution.deliverFrom(from, p, message); // {Name, Node} to a free name: dropped, as in Erlang
       return;
     }
     this.transport.send({ kind: "message", from: from?.pid ?? this.rootPid, to, message });
-  }
-
-  /** @internal */
-  receiveIn(p: Process, match: Match | undefined, options: ReceiveOptions | undefined): Promise<Term | undefined> {
-    return this.execution.receive(p, match, options);
   }
 
   /** @internal */

@@ -5,7 +5,17 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { describe, test } from "node:test";
-import { atom, type Behaviour, Pid, type Process, type Runtime, type Term, tuple } from "../../src/index.ts";
+import {
+  atom,
+  type Behaviour,
+  Pid,
+  type Process,
+  ProcessError,
+  type Runtime,
+  type Term,
+  tuple,
+} from "../../src/index.ts";
+import { RUN_REDUCTIONS } from "../../src/runtime/execution.ts";
 import { elements, runtime, waitFor, within } from "../support/runtime.ts";
 
 const SPIN = atom("spin");
@@ -80,10 +90,11 @@ function pingPong(rt: Runtime, rounds: number, form: Form, priority?: "low" | "n
 const nextImmediate = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * A busy process runs 64 messages per turn of its own, and a round trip takes two turns (pinger and echo), so a
- * fair scheduler lets it handle about 128 messages per round trip. Allow 8 times that.
+ * A busy process spends RUN_REDUCTIONS reductions (a message handled or sent costs one) per run of its own, and a
+ * round trip takes two runs (pinger and echo), so a fair scheduler lets it spend about twice that per round trip.
+ * Allow 4 times that.
  */
-const FAIR_SHARE_PER_ROUND_TRIP = 1000;
+const FAIR_SHARE_PER_ROUND_TRIP = 4 * 2 * RUN_REDUCTIONS;
 
 describe("fairness", () => {
   for (const form of FORMS) {
@@ -96,13 +107,14 @@ describe("fairness", () => {
           handled++;
         },
       });
-      const total = 100_000;
+      const rounds = 5;
+      const total = 4 * rounds * FAIR_SHARE_PER_ROUND_TRIP;
       for (let i = 0; i < total; i++) rt.send(flooded, i);
-      await within(pingPong(rt, 50, form), 10_000, "the ping-pong");
+      await within(pingPong(rt, rounds, form), 10_000, "the ping-pong");
       assert.ok(handled > 0, "the flooded process ran too");
       assert.ok(
-        handled < 50 * FAIR_SHARE_PER_ROUND_TRIP,
-        `the flooded process handled ${handled} messages during 50 round trips of the ${form} ping-pong`,
+        handled < rounds * FAIR_SHARE_PER_ROUND_TRIP,
+        `the flooded process handled ${handled} messages during ${rounds} round trips of the ${form} ping-pong`,
       );
       await within(rt.idle(), 5000, "the flood to be handled");
       assert.equal(handled, total);
@@ -142,6 +154,99 @@ describe("fairness", () => {
       `every busy process advanced: ${progress.join(" ")}`,
     );
   });
+});
+
+describe("yield and backpressure", () => {
+  test("self.yield() lets every runnable process run before the yielding one goes on", async (t) => {
+    const { rt } = runtime(t);
+    const order: string[] = [];
+    rt.spawn(async (self) => {
+      order.push("a before");
+      await self.yield();
+      order.push("a after");
+    });
+    for (const label of ["b", "c"]) {
+      rt.spawn(async () => {
+        order.push(label);
+      });
+    }
+    await rt.idle();
+    assert.deepEqual(order, ["a before", "b", "c", "a after"]);
+  });
+
+  test("a message that arrives while a process yields waits for its next receive", async (t) => {
+    const { rt } = runtime(t);
+    const got = await rt.run(async (self) => {
+      self.spawn(async (other) => other.send(self.pid, atom("hello")));
+      assert.equal(await self.yield(), undefined);
+      return self.receive(undefined, { timeout: 0 });
+    });
+    assert.equal(got, atom("hello"));
+  });
+
+  test("a process that waits in a receive cannot yield", async (t) => {
+    const { rt } = runtime(t);
+    const error = await rt.run(async (self) => {
+      const pending = self.receive();
+      try {
+        await self.yield();
+        return undefined;
+      } catch (error) {
+        return error;
+      } finally {
+        self.send(self.pid, atom("done"));
+        await pending;
+      }
+    });
+    assert.ok(error instanceof ProcessError);
+    assert.equal(error.code, "PROC_BAD_ARG");
+  });
+
+  for (const form of FORMS) {
+    test(`four ${form} senders cannot bury their ${form} receiver: its queue stays short`, async (t) => {
+      const { rt } = runtime(t);
+      const SENDERS = 4;
+      const EACH = 100_000;
+      const SLICE = 1000; // messages a sender sends before it lets the others run
+      let received = 0;
+      let longest = 0;
+      const count = (self: Process) => {
+        if (++received % 100 === 0) longest = Math.max(longest, rt.processInfo(self.pid)!.messageQueueLen);
+      };
+      const receiver =
+        form === "behaviour"
+          ? rt.spawn({ handleMessage: count })
+          : rt.spawn(async (self) => {
+              for (;;) {
+                await self.receive();
+                count(self);
+              }
+            });
+      const sliced: Behaviour<number> = {
+        init(self) {
+          self.send(self.pid, SPIN);
+          return EACH;
+        },
+        handleMessage(self, _go, left) {
+          for (let i = Math.min(left, SLICE); i > 0; i--) self.send(receiver, left - i);
+          if (left > SLICE) self.send(self.pid, SPIN);
+          return left - SLICE;
+        },
+      };
+      const yielding = async (self: Process) => {
+        for (let i = 1; i <= EACH; i++) {
+          self.send(receiver, i);
+          if (i % SLICE === 0) await self.yield();
+        }
+      };
+      for (let i = 0; i < SENDERS; i++) rt.spawn(form === "behaviour" ? sliced : yielding);
+      await waitFor(() => received === SENDERS * EACH, "every message received", 20_000);
+      // Without the send cost (one reduction, more as the receiver's queue grows) behaviour senders get four runs
+      // for the receiver's one; without its slice an async receiver takes one message per run. Either way its
+      // queue ends up holding most of the 400,000 messages.
+      assert.ok(longest < (SENDERS * EACH) / 8, `the receiver's queue reached ${longest} messages`);
+    });
+  }
 });
 
 describe("priorities", () => {
