@@ -103,11 +103,13 @@ export class Execution {
     if (timeout === 0) return this.resumeWith(p, match, undefined);
     if (match === undefined && timeout === Number.POSITIVE_INFINITY) {
       // The common `await self.receive()`: the resolve function alone is the pending receive.
+      this.endSlice(p);
       return new Promise((resolve) => {
         p.waiting = resolve;
         p.status = Status.Idle;
       });
     }
+    this.endSlice(p);
     return new Promise((resolve) => {
       const waiting = new PendingReceive(match, resolve);
       p.waiting = waiting;
@@ -164,6 +166,7 @@ export class Execution {
 
   /** Drops the waits a process has armed (it is exiting). */
   cancelWaits(p: Process): void {
+    this.endSlice(p);
     if (this.debts.size !== 0) this.debts.delete(p);
     const waiting = p.waiting;
     if (waiting !== null) {
@@ -348,8 +351,12 @@ export class Execution {
     this.sliceEnd = p.reductions + RUN_REDUCTIONS;
   }
 
-  /** An async process goes back to the run queue: what it spent beyond its slice becomes debt. */
+  /**
+   * An async process stops running (it waits, queues again or exits): the scheduler may go on, and what it spent
+   * beyond its slice becomes debt.
+   */
   private endSlice(p: Process): void {
+    this.rt.scheduler.handBack(p);
     if (p !== this.sliceOwner) return;
     this.sliceOwner = undefined;
     this.noteOverrun(p, p.reductions - this.sliceEnd);

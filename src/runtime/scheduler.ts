@@ -31,8 +31,11 @@ export class Scheduler {
   /** The turn's reductions at which `charge` next looks at the budget; 0 while no turn is open. */
   private nextCheck = 0;
   private exhausted = false;
-  /** A resumed body went on in its slice: its next step is a microtask the drain must let run first. */
-  private continuing = false;
+  /**
+   * The async process the drain resumed and stepped aside for: the drain comes back when it hands control back
+   * (`handBack`), or, if it awaits something else, when the turn closes.
+   */
+  private handedTo: Process | undefined = undefined;
   private stopped = false;
   private readonly drainNow = () => this.drain();
   private readonly closeTurnNow = () => this.closeTurn();
@@ -61,7 +64,7 @@ export class Scheduler {
     if ((flags & Flag.PriorityHigh) !== 0) this.high.push(process);
     else if ((flags & Flag.PriorityLow) !== 0) this.low.push(process);
     else this.normal.push(process);
-    if (!this.draining && !this.drainQueued && !this.exhausted) {
+    if (!this.draining && !this.drainQueued && !this.exhausted && this.handedTo === undefined) {
       this.drainQueued = true;
       this.queueDrain();
     }
@@ -79,13 +82,22 @@ export class Scheduler {
 
   /**
    * Whether a running async process may go on without queueing (its slice lasts); charges it one reduction. No
-   * when the turn's budget is spent. Its continuation is a microtask: the drain, if stepped aside, waits for it.
+   * when the turn's budget is spent.
    */
   mayContinue(): boolean {
     if (this.exhausted || this.stopped) return false;
     this.charge(1);
-    this.continuing = true;
     return true;
+  }
+
+  /** `process` stops running (it waits, queues again or exits): if the drain stepped aside for it, it resumes. */
+  handBack(process: Process): void {
+    if (process !== this.handedTo) return;
+    this.handedTo = undefined;
+    if (this.runnable !== 0 && !this.drainQueued && !this.exhausted && !this.stopped) {
+      this.drainQueued = true;
+      this.queueDrain();
+    }
   }
 
   /** Counts `reductions` against the current turn, opening one if none is open. */
@@ -131,16 +143,11 @@ export class Scheduler {
     this.exhausted = false;
     this.turnReductions = 0;
     this.nextCheck = 0; // the first charge opens the next turn
+    this.handedTo = undefined; // it awaits something else, if it still runs
     if (this.runnable !== 0 && !this.drainQueued && !this.draining && !this.stopped) this.drain();
   }
 
   private drain(): void {
-    if (this.continuing) {
-      this.continuing = false;
-      this.drainQueued = true;
-      this.queueDrain(); // behind the continuation, which was queued first
-      return;
-    }
     this.drainQueued = false;
     this.draining = true;
     try {
@@ -149,9 +156,8 @@ export class Scheduler {
         if (next === undefined) break;
         next.flags &= ~Flag.Queued;
         if (this.run(next)) {
-          // Let the resumed body run now (its continuation is queued already) and come back after it.
-          this.drainQueued = true;
-          this.queueDrain();
+          // Let the resumed body run now (its continuation is queued already) and come back when it hands back.
+          this.handedTo = next;
           break;
         }
       }
