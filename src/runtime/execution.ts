@@ -1,5 +1,9 @@
 // Running process bodies: starting them, handing messages to behaviours, resuming async bodies from receive,
 // receive timeouts and idle timeouts, and turning what a body throws into its exit.
+//
+// A run is a slice of RUN_REDUCTIONS, as on BEAM: a behaviour handles messages until it has spent it, an async body
+// resumed by the scheduler takes message after message without queueing until it has. Sends are charged to the
+// sender. Nothing can preempt JavaScript, so a process that overruns its slice pays the excess back as debt.
 import { ErrorCodes, ProcessError } from "../errors.ts";
 import type { Term } from "../term/types.ts";
 import { type Match, NO_MESSAGE } from "./mailbox.ts";
@@ -16,18 +20,8 @@ import {
 } from "./process.ts";
 import { NORMAL, reasonFromThrown, TIMEOUT } from "./reasons.ts";
 import type { Runtime } from "./runtime.ts";
+import { RUN_REDUCTIONS, Slices, sendCost } from "./slices.ts";
 import type { Timer } from "./timer-wheel.ts";
-
-/**
- * Reductions a behaviour may spend in one run before the scheduler moves on (BEAM's slice is 4000): a message
- * handled costs one, and so does every message it sends.
- */
-export const RUN_REDUCTIONS = 4000;
-/**
- * A send costs one more reduction for every 2^SEND_PENALTY_SHIFT messages in the receiver's queue, so a producer
- * gets fewer runs while its consumer falls behind and a queue cannot grow without bound on one thread.
- */
-const SEND_PENALTY_SHIFT = 8;
 
 /** The data of an idle-timeout timer (a receive timeout's data is its PendingReceive). */
 const IDLE_TIMEOUT = Symbol("idle timeout");
@@ -38,14 +32,7 @@ const NEVER: Promise<never> = new Promise(() => {});
 export class Execution {
   /** The process whose code is on the JS stack, if any (for processInfo's `running`). */
   current: Process | undefined = undefined;
-  /**
-   * The async process the scheduler resumed last, and the reductions at which its slice ends: until then, a
-   * receive it makes that finds a message goes on at once instead of queueing behind every runnable process.
-   */
-  private sliceOwner: Process | undefined = undefined;
-  private sliceEnd = 0;
-  /** Reductions that processes spent beyond their slices and still owe (see `noteOverrun`). */
-  private readonly debts = new Map<Process, number>();
+  private readonly slices = new Slices();
 
   constructor(private readonly rt: Runtime) {}
 
@@ -86,7 +73,7 @@ export class Execution {
   deliverFrom(from: Process | undefined, p: Process, message: Term): void {
     this.deliver(p, message);
     if (from === undefined) return;
-    const cost = p.sendCost(SEND_PENALTY_SHIFT);
+    const cost = sendCost(p);
     from.reductions += cost;
     this.rt.scheduler.charge(cost);
   }
@@ -121,7 +108,10 @@ export class Execution {
   /** The scheduler's entry: runs whatever the process has to do now; true when it resumed an async continuation. */
   run(p: Process): boolean {
     if (p.status === Status.Exited) return false;
-    if (this.debts.size !== 0 && this.paysDebt(p)) return false;
+    if (this.slices.paysDebt(p)) {
+      this.rt.scheduler.enqueue(p);
+      return false;
+    }
     if (p.status === Status.New) {
       this.start(p);
       return false;
@@ -166,8 +156,8 @@ export class Execution {
 
   /** Drops the waits a process has armed (it is exiting). */
   cancelWaits(p: Process): void {
-    this.endSlice(p);
-    if (this.debts.size !== 0) this.debts.delete(p);
+    this.rt.scheduler.handBack(p);
+    this.slices.forget(p);
     const waiting = p.waiting;
     if (waiting !== null) {
       if (typeof waiting !== "function" && waiting.timer !== null) this.rt.wheel.cancel(waiting.timer);
@@ -254,7 +244,7 @@ export class Execution {
       this.current = undefined;
       this.rt.scheduler.charge(handled);
     }
-    this.noteOverrun(p, p.reductions - end);
+    this.slices.overran(p, p.reductions - end);
     this.settle(p);
   }
 
@@ -302,7 +292,7 @@ export class Execution {
     if (this.rt.scheduler.mayResumeNow()) {
       p.waiting = null;
       p.status = Status.Ready;
-      this.startSlice(p);
+      this.slices.start(p);
       p.reductions++;
       (plain ? waiting : waiting.resolve)(result);
       return;
@@ -324,8 +314,7 @@ export class Execution {
    */
   private resumeWith(p: Process, match: Match | undefined, result: Term | undefined): Promise<Term | undefined> {
     const scheduler = this.rt.scheduler;
-    const inSlice = p === this.sliceOwner && p.reductions < this.sliceEnd;
-    if (inSlice ? scheduler.mayContinue() : scheduler.mayResumeNow()) {
+    if (this.slices.lasts(p) ? scheduler.mayContinue() : scheduler.mayResumeNow()) {
       p.reductions++;
       return Promise.resolve(result);
     }
@@ -345,45 +334,15 @@ export class Execution {
     ) as Promise<undefined>;
   }
 
-  /** The scheduler resumes `p`: a new slice starts. */
-  private startSlice(p: Process): void {
-    this.sliceOwner = p;
-    this.sliceEnd = p.reductions + RUN_REDUCTIONS;
-  }
-
-  /**
-   * An async process stops running (it waits, queues again or exits): the scheduler may go on, and what it spent
-   * beyond its slice becomes debt.
-   */
+  /** An async process stops running (it waits, queues again or exits): the scheduler may go on. */
   private endSlice(p: Process): void {
     this.rt.scheduler.handBack(p);
-    if (p !== this.sliceOwner) return;
-    this.sliceOwner = undefined;
-    this.noteOverrun(p, p.reductions - this.sliceEnd);
-  }
-
-  /**
-   * A process that spent `overrun` reductions beyond its slice (a callback or an async body cannot be preempted)
-   * sits out one run queue round for every slice's worth: a cooperative scheduler's substitute for preemption,
-   * and what keeps a producer that pays for a long receiver queue from outrunning its consumer.
-   */
-  private noteOverrun(p: Process, overrun: number): void {
-    if (overrun >= RUN_REDUCTIONS) this.debts.set(p, overrun);
-  }
-
-  /** Whether `p` sits this round out to pay its debt (it is queued again behind the others). */
-  private paysDebt(p: Process): boolean {
-    const debt = this.debts.get(p);
-    if (debt === undefined) return false;
-    if (debt >= 2 * RUN_REDUCTIONS) this.debts.set(p, debt - RUN_REDUCTIONS);
-    else this.debts.delete(p);
-    this.rt.scheduler.enqueue(p);
-    return true;
+    this.slices.stop(p);
   }
 
   private resume(p: Process, waiting: PendingReceive): void {
     p.waiting = null;
-    this.startSlice(p);
+    this.slices.start(p);
     p.reductions++;
     this.rt.scheduler.charge(1);
     waiting.resolve(waiting.result as Term | undefined);

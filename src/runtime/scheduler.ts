@@ -2,9 +2,11 @@
 //
 // Sends only queue work; the scheduler alone resumes processes. It runs queued processes from a microtask
 // while the turn's budget lasts (reductions, and wall time checked every few hundred), then stops and lets the
-// event loop run timers and sockets; a `setImmediate` opens the next turn. An async process woken while the
-// budget lasts and nobody is queued is resumed at once (its continuation runs as a microtask): that keeps
-// ping-pong between async processes off the queue without letting it starve the event loop.
+// event loop run timers and sockets; a `setImmediate` opens the next turn. Each run is a slice of the process's
+// own (see execution.ts). When it resumes an async body the drain steps aside until the body hands control back
+// (waits, queues again, exits) or the turn closes. An async process woken while the budget lasts and nobody is
+// queued is resumed at once (its continuation runs as a microtask): that keeps ping-pong between async processes
+// off the queue without letting it starve the event loop.
 import { Flag, type Process } from "./process.ts";
 import { RingQueue } from "./ring-queue.ts";
 

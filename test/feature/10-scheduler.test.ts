@@ -15,7 +15,7 @@ import {
   type Term,
   tuple,
 } from "../../src/index.ts";
-import { RUN_REDUCTIONS } from "../../src/runtime/execution.ts";
+import { RUN_REDUCTIONS } from "../../src/runtime/slices.ts";
 import { elements, runtime, waitFor, within } from "../support/runtime.ts";
 
 const SPIN = atom("spin");
