@@ -40,7 +40,8 @@ export class Execution {
   deliver(p: Process, message: Term): void {
     const waiting = p.waiting;
     if (typeof waiting === "function") {
-      this.complete(p, waiting, message); // a plain receive takes any message
+      if ((p.flags & Flag.ReceiveDue) !== 0) p.enqueue(message);
+      else this.complete(p, waiting, message); // a plain receive takes any message
       return;
     }
     if (waiting !== null && waiting.result === NOT_READY) {
@@ -117,9 +118,15 @@ export class Execution {
       return false;
     }
     const waiting = p.waiting;
+    if (typeof waiting === "function") {
+      if ((p.flags & Flag.ReceiveDue) === 0) return false;
+      p.flags &= ~Flag.ReceiveDue;
+      this.resume(p, waiting, p.takeFirst() as Term);
+      return true;
+    }
     if (waiting !== null) {
-      if (typeof waiting === "function" || waiting.result === NOT_READY) return false;
-      this.resume(p, waiting);
+      if (waiting.result === NOT_READY) return false;
+      this.resume(p, waiting.resolve, waiting.result);
       return true;
     }
     if ((p.flags & Flag.Async) === 0 && p.status === Status.Ready) this.handleMessages(p);
@@ -162,6 +169,7 @@ export class Execution {
     if (waiting !== null) {
       if (typeof waiting !== "function" && waiting.timer !== null) this.rt.wheel.cancel(waiting.timer);
       p.waiting = null;
+      p.flags &= ~Flag.ReceiveDue;
     }
     const extra = p.extra;
     if (extra !== null && extra.idleTimer !== undefined) {
@@ -297,7 +305,14 @@ export class Execution {
       (plain ? waiting : waiting.resolve)(result);
       return;
     }
-    this.park(p, plain ? new PendingReceive(undefined, waiting) : waiting, result);
+    if (!plain) this.park(p, waiting, result);
+    else {
+      // The message waits in the queue, where a plain receive finds it first (the queue was empty): no record.
+      p.enqueue(result as Term);
+      p.flags |= Flag.ReceiveDue;
+      p.status = Status.Ready;
+      this.rt.scheduler.enqueue(p);
+    }
   }
 
   /** Keeps a completed receive's result until the scheduler resumes the process. */
@@ -340,12 +355,12 @@ export class Execution {
     this.slices.stop(p);
   }
 
-  private resume(p: Process, waiting: PendingReceive): void {
+  private resume(p: Process, resolve: ResolveReceive, result: Term | undefined): void {
     p.waiting = null;
     this.slices.start(p);
     p.reductions++;
     this.rt.scheduler.charge(1);
-    waiting.resolve(waiting.result as Term | undefined);
+    resolve(result);
   }
 
   /** An async body returned: the process exits normally, keeping the value for `run`. */

@@ -89,6 +89,8 @@ export enum Flag {
   PriorityHigh = 128,
   /** The idle timeout fired; `handleTimeout` is due. */
   TimeoutDue = 256,
+  /** A plain `receive()` has its message (the oldest queued) and waits for the scheduler to resume it. */
+  ReceiveDue = 512,
 }
 
 /** What a pending receive's `result` holds until a message (or the timeout) completes it. */
