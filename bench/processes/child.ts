@@ -4,7 +4,8 @@
 //   node scenario.mjs behaviour|async N
 //
 // N idle processes wait for a message; then the driver (an async process) sends each one `wake`, and each
-// answers `done` to the driver and exits. The BEAM counterpart is bench/beam/procs_bench.erl.
+// answers `done` to the driver and exits. The driver awaits `self.yield()` after every 1000 wakes, as any long loop
+// in an async body should (BEAM preempts procs_bench.erl's loop every 4000 reductions): the woken run meanwhile. The BEAM counterpart is bench/beam/procs_bench.erl.
 //   behaviour: { handleMessage(self, _msg, parent) { self.send(parent, done); self.exit(self.pid, normal) } },
 //              spawned with { arg: driverPid } (a behaviour without init takes `arg` as its state);
 //   async:     async (self) => { await self.receive(); self.send(driver, done); } — one function for all.
@@ -60,7 +61,10 @@ async function main(kind: string, n: number): Promise<void> {
     const heapIdle = process.memoryUsage().heapUsed;
     const rssIdleAfterGc = process.memoryUsage().rss;
     const t3 = performance.now();
-    for (let i = 0; i < n; i++) self.send(pids[i]!, WAKE);
+    for (let i = 0; i < n; i++) {
+      self.send(pids[i]!, WAKE);
+      if (i % 1000 === 999) await self.yield();
+    }
     let got = 0;
     while (got < n) {
       const m = await self.receive();

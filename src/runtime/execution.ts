@@ -195,10 +195,8 @@ export class Execution {
   private startAsync(p: Process): void {
     const result = (p.body as AsyncBody)(p);
     if (result instanceof Promise) {
-      result.then(
-        (value) => this.finished(p, value),
-        (error) => this.crash(p, error),
-      );
+      // Bound functions, not closures: 96 bytes a waiting process instead of 160 (two closures and their context).
+      result.then(bodyReturned.bind(p), bodyThrew.bind(p));
     } else {
       this.finished(p, result);
     }
@@ -364,13 +362,23 @@ export class Execution {
   }
 
   /** An async body returned: the process exits normally, keeping the value for `run`. */
-  private finished(p: Process, value: unknown): void {
+  finished(p: Process, value: unknown): void {
     if (p.status === Status.Exited) return;
     this.rt.signals.terminate(p, NORMAL, { result: value, selfInflicted: true });
   }
 }
 
 function ignore(): void {}
+
+/** An async body's promise fulfilled: its process (`this`) exits normally. */
+function bodyReturned(this: Process, value: unknown): void {
+  this.runtime.execution.finished(this, value);
+}
+
+/** An async body's promise rejected: its process (`this`) exits with what it threw. */
+function bodyThrew(this: Process, error: unknown): void {
+  this.runtime.execution.crash(this, error);
+}
 
 function receiveTimeout(timeout: number | "infinity" | undefined): number {
   if (timeout === undefined || timeout === "infinity") return Number.POSITIVE_INFINITY;

@@ -1,6 +1,11 @@
 // A FIFO queue on a growable circular array: O(1) push and shift without the per-item nodes of a linked list.
+
+const INITIAL_CAPACITY = 16;
+/** An empty queue above this capacity gives its array back (a run queue that held a million spawns: 8 MiB). */
+const KEEP_CAPACITY = 4096;
+
 export class RingQueue<T> {
-  private items: (T | undefined)[] = new Array(16);
+  private items: (T | undefined)[] = new Array(INITIAL_CAPACITY);
   private head = 0;
   private count = 0;
 
@@ -20,12 +25,12 @@ export class RingQueue<T> {
     const item = this.items[this.head];
     this.items[this.head] = undefined;
     this.head = (this.head + 1) & (this.items.length - 1);
-    this.count--;
+    if (--this.count === 0 && this.items.length > KEEP_CAPACITY) this.clear();
     return item;
   }
 
   clear(): void {
-    this.items = new Array(16);
+    this.items = new Array(INITIAL_CAPACITY);
     this.head = 0;
     this.count = 0;
   }
