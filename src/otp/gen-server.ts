@@ -1,0 +1,369 @@
+// GenServer: OTP's gen_server, the receive loop and callback dispatch only; starting, naming and the call protocol
+// are gen.ts, start.ts and names.ts.
+//
+// API → callback (as gen_server's map):
+//   GenServer.start / startLink / startMonitor  →  init(self, arg)
+//   GenServer.call                              →  handleCall(self, request, from, state)
+//   GenServer.cast                              →  handleCast(self, message, state)
+//   any other message, a `timeout`              →  handleInfo(self, message, state)
+//   a result with `continue`                    →  handleContinue(self, continuation, state)
+//   GenServer.stop, a `stop` result, a crash, the parent's exit while trapping  →  terminate(self, reason, state)
+//   sys.changeCode                              →  codeChange(oldVsn, state, extra)
+//   sys.getStatus                               →  formatStatus(status)
+import {
+  type Behaviour,
+  EXIT,
+  NORMAL,
+  type Process,
+  ProcessExit,
+  Runtime,
+  reasonFromThrown,
+} from "../runtime/index.ts";
+import { atom } from "../term/atom.ts";
+import { equals } from "../term/compare.ts";
+import { type Pid, type Ref, type Term, Tuple, tuple } from "../term/types.ts";
+import {
+  CallFailed,
+  callExit,
+  DEFAULT_CALL_TIMEOUT,
+  type From,
+  fromTerm,
+  GEN_CALL,
+  GEN_CAST,
+  call as genCall,
+  reply as genReply,
+  SYSTEM,
+  type Timeout,
+  timeoutTerm,
+} from "./gen.ts";
+import { resolve, type ServerRef } from "./names.ts";
+import {
+  type Boot,
+  initAck,
+  initFail,
+  initIgnore,
+  registerName,
+  type StartOptions,
+  startFromOutside,
+  startServer,
+} from "./start.ts";
+import { handleSystemMessage, type SystemHooks } from "./sys.ts";
+
+const GEN_SERVER = atom("gen_server");
+const TIMEOUT = atom("timeout");
+const BAD_RETURN_VALUE = atom("bad_return_value");
+
+/** What may follow a callback: a timeout for the next wait, hibernation, or a `handleContinue` first. */
+export interface Next {
+  /** No message within this many ms: `handleInfo(self, 'timeout', state)`. */
+  readonly timeout?: Timeout;
+  /** Accepted for OTP's sake; a waiting Otter process is already as small as it gets. */
+  readonly hibernate?: boolean;
+  /** Runs `handleContinue` with this before the next message. */
+  readonly continue?: Term;
+}
+
+export type InitResult<State> =
+  | ({ readonly state: State } & Next)
+  | { readonly ignore: true }
+  | { readonly stop: Term };
+export type NoReplyResult<State> = ({ readonly state: State } & Next) | { readonly stop: Term; readonly state: State };
+export type CallResult<State, Reply> =
+  | ({ readonly reply: Reply; readonly state: State } & Next)
+  | NoReplyResult<State>
+  | { readonly stop: Term; readonly reply: Reply; readonly state: State };
+
+type MaybeAsync<T> = T | Promise<T>;
+
+/** The callbacks of a server. `Call`, `Cast` and `Reply` type what `call`/`cast` may send to it. */
+export interface GenServerCallbacks<
+  State,
+  Arg = undefined,
+  Call extends Term = Term,
+  Cast extends Term = Term,
+  Reply extends Term = Term,
+> {
+  init(self: Process, arg: Arg): MaybeAsync<InitResult<State>>;
+  handleCall?(self: Process, request: Call, from: From, state: State): MaybeAsync<CallResult<State, Reply>>;
+  handleCast?(self: Process, message: Cast, state: State): MaybeAsync<NoReplyResult<State>>;
+  handleInfo?(self: Process, message: Term, state: State): MaybeAsync<NoReplyResult<State>>;
+  handleContinue?(self: Process, continuation: Term, state: State): MaybeAsync<NoReplyResult<State>>;
+  terminate?(self: Process, reason: Term, state: State): MaybeAsync<void>;
+  codeChange?(oldVsn: Term, state: State, extra: Term): MaybeAsync<State>;
+  formatStatus?(status: { state: State; reason?: Term }): { state: unknown; reason?: Term };
+}
+
+/**
+ * A server's pid, typed by what it accepts: `call` and `cast` on it check the request, message and reply types.
+ * (The brand exists only for the type checker.)
+ */
+export type GenServerRef<Call extends Term = Term, Cast extends Term = Term, Reply extends Term = Term> = Pid & {
+  readonly __genServer?: { call: Call; cast: Cast; reply: Reply };
+};
+
+/** The types a server reference was branded with (nothing for a plain pid or name). */
+type Brand<S> = S extends { readonly __genServer?: infer B } ? NonNullable<B> : never;
+/** What `call` may send to `S`, `cast` may send to it, and what its calls reply. Any term when unbranded. */
+export type CallOf<S> = [Brand<S>] extends [{ call: infer C extends Term }] ? C : Term;
+export type CastOf<S> = [Brand<S>] extends [{ cast: infer C extends Term }] ? C : Term;
+export type ReplyOf<S> = [Brand<S>] extends [{ reply: infer R extends Term }] ? R : Term;
+
+// biome-ignore lint/suspicious/noExplicitAny: servers of every state and message type run in the one loop.
+type AnyCallbacks = GenServerCallbacks<any, any, any, any, any>;
+
+/** One running server's data (the runtime behaviour's state). */
+class Server {
+  constructor(
+    readonly callbacks: AnyCallbacks,
+    public state: unknown,
+    readonly parent: Pid,
+    readonly name: Boot["name"],
+  ) {}
+}
+
+/** The loop: one shared runtime behaviour for every GenServer process. */
+const loop: Behaviour<Server, Boot<{ callbacks: AnyCallbacks; arg: unknown }>> = {
+  name: "gen_server",
+  init(self, boot) {
+    if (!registerName(self, boot)) throw new ProcessExit(NORMAL);
+    const server = new Server(boot.arg.callbacks, undefined, boot.parent ?? self.pid, boot.name);
+    let result: MaybeAsync<InitResult<unknown>>;
+    try {
+      result = server.callbacks.init(self, boot.arg.arg);
+    } catch (error) {
+      return initFail(self, boot, reasonFromThrown(error));
+    }
+    const started = (r: InitResult<unknown>): Server | Promise<Server> => {
+      if ("ignore" in r && r.ignore === true) return initIgnore(self, boot);
+      if ("stop" in r) return initFail(self, boot, r.stop);
+      if (!("state" in r)) return initFail(self, boot, tuple(BAD_RETURN_VALUE, String(r)));
+      initAck(self, boot);
+      server.state = r.state;
+      return next(self, server, r);
+    };
+    return result instanceof Promise
+      ? result.then(started, (error) => initFail(self, boot, reasonFromThrown(error)))
+      : started(result);
+  },
+  handleMessage(self, message, server) {
+    return dispatch(self, server, message);
+  },
+  handleTimeout(self, server) {
+    return step(self, server, "handleInfo", TIMEOUT, undefined);
+  },
+};
+
+function dispatch(self: Process, server: Server, message: Term): MaybeAsync<Server> {
+  if (message instanceof Tuple) {
+    const tag = message.at(0);
+    if (tag === GEN_CALL && message.size === 3) {
+      const from = fromTerm(message.at(1)!);
+      if (from !== undefined) return step(self, server, "handleCall", message.at(2)!, from);
+    } else if (tag === GEN_CAST && message.size === 2) {
+      return step(self, server, "handleCast", message.at(1)!, undefined);
+    } else if (tag === SYSTEM && message.size === 3) {
+      const from = fromTerm(message.at(1)!);
+      if (from !== undefined) return handleSystemMessage(self, server, from, message.at(2)!, systemHooks);
+    } else if (tag === EXIT && message.size === 3 && message.at(1) === server.parent && self.trapExit) {
+      // The parent's exit reaches a trapping server as a message: it terminates with the parent's reason.
+      return stop(self, server, message.at(2)!);
+    }
+  }
+  return step(self, server, "handleInfo", message, undefined);
+}
+
+type Callback = "handleCall" | "handleCast" | "handleInfo" | "handleContinue";
+
+/** Runs one callback and what its result asks for. */
+function step(
+  self: Process,
+  server: Server,
+  callback: Callback,
+  message: Term,
+  from: From | undefined,
+): MaybeAsync<Server> {
+  const callbacks = server.callbacks;
+  let result: MaybeAsync<CallResult<unknown, Term>>;
+  try {
+    const fn = callbacks[callback];
+    if (fn === undefined) return missingCallback(self, server, callback);
+    result =
+      callback === "handleCall"
+        ? callbacks.handleCall!(self, message, from!, server.state)
+        : (fn as (self: Process, m: Term, s: unknown) => MaybeAsync<CallResult<unknown, Term>>).call(
+            callbacks,
+            self,
+            message,
+            server.state,
+          );
+  } catch (error) {
+    return crashed(self, server, error);
+  }
+  if (result instanceof Promise) {
+    return result.then(
+      (r) => after(self, server, r, from),
+      (error) => crashed(self, server, error),
+    );
+  }
+  return after(self, server, result, from);
+}
+
+/** Applies a callback's result: reply, new state, stop, continue, timeout. */
+function after(
+  self: Process,
+  server: Server,
+  result: CallResult<unknown, Term>,
+  from: From | undefined,
+): MaybeAsync<Server> {
+  if (typeof result !== "object" || result === null || !("state" in result || "stop" in result)) {
+    return stop(self, server, tuple(BAD_RETURN_VALUE, result === undefined ? atom("undefined") : String(result)));
+  }
+  if ("reply" in result && from !== undefined) genReply(self, from, result.reply);
+  if ("state" in result) server.state = result.state;
+  if ("stop" in result) return stop(self, server, result.stop);
+  return next(self, server, result);
+}
+
+/** What follows a successful callback: a continuation first, or the next wait (with its timeout). */
+function next(self: Process, server: Server, result: Next): MaybeAsync<Server> {
+  if (result.continue !== undefined) return step(self, server, "handleContinue", result.continue, undefined);
+  const timeout = result.timeout;
+  if (typeof timeout === "number") self.setIdleTimeout(timeout);
+  return server;
+}
+
+function missingCallback(self: Process, server: Server, callback: Callback): MaybeAsync<Server> {
+  if (callback === "handleInfo") return server; // OTP logs and drops an unexpected message; so does Otter
+  return stop(self, server, tuple(atom("undef"), atom(callback)));
+}
+
+function crashed(self: Process, server: Server, error: unknown): MaybeAsync<Server> {
+  return stop(self, server, reasonFromThrown(error));
+}
+
+/** Calls `terminate` and exits with `reason` (or with what `terminate` threw). */
+function stop(self: Process, server: Server, reason: Term): Promise<never> | never {
+  const terminate = server.callbacks.terminate;
+  const exit = (): never => {
+    throw new ProcessExit(reason);
+  };
+  if (terminate === undefined) return exit();
+  let done: MaybeAsync<void>;
+  try {
+    done = terminate.call(server.callbacks, self, reason, server.state);
+  } catch (error) {
+    throw new ProcessExit(reasonFromThrown(error));
+  }
+  if (done instanceof Promise) {
+    return done.then(exit, (error) => {
+      throw new ProcessExit(reasonFromThrown(error));
+    });
+  }
+  return exit();
+}
+
+const systemHooks: SystemHooks<Server> = {
+  getState: (server) => server.state,
+  setState: (server, state) => {
+    server.state = state;
+  },
+  callbacks: (server) => server.callbacks,
+  terminate: (self, server, reason) => stop(self, server, reason),
+  module: GEN_SERVER,
+  parent: (server) => server.parent,
+};
+
+export interface GenServerStarted<Call extends Term, Cast extends Term, Reply extends Term> {
+  readonly pid: GenServerRef<Call, Cast, Reply>;
+}
+
+type TypedStart<Call extends Term, Cast extends Term, Reply extends Term> =
+  | GenServerStarted<Call, Cast, Reply>
+  | { readonly ignore: true }
+  | { readonly error: Term };
+
+/** OTP's gen_server API, with `self` (the calling process) first where OTP uses the caller implicitly. */
+export const GenServer = {
+  /** Starts a server not linked to anyone; from a process or from outside (a Runtime). */
+  start<State, Arg, Call extends Term, Cast extends Term, Reply extends Term>(
+    from: Process | Runtime,
+    callbacks: GenServerCallbacks<State, Arg, Call, Cast, Reply>,
+    arg: Arg,
+    options?: StartOptions,
+  ): Promise<TypedStart<Call, Cast, Reply>> {
+    const payload = { callbacks, arg };
+    if (from instanceof Runtime)
+      return startFromOutside(from, loop, payload, options) as Promise<TypedStart<Call, Cast, Reply>>;
+    return startServer(from, loop, payload, "nolink", options) as Promise<TypedStart<Call, Cast, Reply>>;
+  },
+
+  /** Starts a server linked to `self` (its parent: it terminates when `self` exits, if it traps exits). */
+  startLink<State, Arg, Call extends Term, Cast extends Term, Reply extends Term>(
+    self: Process,
+    callbacks: GenServerCallbacks<State, Arg, Call, Cast, Reply>,
+    arg: Arg,
+    options?: StartOptions,
+  ): Promise<TypedStart<Call, Cast, Reply>> {
+    return startServer(self, loop, { callbacks, arg }, "link", options) as Promise<TypedStart<Call, Cast, Reply>>;
+  },
+
+  /** Starts a server monitored by `self`: on success, the monitor's ref comes with the pid. */
+  startMonitor<State, Arg, Call extends Term, Cast extends Term, Reply extends Term>(
+    self: Process,
+    callbacks: GenServerCallbacks<State, Arg, Call, Cast, Reply>,
+    arg: Arg,
+    options?: StartOptions,
+  ): Promise<
+    (GenServerStarted<Call, Cast, Reply> & { readonly ref: Ref }) | { readonly ignore: true } | { readonly error: Term }
+  > {
+    return startServer(self, loop, { callbacks, arg }, "monitor", options) as never;
+  },
+
+  /**
+   * Sends `request` and waits for the reply (default 5 s). If the server is not there, exits, or does not answer
+   * in time, the caller exits with `{Reason, {gen_server, call, [Server, Request | Timeout]}}` (a ProcessExit it may
+   * catch), as in OTP.
+   */
+  async call<S extends ServerRef>(
+    self: Process,
+    server: S,
+    request: CallOf<S>,
+    options?: { timeout?: Timeout },
+  ): Promise<ReplyOf<S>> {
+    const timeout = options?.timeout ?? DEFAULT_CALL_TIMEOUT;
+    const answer = await genCall(self, server, GEN_CALL, request, timeout);
+    if (answer instanceof CallFailed) {
+      const args = options?.timeout === undefined ? [request] : [request, timeoutTerm(timeout)];
+      throw callExit(GEN_SERVER, answer, server, args);
+    }
+    return answer as ReplyOf<S>;
+  },
+
+  /** Sends `message` to the server's `handleCast`; never fails (to a server that is not there, it is dropped). */
+  cast<S extends ServerRef>(from: Process | Runtime, server: S, message: CastOf<S>): void {
+    const rt = from instanceof Runtime ? from : from.runtime;
+    const to = resolve(rt, server);
+    if (to !== undefined) from.send(to, tuple(GEN_CAST, message));
+  },
+
+  /** Replies to a call whose `handleCall` returned without a reply (a deferred reply). */
+  reply(self: Process | Runtime, from: From, reply: Term): void {
+    genReply(self, from, reply);
+  },
+
+  /**
+   * Stops the server with `reason` (default `normal`): it runs `terminate` and exits. Resolves when it is gone;
+   * exits the caller with `noproc`, `timeout`, or the server's own exit reason if that differs.
+   */
+  async stop(self: Process, server: ServerRef, options?: { reason?: Term; timeout?: Timeout }): Promise<void> {
+    const reason = options?.reason ?? NORMAL;
+    const answer = await genCall(
+      self,
+      server,
+      SYSTEM,
+      tuple(atom("terminate"), reason),
+      options?.timeout ?? "infinity",
+    );
+    if (answer instanceof CallFailed && !equals(answer.reason, reason)) throw new ProcessExit(answer.reason);
+  },
+};

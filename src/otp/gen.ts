@@ -1,0 +1,127 @@
+// The generic part of every behaviour (OTP's gen.erl and proc_lib): starting a server and waiting for its init to
+// acknowledge, the call protocol with its reply, and the exits a failed call raises in the caller.
+//
+// A call is OTP 25's, byte for byte: the caller monitors the server with an alias (`demonitor` mode, so the alias
+// dies with the monitor), sends `{Label, {Self, [alias | Mref]}, Request}`, and waits for `{[alias | Mref], Reply}`
+// sent to the alias, or the monitor's DOWN, scanning only messages newer than the monitor (the receive marker).
+// A reply that comes after a timeout finds the alias gone and is dropped, so it never pollutes the caller's queue.
+import {
+  DOWN,
+  NOCONNECTION,
+  NOPROC,
+  type Process,
+  ProcessExit,
+  type RegisteredName,
+  type Runtime,
+} from "../runtime/index.ts";
+import { type Atom, atom } from "../term/atom.ts";
+import { equals } from "../term/compare.ts";
+import { ImproperList, Pid, Ref, type Term, Tuple, tuple } from "../term/types.ts";
+import { resolve, type ServerRef, serverTerm } from "./names.ts";
+
+export const GEN_CALL = atom("$gen_call");
+export const GEN_CAST = atom("$gen_cast");
+export const SYSTEM = atom("system");
+const ALIAS = atom("alias");
+const TIMEOUT = atom("timeout");
+const NODEDOWN = atom("nodedown");
+const CALL = atom("call");
+
+/** Milliseconds, or `"infinity"`. */
+export type Timeout = number | "infinity";
+
+/** The default call timeout, as OTP's. */
+export const DEFAULT_CALL_TIMEOUT = 5000;
+
+/**
+ * Who made a call: the caller's pid and the tag its reply must carry (`[alias | Ref]` from OTP 25 and Otter, a
+ * plain ref from older nodes). `reply` needs nothing else; the pair crosses nodes as the tuple `{Pid, Tag}`.
+ */
+export interface From {
+  readonly pid: Pid;
+  readonly tag: Term;
+}
+
+/** Reads the `{Pid, Tag}` of a `$gen_call` or `system` message; undefined if it is not one. */
+export function fromTerm(term: Term): From | undefined {
+  if (!(term instanceof Tuple) || term.size !== 2) return undefined;
+  const pid = term.at(0);
+  return pid instanceof Pid ? { pid, tag: term.at(1)! } : undefined;
+}
+
+/** Sends `reply` to the caller `from` (to its alias when the tag carries one, as gen:reply does). */
+export function reply(sender: Process | Runtime, from: From, reply: Term): void {
+  const tag = from.tag;
+  const to = tag instanceof ImproperList && tag.items[0] === ALIAS && tag.tail instanceof Ref ? tag.tail : from.pid;
+  try {
+    sender.send(to, tuple(tag, reply));
+  } catch {
+    // A reply to a caller that is gone is dropped, as `!` drops it.
+  }
+}
+
+/** How a call ended other than with a reply: OTP's `{exit, Reason}` of gen:call, before the caller adds where. */
+export class CallFailed {
+  constructor(readonly reason: Term) {}
+}
+
+/**
+ * Calls `server` with `{label, From, request}` and resolves with the reply; resolves with a CallFailed when the
+ * server is not there (`noproc`), exits first (its exit reason), its node goes down (`{nodedown, Node}`) or
+ * `timeout` passes (`timeout`).
+ */
+export async function call(
+  self: Process,
+  server: ServerRef,
+  label: Atom,
+  request: Term,
+  timeout: Timeout,
+): Promise<Term | CallFailed> {
+  const to = resolve(self.runtime, server);
+  if (to === undefined) return new CallFailed(NOPROC);
+  const mref = self.monitor(to, { alias: "demonitor" });
+  const tag = new ImproperList([ALIAS], mref);
+  self.send(to, tuple(label, tuple(self.pid, tag), request));
+  const answer = await self.receive(
+    (m) => isReplyTo(m, mref) || isDownOf(m, mref),
+    timeout === "infinity" ? { since: mref } : { since: mref, timeout },
+  );
+  if (answer === undefined) {
+    self.demonitor(mref, { flush: true });
+    return new CallFailed(TIMEOUT);
+  }
+  const message = answer as Tuple;
+  if (message.at(0) === DOWN) {
+    const reason = message.at(4)!;
+    return new CallFailed(reason === NOCONNECTION ? tuple(NODEDOWN, nodeOf(to)) : reason);
+  }
+  self.demonitor(mref, { flush: true });
+  return message.at(1)!;
+}
+
+function isReplyTo(message: Term, mref: Ref): boolean {
+  if (!(message instanceof Tuple) || message.size !== 2) return false;
+  const tag = message.at(0);
+  return tag instanceof ImproperList && tag.tail instanceof Ref && equals(tag.tail, mref);
+}
+
+function isDownOf(message: Term, mref: Ref): boolean {
+  return message instanceof Tuple && message.size === 5 && message.at(0) === DOWN && equals(message.at(1)!, mref);
+}
+
+function nodeOf(to: Pid | RegisteredName): Atom {
+  return to.node;
+}
+
+/**
+ * What a failed call does to the caller, as OTP's `gen_server:call`: it exits with
+ * `{Reason, {Module, call, [Server, Request | Timeout]}}` (an exit the caller may catch).
+ */
+export function callExit(module: Atom, failed: CallFailed, server: ServerRef, args: readonly Term[]): ProcessExit {
+  return new ProcessExit(tuple(failed.reason, tuple(module, CALL, [serverTerm(server), ...args])));
+}
+
+/** The timeout as OTP writes it in exit reasons. */
+export function timeoutTerm(timeout: Timeout): Term {
+  return timeout === "infinity" ? atom("infinity") : timeout;
+}

@@ -1,0 +1,14 @@
+// The OTP layer's public surface: behaviours, their start and call API, names, and sys.
+export type { From, Timeout } from "./gen.ts";
+export {
+  type CallResult,
+  GenServer,
+  type GenServerCallbacks,
+  type GenServerRef,
+  type InitResult,
+  type Next,
+  type NoReplyResult,
+} from "./gen-server.ts";
+export { globalNames, type NameRegistry, type ServerName, type ServerRef } from "./names.ts";
+export type { StartOptions, StartResult } from "./start.ts";
+export { sys } from "./sys.ts";
