@@ -11,4 +11,15 @@ export {
 } from "./gen-server.ts";
 export { globalNames, type NameRegistry, type ServerName, type ServerRef } from "./names.ts";
 export type { StartOptions, StartResult } from "./start.ts";
+export {
+  type Backoff,
+  type ChildInfo,
+  type ChildSpec,
+  type Restart,
+  type Shutdown,
+  type Strategy,
+  Supervisor,
+  type SupervisorCallbacks,
+  type SupervisorFlags,
+} from "./supervisor.ts";
 export { sys } from "./sys.ts";

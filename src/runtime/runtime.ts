@@ -8,7 +8,7 @@ import { format } from "../term/format.ts";
 import { Pid, Ref, type Term } from "../term/types.ts";
 import { Aliases, type AliasMode } from "./aliases.ts";
 import { systemClock } from "./clock.ts";
-import type { Clock, Logger, RegisteredName, Signal, SignalSink, SignalTransport } from "./contracts.ts";
+import type { Clock, LogEvent, Logger, RegisteredName, Signal, SignalSink, SignalTransport } from "./contracts.ts";
 import { Execution } from "./execution.ts";
 import { type ProcessInfo, processInfo } from "./info.ts";
 import {
@@ -61,6 +61,8 @@ export class Runtime implements SignalSink {
   /** @internal */ transport: SignalTransport;
   private readonly timers: Timers;
   private readonly logger: Logger;
+  /** The time source of timers and timeouts; `now()` is in ms. */
+  readonly clock: Clock;
   /** The sender of signals from outside any process (Erlang has init; this pid never runs code). */
   readonly rootPid: Pid;
   /** Local processes with links or monitors to each other node, so a lost node finds them. */
@@ -79,7 +81,8 @@ export class Runtime implements SignalSink {
     this.signals = new Signals(this);
     this.timers = new Timers(this);
     this.scheduler = new Scheduler((p) => this.execution.run(p));
-    this.wheel = new TimerWheel(options.clock ?? systemClock, (timer) => {
+    this.clock = options.clock ?? systemClock;
+    this.wheel = new TimerWheel(this.clock, (timer) => {
       if (!this.execution.expire(timer)) this.timers.fire(timer);
     });
     this.logger = options.logger ?? writeToStderr;
@@ -340,7 +343,11 @@ export class Runtime implements SignalSink {
     const who = `${format(p.pid)}${name === undefined ? "" : ` (${format(name)})`}`;
     const stack = error instanceof Error && typeof error.stack === "string" ? `\n${error.stack}` : "";
     const text = `crash report: process ${who} exited with reason ${format(reason)}${stack}`;
-    const event = { level: "error" as const, what: "crash_report", text, pid: p.pid, reason, error };
+    this.log({ level: "error", what: "crash_report", text, pid: p.pid, reason, error });
+  }
+
+  /** Hands `event` to the logger, after the current step (a logger never runs inside a process's code). */
+  log(event: LogEvent): void {
     queueMicrotask(() => {
       try {
         this.logger(event);
