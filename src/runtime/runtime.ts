@@ -396,6 +396,7 @@ function checkPriority(priority: Priority): Priority {
   throw new ProcessError(ErrorCodes.PROC_BAD_ARG, `priority must be low, normal or high, not ${String(priority)}`);
 }
 
-function writeToStderr(event: { text: string }): void {
-  process.stderr.write(`${event.text}\n`);
+/** The default logger: warnings and errors to stderr; info (progress reports) is dropped, as OTP's default level. */
+function writeToStderr(event: LogEvent): void {
+  if (event.level !== "info") process.stderr.write(`${event.text}\n`);
 }
