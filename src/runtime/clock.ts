@@ -7,6 +7,8 @@ const MAX_TIMEOUT = 2 ** 31 - 1;
 /** The handle `setAlarm` returns: its timeout is replaced when the alarm has to wait again. */
 class Alarm {
   timeout: NodeJS.Timeout | undefined = undefined;
+  /** Whether it keeps the process alive (see Clock.keepAlive). */
+  kept = true;
   constructor(
     readonly at: number,
     readonly fire: () => void,
@@ -20,8 +22,10 @@ function delayUntil(at: number): number {
 // libuv measures timeouts from its cached loop time, so a timeout may run a little before `at` by
 // `performance.now()`; long alarms also run early at MAX_TIMEOUT. Either way, wait again for the rest.
 function onTimeout(alarm: Alarm): void {
-  if (performance.now() < alarm.at) alarm.timeout = setTimeout(onTimeout, delayUntil(alarm.at), alarm);
-  else alarm.fire();
+  if (performance.now() < alarm.at) {
+    alarm.timeout = setTimeout(onTimeout, delayUntil(alarm.at), alarm);
+    if (!alarm.kept) alarm.timeout.unref();
+  } else alarm.fire();
 }
 
 export const systemClock: Clock = {
@@ -33,5 +37,12 @@ export const systemClock: Clock = {
   },
   clearAlarm(handle: unknown): void {
     clearTimeout((handle as Alarm).timeout);
+  },
+  keepAlive(handle: unknown, keep: boolean): void {
+    const alarm = handle as Alarm;
+    if (alarm.kept === keep) return;
+    alarm.kept = keep;
+    if (keep) alarm.timeout?.ref();
+    else alarm.timeout?.unref();
   },
 };

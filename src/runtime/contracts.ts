@@ -61,6 +61,12 @@ export interface Clock {
   setAlarm(at: number, fire: () => void): unknown;
   /** Cancels an alarm that has not fired; a no-op for one that has. */
   clearAlarm(handle: unknown): void;
+  /**
+   * Whether a pending alarm keeps the host alive (Node's ref/unref). The timer wheel leaves its alarm armed when
+   * its last timer is cancelled (re-arming a Node timer for every call's timeout costs a fifth of a call), so it
+   * lets go of the event loop meanwhile. Optional: a clock without it (a test clock) holds nothing open.
+   */
+  keepAlive?(handle: unknown, keep: boolean): void;
 }
 
 /** A crash report or other runtime event worth a line in the log (the role of OTP's logger). */

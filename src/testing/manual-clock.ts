@@ -2,6 +2,8 @@
 import type { Clock } from "../runtime/contracts.ts";
 
 class Alarm {
+  /** Whether it holds the host open (Clock.keepAlive): a let-go alarm still fires, but counts for nothing else. */
+  kept = true;
   constructor(
     readonly at: number,
     readonly fire: () => void,
@@ -36,14 +38,20 @@ export class ManualClock implements Clock {
     this.#alarms.delete(handle as Alarm);
   }
 
-  /** Alarms set and not yet fired or cleared. */
-  get pendingAlarms(): number {
-    return this.#alarms.size;
+  keepAlive(handle: unknown, keep: boolean): void {
+    (handle as Alarm).kept = keep;
   }
 
-  /** The time of the earliest pending alarm, or undefined. */
+  /** Alarms set and not yet fired or cleared that hold the host open (as a real clock's would keep Node alive). */
+  get pendingAlarms(): number {
+    let kept = 0;
+    for (const alarm of this.#alarms) if (alarm.kept) kept++;
+    return kept;
+  }
+
+  /** The time of the earliest pending alarm that holds the host open, or undefined. */
   nextAlarmAt(): number | undefined {
-    return this.#earliest()?.at;
+    return this.#earliest(true)?.at;
   }
 
   /** Moves time forward by `ms`, firing every alarm due on the way. */
@@ -61,10 +69,18 @@ export class ManualClock implements Clock {
     this.#now = time;
   }
 
-  /** Jumps to the earliest pending alarm and fires it (only it); false when no alarm is pending. */
+  /** Jumps to the earliest pending alarm that holds the host open and fires it (only it); false if there is none. */
   advanceToNext(): boolean {
-    const alarm = this.#earliest();
+    const alarm = this.#earliest(true);
     if (alarm === undefined) return false;
+    // Let-go alarms that time passes on the way fire first, in order.
+    for (
+      let loose = this.#earliest();
+      loose !== undefined && loose !== alarm && loose.at <= alarm.at;
+      loose = this.#earliest()
+    ) {
+      this.#fire(loose);
+    }
     this.#fire(alarm);
     return true;
   }
@@ -77,9 +93,10 @@ export class ManualClock implements Clock {
 
   // A linear scan: a test has a handful of alarms (the runtime's timer wheel keeps one). A Set iterates in
   // insertion order, so of two alarms for the same time the one set first wins.
-  #earliest(): Alarm | undefined {
+  #earliest(keptOnly = false): Alarm | undefined {
     let earliest: Alarm | undefined;
     for (const alarm of this.#alarms) {
+      if (keptOnly && !alarm.kept) continue;
       if (earliest === undefined || alarm.at < earliest.at) earliest = alarm;
     }
     return earliest;

@@ -121,3 +121,21 @@ describe("ManualClock", () => {
     assert.equal(later, true);
   });
 });
+
+test("an alarm let go by keepAlive still fires when time passes it, but is neither counted nor jumped to", () => {
+  const clock = new ManualClock();
+  const fired: string[] = [];
+  const loose = clock.setAlarm(10, () => fired.push("loose"));
+  clock.setAlarm(20, () => fired.push("kept"));
+  clock.keepAlive(loose, false);
+  assert.equal(clock.pendingAlarms, 1);
+  assert.equal(clock.nextAlarmAt(), 20);
+  assert.equal(clock.advanceToNext(), true);
+  assert.deepEqual(fired, ["loose", "kept"], "advancing to 20 passed the loose alarm at 10");
+  const again = clock.setAlarm(30, () => fired.push("again"));
+  clock.keepAlive(again, false);
+  assert.equal(clock.advanceToNext(), false);
+  clock.keepAlive(again, true);
+  assert.equal(clock.advanceToNext(), true);
+  assert.deepEqual(fired, ["loose", "kept", "again"]);
+});
