@@ -10,6 +10,7 @@ const benchmarks: Record<string, () => Promise<BenchModule>> = {
   etf: () => import("./etf.ts"),
   processes: () => import("./processes.ts"),
   messaging: () => import("./messaging.ts"),
+  otp: () => import("./otp.ts"),
 };
 
 function usage(): string {

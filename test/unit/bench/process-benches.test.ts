@@ -1,4 +1,4 @@
-// Smoke tests of `npm run bench -- processes|messaging --quick --json`: the runner's JSON contract and that
+// Smoke tests of `npm run bench -- processes|messaging|otp --quick --json`: the runner's JSON contract and that
 // both Otter and BEAM figures are there for every case, never the timings. (dist/ must be built: `npm test` does.)
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -68,5 +68,21 @@ test("bench messaging --quick --json: otter and beam rates for every scenario an
       assert.ok(has(results, c, "otter", "vs_beam"), `no ratio for ${c}`);
     }
   }
+  assert.match(stdout, /## goals/);
+});
+
+test("bench otp --quick --json: otter and beam call rates and latencies, supervisor restart rates", {
+  timeout: DEADLINE_MS + 10_000,
+}, async () => {
+  const { results, stdout } = await quickReport("otp");
+  for (const c of ["call1", "call16"]) {
+    for (const metric of ["calls_per_s", "latency_median", "latency_p99", "calls"]) {
+      assert.ok(has(results, c, "otter", metric), `no otter ${metric} for ${c}`);
+      assert.ok(has(results, c, "beam", metric), `no beam ${metric} for ${c}`);
+    }
+    assert.ok(has(results, c, "otter", "vs_beam"), `no ratio for ${c}`);
+  }
+  assert.ok(has(results, "restart", "beam", "restarts_per_s"), "no beam restarts_per_s");
+  assert.ok(has(results, "restart", "otter", "restarts_per_s"), "no otter restarts_per_s");
   assert.match(stdout, /## goals/);
 });
