@@ -24,11 +24,17 @@ export class Aliases {
 
   constructor(private readonly rt: Runtime) {}
 
+  /** Active aliases on this node. */
+  get size(): number {
+    return this.entries.size;
+  }
+
   /** Makes `ref` (made by `p`) an alias of `p`. */
   create(p: Process, ref: Ref, mode: AliasMode): void {
     const key = this.rt.refs.key(ref);
     this.entries.set(key, { process: p, ref, mode });
-    p.extras().addAlias(key);
+    // An alias tied to a monitor ends with it, also when the process exits: only the others need a record there.
+    if (mode === "explicit" || mode === "reply") p.extras().addAlias(key);
   }
 
   /** `unalias`: false unless `ref` is an active alias of `p`. */
@@ -55,7 +61,7 @@ export class Aliases {
     if (mode === "demonitor" || mode === "replyDemonitor") this.drop(key);
   }
 
-  /** Forgets every alias of an exiting process. */
+  /** Forgets every alias of an exiting process (those tied to its monitors end with the monitors). */
   dropAll(p: Process): void {
     const keys = p.extra?.aliases;
     if (keys !== undefined) for (const key of keys) this.entries.delete(key);

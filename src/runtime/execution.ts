@@ -62,7 +62,7 @@ export class Execution {
     if (p.status === Status.Idle && (p.flags & Flag.Async) === 0) {
       const extra = p.extra;
       if (extra?.idleTimer !== undefined) {
-        this.rt.wheel.cancel(extra.idleTimer);
+        this.rt.wheel.drop(extra.idleTimer);
         extra.idleTimer = undefined;
       }
       p.status = Status.Ready;
@@ -167,13 +167,13 @@ export class Execution {
     this.slices.forget(p);
     const waiting = p.waiting;
     if (waiting !== null) {
-      if (typeof waiting !== "function" && waiting.timer !== null) this.rt.wheel.cancel(waiting.timer);
+      if (typeof waiting !== "function" && waiting.timer !== null) this.rt.wheel.drop(waiting.timer);
       p.waiting = null;
       p.flags &= ~Flag.ReceiveDue;
     }
     const extra = p.extra;
     if (extra !== null && extra.idleTimer !== undefined) {
-      this.rt.wheel.cancel(extra.idleTimer);
+      this.rt.wheel.drop(extra.idleTimer);
       extra.idleTimer = undefined;
     }
   }
@@ -292,7 +292,7 @@ export class Execution {
   private complete(p: Process, waiting: PendingReceive | ResolveReceive, result: Term | undefined): void {
     const plain = typeof waiting === "function";
     if (!plain && waiting.timer !== null) {
-      this.rt.wheel.cancel(waiting.timer);
+      this.rt.wheel.drop(waiting.timer);
       waiting.timer = null;
     }
     if (this.rt.scheduler.mayResumeNow()) {

@@ -264,7 +264,10 @@ export class Signals {
     const monitors = p.extra!.monitors;
     if (monitors === undefined) return;
     p.extra!.monitors = undefined;
-    for (const [key, monitor] of monitors) this.detachMonitor(p, key, monitor);
+    for (const [key, monitor] of monitors) {
+      this.detachMonitor(p, key, monitor);
+      this.rt.aliases.monitorEnded(key);
+    }
   }
 
   /** Takes a monitor `p` held off its target: the target's record here, or a demonitor signal to its node. */

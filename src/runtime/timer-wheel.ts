@@ -108,7 +108,13 @@ export class TimerWheel {
   /** Cancels; returns the ms that were left (≥ 0) or false if it already fired or was cancelled. O(1). */
   cancel(timer: Timer): number | false {
     const left = this.remaining(timer);
-    if (left === false) return false;
+    if (left !== false) this.drop(timer);
+    return left;
+  }
+
+  /** Cancels a timer that may have fired already, without reading the clock (a receive's timeout). O(1). */
+  drop(timer: Timer): void {
+    if (timer.list === NOT_PENDING) return;
     // A timer cancelled while its slot fires: the batch now ends at the one before it.
     if (timer === this.batchEnd) this.batchEnd = timer.prev;
     this.unlink(timer);
@@ -116,7 +122,6 @@ export class TimerWheel {
     // process exit. A call's timeout is scheduled and cancelled on every call; re-arming a Node timer each time
     // cost a fifth of a call.
     if (--this.count === 0 && this.alarm !== null) this.clock.keepAlive?.(this.alarm, false);
-    return left;
   }
 
   /** ms left (whole ms, rounded up), or false if fired/cancelled. */

@@ -85,6 +85,20 @@ describe("aliases", () => {
     assert.equal(rt.processCount, 0);
   });
 
+  test("every kind of alias dies with its process, a monitor's too", async (t) => {
+    const { rt } = runtime(t);
+    const target = rt.spawn({ handleMessage() {} });
+    await rt.run(async (self) => {
+      self.alias();
+      self.alias({ reply: true });
+      self.monitor(target, { alias: "demonitor" });
+      self.monitor(target, { alias: "replyDemonitor" });
+      self.monitor(target, { alias: "explicitUnalias" });
+      assert.equal(rt.aliases.size, 5);
+    });
+    assert.equal(rt.aliases.size, 0);
+  });
+
   test("a call through a reply alias: the reply is taken with `since` past a long queue", async (t) => {
     const { rt } = runtime(t);
     const server = rt.spawn({
