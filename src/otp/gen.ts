@@ -5,15 +5,7 @@
 // dies with the monitor), sends `{Label, {Self, [alias | Mref]}, Request}`, and waits for `{[alias | Mref], Reply}`
 // sent to the alias, or the monitor's DOWN, scanning only messages newer than the monitor (the receive marker).
 // A reply that comes after a timeout finds the alias gone and is dropped, so it never pollutes the caller's queue.
-import {
-  DOWN,
-  NOCONNECTION,
-  NOPROC,
-  type Process,
-  ProcessExit,
-  type RegisteredName,
-  type Runtime,
-} from "../runtime/index.ts";
+import { DOWN, EXIT, NOCONNECTION, NOPROC, type Process, ProcessExit, type Runtime } from "../runtime/index.ts";
 import { type Atom, atom } from "../term/atom.ts";
 import { equals } from "../term/compare.ts";
 import { ImproperList, Pid, Ref, type Term, Tuple, tuple } from "../term/types.ts";
@@ -82,10 +74,7 @@ export async function call(
   const mref = self.monitor(to, { alias: "demonitor" });
   const tag = new ImproperList([ALIAS], mref);
   self.send(to, tuple(label, tuple(self.pid, tag), request));
-  const answer = await self.receive(
-    (m) => isReplyTo(m, mref) || isDownOf(m, mref),
-    timeout === "infinity" ? { since: mref } : { since: mref, timeout },
-  );
+  const answer = await self.receive((m) => isReplyTo(m, mref) || isDownOf(m, mref), { since: mref, timeout });
   if (answer === undefined) {
     self.demonitor(mref, { flush: true });
     return new CallFailed(TIMEOUT);
@@ -93,7 +82,7 @@ export async function call(
   const message = answer as Tuple;
   if (message.at(0) === DOWN) {
     const reason = message.at(4)!;
-    return new CallFailed(reason === NOCONNECTION ? tuple(NODEDOWN, nodeOf(to)) : reason);
+    return new CallFailed(reason === NOCONNECTION ? tuple(NODEDOWN, to.node) : reason);
   }
   self.demonitor(mref, { flush: true });
   return message.at(1)!;
@@ -105,12 +94,14 @@ function isReplyTo(message: Term, mref: Ref): boolean {
   return tag instanceof ImproperList && tag.tail instanceof Ref && equals(tag.tail, mref);
 }
 
-function isDownOf(message: Term, mref: Ref): boolean {
+/** Whether `message` is the DOWN of monitor `mref`. */
+export function isDownOf(message: Term, mref: Ref): boolean {
   return message instanceof Tuple && message.size === 5 && message.at(0) === DOWN && equals(message.at(1)!, mref);
 }
 
-function nodeOf(to: Pid | RegisteredName): Atom {
-  return to.node;
+/** Whether `message` is an `{'EXIT', Pid, Reason}` from `pid` (a linked process, to one that traps exits). */
+export function isExitFrom(message: Term, pid: Pid): boolean {
+  return message instanceof Tuple && message.size === 3 && message.at(0) === EXIT && equals(message.at(1)!, pid);
 }
 
 /**

@@ -3,7 +3,6 @@
 import {
   type Behaviour,
   DOWN,
-  EXIT,
   KILL,
   NORMAL,
   type Priority,
@@ -13,7 +12,7 @@ import {
 } from "../runtime/index.ts";
 import { atom } from "../term/atom.ts";
 import { type Pid, type Ref, type Term, Tuple, tuple } from "../term/types.ts";
-import type { Timeout } from "./gen.ts";
+import { isDownOf, isExitFrom, type Timeout } from "./gen.ts";
 import { registerSelf, type ServerName, unregisterSelf } from "./names.ts";
 
 const ACK = atom("ack");
@@ -65,10 +64,9 @@ export async function startServer<Arg>(
   const pid = starter.spawn(body, { arg: boot, link: mode === "link", priority: options?.priority });
   const mref = starter.monitor(pid);
   const timeout = options?.timeout ?? "infinity";
-  const answer = (await starter.receive(
-    (m) => isAckFrom(m, pid) || isDownOf(m, mref),
-    timeout === "infinity" ? { since: mref } : { since: mref, timeout },
-  )) as Tuple | undefined;
+  const answer = (await starter.receive((m) => isAckFrom(m, pid) || isDownOf(m, mref), { since: mref, timeout })) as
+    | Tuple
+    | undefined;
   if (answer === undefined) {
     // Init took too long: the process is killed, and its exit (when linked and trapping) is not left behind.
     if (mode === "link") starter.unlink(pid);
@@ -106,17 +104,11 @@ export function startFromOutside<Arg>(
 /** A linked starter that traps exits gets `{'EXIT', Pid, Reason}` from a failed start; OTP takes it away. */
 async function flushExit(starter: Process, pid: Pid, mode: Mode): Promise<void> {
   if (mode !== "link" || !starter.trapExit) return;
-  await starter.receive((m) => m instanceof Tuple && m.size === 3 && m.at(0) === EXIT && m.at(1) === pid, {
-    timeout: 0,
-  });
+  await starter.receive((m) => isExitFrom(m, pid), { timeout: 0 });
 }
 
 function isAckFrom(m: Term, pid: Pid): boolean {
   return m instanceof Tuple && m.size === 3 && m.at(0) === ACK && m.at(1) === pid;
-}
-
-function isDownOf(m: Term, mref: Ref): boolean {
-  return m instanceof Tuple && m.size === 5 && m.at(0) === DOWN && m.at(1) === mref;
 }
 
 /**

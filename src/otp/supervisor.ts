@@ -6,7 +6,7 @@
 //   startChild / terminateChild / restartChild / deleteChild / whichChildren / countChildren  →  calls it handles
 //   a child's `{'EXIT', Pid, Reason}`  →  restart by strategy and restart type, within the intensity
 //   its own exit (parent's shutdown, GenServer.stop)  →  children shut down, last started first
-import { isQuietExit, type Process, type Runtime, SHUTDOWN } from "../runtime/index.ts";
+import { EXIT, isQuietExit, type Process, type Runtime, SHUTDOWN } from "../runtime/index.ts";
 import { atom } from "../term/atom.ts";
 import { equals } from "../term/compare.ts";
 import { format } from "../term/format.ts";
@@ -14,7 +14,7 @@ import { type Pid, type Term, Tuple, tuple } from "../term/types.ts";
 import type { Timeout } from "./gen.ts";
 import { GenServer, type GenServerCallbacks, type NoReplyResult } from "./gen-server.ts";
 import type { ServerRef } from "./names.ts";
-import type { StartOptions } from "./start.ts";
+import type { StartOptions, StartResult } from "./start.ts";
 import { Child, type ChildSpec, invalidSpec, shutdownChild, startChild } from "./supervisor/child.ts";
 import { type Backoff, backoffDelay, RestartIntensity } from "./supervisor/restarts.ts";
 
@@ -97,20 +97,16 @@ function supervisorServer<Arg>(callbacks: SupervisorCallbacks<Arg>): GenServerCa
         if (invalid !== undefined) return { stop: tuple(atom("start_spec"), invalid) };
         if (sup.find(childSpec.id) !== undefined)
           return { stop: tuple(atom("start_spec"), tuple(atom("duplicate_child_name"), childSpec.id)) };
-        const child = new Child(childSpec);
-        const started = await startChild(self, child);
+        const started = await addChild(self, sup, new Child(childSpec));
         if ("error" in started) {
           await shutdownAll(self, sup);
           return { stop: tuple(SHUTDOWN, tuple(atom("failed_to_start_child"), childSpec.id, started.error)) };
         }
-        if ("pid" in started) child.pid = started.pid;
-        // A temporary child that said ignore is forgotten; any other keeps its spec (OTP's rules).
-        if ("pid" in started || child.restart !== "temporary") sup.children.push(child);
         if ("pid" in started)
           report(
             self,
             "progress",
-            `supervisor ${format(self.pid)} started child ${format(child.spec.id)} as ${format(started.pid)}`,
+            `supervisor ${format(self.pid)} started child ${format(childSpec.id)} as ${format(started.pid)}`,
           );
       }
       return { state: sup };
@@ -121,7 +117,7 @@ function supervisorServer<Arg>(callbacks: SupervisorCallbacks<Arg>): GenServerCa
     },
 
     async handleInfo(self, message, sup): Promise<NoReplyResult<Supervision>> {
-      if (message instanceof Tuple && message.size === 3 && message.at(0) === atom("EXIT")) {
+      if (message instanceof Tuple && message.size === 3 && message.at(0) === EXIT) {
         const child = sup.byPid(message.at(1) as Pid);
         if (child !== undefined) return childExited(self, sup, child, message.at(2)!);
       } else if (message instanceof Tuple && message.size === 2 && message.at(0) === RESTART_CHILD) {
@@ -196,15 +192,11 @@ async function restartByStrategy(self: Process, sup: Supervision, child: Child):
         ? [...sup.children]
         : sup.children.slice(index);
   for (const other of [...group].reverse()) {
-    if (other !== child && other.pid !== undefined) {
-      await shutdownChild(self, other);
-      other.pid = undefined;
-    }
+    if (other !== child && other.pid !== undefined) await shutdownChild(self, other);
   }
   for (const member of group) {
     const started = await startChild(self, member);
-    if ("pid" in started) member.pid = started.pid;
-    else if ("error" in started) {
+    if ("error" in started) {
       // A restart that fails counts as another restart, tried again through the mailbox as OTP does.
       report(
         self,
@@ -223,11 +215,20 @@ async function restartByStrategy(self: Process, sup: Supervision, child: Child):
 /** Shuts every running child down, the last started first. */
 async function shutdownAll(self: Process, sup: Supervision): Promise<void> {
   for (const child of [...sup.children].reverse()) {
-    if (child.pid !== undefined) {
-      await shutdownChild(self, child);
-      child.pid = undefined;
-    }
+    if (child.pid !== undefined) await shutdownChild(self, child);
   }
+}
+
+/** Starts a new child; it joins the children unless the start failed or a temporary child said ignore. */
+async function addChild(self: Process, sup: Supervision, child: Child): Promise<StartResult> {
+  const started = await startChild(self, child);
+  if ("pid" in started || ("ignore" in started && child.restart !== "temporary")) sup.children.push(child);
+  return started;
+}
+
+/** `{ok, Pid}`, or `{ok, undefined}` for a child whose start said ignore. */
+function startedTerm(child: Child): Term {
+  return tuple(OK, child.pid ?? atom("undefined"));
 }
 
 /** Handles one API call. */
@@ -241,17 +242,13 @@ async function answer(self: Process, sup: Supervision, request: Request): Promis
         return tuple(ERROR, existing.pid !== undefined ? tuple(ALREADY_STARTED, existing.pid) : ALREADY_PRESENT);
       }
       const child = new Child(request.spec);
-      const started = await startChild(self, child);
-      if ("error" in started) return tuple(ERROR, started.error);
-      if ("pid" in started) child.pid = started.pid;
-      if ("pid" in started || child.restart !== "temporary") sup.children.push(child);
-      return "pid" in started ? tuple(OK, started.pid) : tuple(OK, atom("undefined"));
+      const started = await addChild(self, sup, child);
+      return "error" in started ? tuple(ERROR, started.error) : startedTerm(child);
     }
     case "terminate": {
       const child = sup.find(request.id);
       if (child === undefined) return tuple(ERROR, NOT_FOUND);
       if (child.pid !== undefined) await shutdownChild(self, child);
-      child.pid = undefined;
       if (child.restarting !== undefined) self.runtime.cancelTimer(child.restarting);
       child.restarting = undefined;
       if (child.restart === "temporary") sup.children.splice(sup.children.indexOf(child), 1);
@@ -263,9 +260,7 @@ async function answer(self: Process, sup: Supervision, request: Request): Promis
       if (child.pid !== undefined) return tuple(ERROR, RUNNING);
       if (child.restarting !== undefined) return tuple(ERROR, RESTARTING);
       const started = await startChild(self, child);
-      if ("error" in started) return tuple(ERROR, started.error);
-      if ("pid" in started) child.pid = started.pid;
-      return "pid" in started ? tuple(OK, started.pid) : tuple(OK, atom("undefined"));
+      return "error" in started ? tuple(ERROR, started.error) : startedTerm(child);
     }
     case "delete": {
       const child = sup.find(request.id);

@@ -152,9 +152,15 @@ function status<Loop>(self: Process, loop: Loop, hooks: SystemHooks<Loop>, isSus
   ]);
 }
 
-function sysCall(self: Process, server: ServerRef, request: Term, timeout: Timeout, fn: string): Promise<Term> {
-  return call(self, server, SYSTEM, request, timeout).then((answer) => {
-    if (answer instanceof CallFailed) throw callExit(SYS, answer, server, [fn === "" ? request : atom(fn)]);
+function sysCall(
+  self: Process,
+  server: ServerRef,
+  request: Term,
+  options: { timeout?: Timeout } | undefined,
+  fn: string,
+): Promise<Term> {
+  return call(self, server, SYSTEM, request, options?.timeout ?? DEFAULT_CALL_TIMEOUT).then((answer) => {
+    if (answer instanceof CallFailed) throw callExit(SYS, answer, server, [atom(fn)]);
     return answer;
   });
 }
@@ -163,7 +169,7 @@ function sysCall(self: Process, server: ServerRef, request: Term, timeout: Timeo
 export const sys = {
   /** The behaviour's state (a GenServer's state, a GenStatem's `{ state, data }`). */
   getState(self: Process, server: ServerRef, options?: { timeout?: Timeout }): Promise<unknown> {
-    return sysCall(self, server, GET_STATE, options?.timeout ?? DEFAULT_CALL_TIMEOUT, "get_state");
+    return sysCall(self, server, GET_STATE, options, "get_state");
   },
 
   /** Replaces the state with `replace(state)` (run inside the server); resolves with the new state. */
@@ -177,23 +183,23 @@ export const sys = {
       self,
       server,
       tuple(REPLACE_STATE, replace as unknown as Term),
-      options?.timeout ?? DEFAULT_CALL_TIMEOUT,
+      options,
       "replace_state",
     ) as Promise<S>;
   },
 
   /** `{status, Pid, {module, Module}, [PDict, running | suspended, Parent, Debug, State]}`, as OTP's. */
   getStatus(self: Process, server: ServerRef, options?: { timeout?: Timeout }): Promise<Term> {
-    return sysCall(self, server, GET_STATUS, options?.timeout ?? DEFAULT_CALL_TIMEOUT, "get_status");
+    return sysCall(self, server, GET_STATUS, options, "get_status");
   },
 
   /** The process handles only system messages until `resume`. */
   async suspend(self: Process, server: ServerRef, options?: { timeout?: Timeout }): Promise<void> {
-    await sysCall(self, server, SUSPEND, options?.timeout ?? DEFAULT_CALL_TIMEOUT, "suspend");
+    await sysCall(self, server, SUSPEND, options, "suspend");
   },
 
   async resume(self: Process, server: ServerRef, options?: { timeout?: Timeout }): Promise<void> {
-    await sysCall(self, server, RESUME, options?.timeout ?? DEFAULT_CALL_TIMEOUT, "resume");
+    await sysCall(self, server, RESUME, options, "resume");
   },
 
   /** Calls the behaviour's `codeChange(oldVsn, state, extra)` (the process should be suspended). */
@@ -205,12 +211,6 @@ export const sys = {
     extra: Term,
     options?: { timeout?: Timeout },
   ): Promise<Term> {
-    return sysCall(
-      self,
-      server,
-      tuple(CHANGE_CODE, module, oldVsn, extra),
-      options?.timeout ?? DEFAULT_CALL_TIMEOUT,
-      "change_code",
-    );
+    return sysCall(self, server, tuple(CHANGE_CODE, module, oldVsn, extra), options, "change_code");
   },
 };

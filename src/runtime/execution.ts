@@ -89,15 +89,14 @@ export class Execution {
     const found = p.takeMatching(match, options?.since);
     if (found !== NO_MESSAGE) return this.resumeWith(p, match, found);
     if (timeout === 0) return this.resumeWith(p, match, undefined);
+    this.endSlice(p);
     if (match === undefined && timeout === Number.POSITIVE_INFINITY) {
       // The common `await self.receive()`: the resolve function alone is the pending receive.
-      this.endSlice(p);
       return new Promise((resolve) => {
         p.waiting = resolve;
         p.status = Status.Idle;
       });
     }
-    this.endSlice(p);
     return new Promise((resolve) => {
       const waiting = new PendingReceive(match, resolve);
       p.waiting = waiting;

@@ -66,10 +66,7 @@ export class Scheduler {
     if ((flags & Flag.PriorityHigh) !== 0) this.high.push(process);
     else if ((flags & Flag.PriorityLow) !== 0) this.low.push(process);
     else this.normal.push(process);
-    if (!this.draining && !this.drainQueued && !this.exhausted && this.handedTo === undefined) {
-      this.drainQueued = true;
-      this.queueDrain();
-    }
+    this.requestDrain();
   }
 
   /**
@@ -96,10 +93,7 @@ export class Scheduler {
   handBack(process: Process): void {
     if (process !== this.handedTo) return;
     this.handedTo = undefined;
-    if (this.runnable !== 0 && !this.drainQueued && !this.exhausted && !this.stopped) {
-      this.drainQueued = true;
-      this.queueDrain();
-    }
+    this.requestDrain();
   }
 
   /** Counts `reductions` against the current turn, opening one if none is open. */
@@ -114,6 +108,17 @@ export class Scheduler {
     this.high.clear();
     this.normal.clear();
     this.low.clear();
+  }
+
+  /**
+   * Queues a drain for the processes waiting, unless one runs or is queued, the turn's budget is spent (its close
+   * drains), or a resumed body has the floor (it hands back).
+   */
+  private requestDrain(): void {
+    if (this.draining || this.drainQueued || this.exhausted || this.stopped || this.handedTo !== undefined) return;
+    if (this.runnable === 0) return;
+    this.drainQueued = true;
+    this.queueDrain();
   }
 
   /**

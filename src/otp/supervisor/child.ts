@@ -1,8 +1,9 @@
 // A supervisor's child: its spec (how to start it, when to restart it, how to shut it down) and the two things a
 // supervisor does to one child, starting it and shutting it down (OTP's supervisor:do_start_child and shutdown).
-import { DOWN, EXIT, KILL, type Process, SHUTDOWN } from "../../runtime/index.ts";
+import { KILL, type Process, SHUTDOWN } from "../../runtime/index.ts";
 import { atom } from "../../term/atom.ts";
-import { type Pid, type Ref, type Term, Tuple } from "../../term/types.ts";
+import type { Pid, Ref, Term, Tuple } from "../../term/types.ts";
+import { isDownOf, isExitFrom } from "../gen.ts";
 import type { StartResult } from "../start.ts";
 
 /** When a child is restarted: always, after an abnormal exit only, or never. */
@@ -64,13 +65,16 @@ export function invalidSpec(spec: ChildSpec): Term | undefined {
   return undefined;
 }
 
-/** Starts `child`: its pid, `ignore`, or the error (a start function that throws gives what it threw). */
+/** Starts `child` and records its pid: how the start went (a start function that throws gives what it threw). */
 export async function startChild(self: Process, child: Child): Promise<StartResult> {
+  let started: StartResult;
   try {
-    return await child.spec.start(self);
+    started = await child.spec.start(self);
   } catch (error) {
     return { error: error instanceof Error ? String(error.message) : (error as Term) };
   }
+  if ("pid" in started) child.pid = started.pid;
+  return started;
 }
 
 /**
@@ -79,10 +83,11 @@ export async function startChild(self: Process, child: Child): Promise<StartResu
  */
 export async function shutdownChild(self: Process, child: Child): Promise<Term> {
   const pid = child.pid!;
+  child.pid = undefined;
   const mref = self.monitor(pid);
   self.unlink(pid);
   // An exit that arrived before the unlink is the answer already (the child was on its way out).
-  const early = (await self.receive((m) => isExitOf(m, pid), { timeout: 0 })) as Tuple | undefined;
+  const early = (await self.receive((m) => isExitFrom(m, pid), { timeout: 0 })) as Tuple | undefined;
   if (early !== undefined) {
     self.demonitor(mref, { flush: true });
     return early.at(2)!;
@@ -90,19 +95,8 @@ export async function shutdownChild(self: Process, child: Child): Promise<Term> 
   if (child.shutdown === "brutal_kill") self.exit(pid, KILL);
   else self.exit(pid, SHUTDOWN);
   const timeout = child.shutdown === "brutal_kill" ? "infinity" : child.shutdown;
-  const down = (await self.receive(
-    (m) => isDownOf(m, mref),
-    timeout === "infinity" ? { since: mref } : { since: mref, timeout },
-  )) as Tuple | undefined;
+  const down = (await self.receive((m) => isDownOf(m, mref), { since: mref, timeout })) as Tuple | undefined;
   if (down !== undefined) return down.at(4)!;
   self.exit(pid, KILL); // it did not stop in time
   return ((await self.receive((m) => isDownOf(m, mref), { since: mref })) as Tuple).at(4)!;
-}
-
-function isExitOf(m: Term, pid: Pid): boolean {
-  return m instanceof Tuple && m.size === 3 && m.at(0) === EXIT && m.at(1) === pid;
-}
-
-function isDownOf(m: Term, mref: Ref): boolean {
-  return m instanceof Tuple && m.size === 5 && m.at(0) === DOWN && m.at(1) === mref;
 }
