@@ -233,7 +233,7 @@ function next(self: Process, server: Server, result: Next): MaybeAsync<Server> {
 }
 
 function missingCallback(self: Process, server: Server, callback: Callback): MaybeAsync<Server> {
-  if (callback === "handleInfo") return server; // OTP logs and drops an unexpected message; so does Otter
+  if (callback === "handleInfo") return server; // an unexpected message is dropped (OTP also logs it; Otter does not yet)
   return stop(self, server, tuple(atom("undef"), atom(callback)));
 }
 
