@@ -267,7 +267,14 @@ const systemHooks: SystemHooks<Server> = {
   setState: (server, state) => {
     server.state = state;
   },
-  callbacks: (server) => server.callbacks,
+  codeChange: async (server, oldVsn, extra) => {
+    const codeChange = server.callbacks.codeChange;
+    if (codeChange !== undefined) server.state = await codeChange.call(server.callbacks, oldVsn, server.state, extra);
+  },
+  statusState: (server) => {
+    const format = server.callbacks.formatStatus;
+    return (format === undefined ? server.state : format.call(server.callbacks, { state: server.state }).state) as Term;
+  },
   terminate: (self, server, reason) => stop(self, server, reason),
   module: GEN_SERVER,
   parent: (server) => server.parent,

@@ -5,7 +5,7 @@
 // dies with the monitor), sends `{Label, {Self, [alias | Mref]}, Request}`, and waits for `{[alias | Mref], Reply}`
 // sent to the alias, or the monitor's DOWN, scanning only messages newer than the monitor (the receive marker).
 // A reply that comes after a timeout finds the alias gone and is dropped, so it never pollutes the caller's queue.
-import { DOWN, EXIT, NOCONNECTION, NOPROC, type Process, ProcessExit, type Runtime } from "../runtime/index.ts";
+import { DOWN, EXIT, NOCONNECTION, NOPROC, NORMAL, type Process, ProcessExit, type Runtime } from "../runtime/index.ts";
 import { type Atom, atom } from "../term/atom.ts";
 import { equals } from "../term/compare.ts";
 import { ImproperList, Pid, Ref, type Term, Tuple, tuple } from "../term/types.ts";
@@ -18,6 +18,7 @@ const ALIAS = atom("alias");
 const TIMEOUT = atom("timeout");
 const NODEDOWN = atom("nodedown");
 const CALL = atom("call");
+const TERMINATE = atom("terminate");
 
 /** Milliseconds, or `"infinity"`. */
 export type Timeout = number | "infinity";
@@ -110,6 +111,21 @@ export function isExitFrom(message: Term, pid: Pid): boolean {
  */
 export function callExit(module: Atom, failed: CallFailed, server: ServerRef, args: readonly Term[]): ProcessExit {
   return new ProcessExit(tuple(failed.reason, tuple(module, CALL, [serverTerm(server), ...args])));
+}
+
+/**
+ * Stops `server` with `reason` through the `{terminate, Reason}` system message (OTP's gen:stop): it runs its
+ * behaviour's terminate and exits. Resolves when it is gone; exits the caller with `noproc`, `timeout`, or the
+ * server's own exit reason if that differs from `reason`.
+ */
+export async function stop(
+  self: Process,
+  server: ServerRef,
+  options?: { reason?: Term; timeout?: Timeout },
+): Promise<void> {
+  const reason = options?.reason ?? NORMAL;
+  const answer = await call(self, server, SYSTEM, tuple(TERMINATE, reason), options?.timeout ?? "infinity");
+  if (answer instanceof CallFailed && !equals(answer.reason, reason)) throw new ProcessExit(answer.reason);
 }
 
 /** The timeout as OTP writes it in exit reasons. */

@@ -9,6 +9,21 @@ export {
   type Next,
   type NoReplyResult,
 } from "./gen-server.ts";
+export {
+  type Action,
+  type EnterEvent,
+  GenStatem,
+  type GenStatemCallbacks,
+  type GenStatemRef,
+  type HandleEventCallbacks,
+  type ReplyAction,
+  type StateFunction,
+  type StateFunctionCallbacks,
+  type StatemEvent,
+  type StatemInitResult,
+  type StatemStatus,
+  type Transition,
+} from "./gen-statem.ts";
 export { globalNames, type NameRegistry, type ServerName, type ServerRef } from "./names.ts";
 export type { StartOptions, StartResult } from "./start.ts";
 export {

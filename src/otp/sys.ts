@@ -5,18 +5,8 @@
 import { type Process, ProcessExit } from "../runtime/index.ts";
 import { atom } from "../term/atom.ts";
 import { type Term, Tuple, tuple } from "../term/types.ts";
-import {
-  CallFailed,
-  call,
-  callExit,
-  DEFAULT_CALL_TIMEOUT,
-  type From,
-  fromTerm,
-  reply,
-  SYSTEM,
-  type Timeout,
-} from "./gen.ts";
-import type { ServerRef } from "./names.ts";
+import { CallFailed, call, DEFAULT_CALL_TIMEOUT, type From, fromTerm, reply, SYSTEM, type Timeout } from "./gen.ts";
+import { type ServerRef, serverTerm } from "./names.ts";
 
 const OK = atom("ok");
 const ERROR = atom("error");
@@ -35,13 +25,14 @@ const UNKNOWN_SYSTEM_MSG = atom("unknown_system_msg");
 
 /** What the generic system-message handling needs from a behaviour's loop state. */
 export interface SystemHooks<Loop> {
+  /** What `sys.getState` answers (a GenServer's state, a GenStatem's `{State, Data}`). */
   getState(loop: Loop): unknown;
+  /** Takes back what `replaceState`'s function returned, in getState's shape. */
   setState(loop: Loop, state: unknown): void;
-  /** The callback object (for codeChange and formatStatus). */
-  callbacks(loop: Loop): {
-    codeChange?(oldVsn: Term, state: never, extra: Term): unknown;
-    formatStatus?(status: { state: never; reason?: Term }): { state: unknown };
-  };
+  /** Runs the behaviour's code change on the loop's state (OTP's default, when it has none, keeps the state). */
+  codeChange(loop: Loop, oldVsn: Term, extra: Term): void | Promise<void>;
+  /** The state as `sys.getStatus` shows it: through the behaviour's formatStatus when it has one. */
+  statusState(loop: Loop): Term;
   /** Terminates the process with `reason` (runs the behaviour's terminate; never returns normally). */
   terminate(self: Process, loop: Loop, reason: Term): Promise<never> | never;
   /** The behaviour's name for getStatus (`gen_server`, `gen_statem`, …). */
@@ -125,13 +116,8 @@ async function changeCode<Loop>(
   extra: Term,
   hooks: SystemHooks<Loop>,
 ): Promise<Loop> {
-  const codeChange = hooks.callbacks(loop).codeChange;
-  if (codeChange === undefined) {
-    reply(self, from, OK); // OTP's default code_change keeps the state
-    return loop;
-  }
   try {
-    hooks.setState(loop, await codeChange(oldVsn, hooks.getState(loop) as never, extra));
+    await hooks.codeChange(loop, oldVsn, extra);
     reply(self, from, OK);
   } catch (error) {
     reply(self, from, tuple(ERROR, error instanceof ProcessExit ? error.reason : String(error)));
@@ -140,15 +126,12 @@ async function changeCode<Loop>(
 }
 
 function status<Loop>(self: Process, loop: Loop, hooks: SystemHooks<Loop>, isSuspended: boolean): Term {
-  const format = hooks.callbacks(loop).formatStatus;
-  const state = hooks.getState(loop);
-  const shown = format === undefined ? state : format({ state: state as never }).state;
   return tuple(STATUS, self.pid, tuple(atom("module"), hooks.module), [
     [],
     isSuspended ? SUSPENDED : RUNNING,
     hooks.parent(loop),
     [],
-    shown as Term,
+    hooks.statusState(loop),
   ]);
 }
 
@@ -160,7 +143,9 @@ function sysCall(
   fn: string,
 ): Promise<Term> {
   return call(self, server, SYSTEM, request, options?.timeout ?? DEFAULT_CALL_TIMEOUT).then((answer) => {
-    if (answer instanceof CallFailed) throw callExit(SYS, answer, server, [atom(fn)]);
+    // OTP's sys exits `{Reason, {sys, Function, [Server]}}`.
+    if (answer instanceof CallFailed)
+      throw new ProcessExit(tuple(answer.reason, tuple(SYS, atom(fn), [serverTerm(server)])));
     return answer;
   });
 }

@@ -88,7 +88,7 @@ export function assertTerm(actual: Term | undefined, expected: Term, message?: s
 
 /** Asserts that `actual` is a tuple and returns its elements. */
 export function elements(actual: Term | undefined): readonly Term[] {
-  assert.ok(actual instanceof Tuple, `expected a tuple, got ${actual === undefined ? "undefined" : format(actual)}`);
+  if (!(actual instanceof Tuple)) assert.fail(`expected a tuple, got ${actual === undefined ? "undefined" : format(actual)}`);
   return actual.elements;
 }
 
