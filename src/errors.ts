@@ -56,6 +56,10 @@ export const ErrorCodes = {
   PROC_SYSTEM_LIMIT: "PROC_SYSTEM_LIMIT",
   /** Runtime: the runtime was shut down. */
   PROC_SHUTDOWN: "PROC_SHUTDOWN",
+  /** OTP: a Task awaited, yielded to, ignored or shut down by a process other than its owner (Elixir's ArgumentError). */
+  TASK_NOT_OWNER: "TASK_NOT_OWNER",
+  /** OTP: TaskSupervisor.async or asyncNolink on a task supervisor that has its `maxChildren` tasks running. */
+  TASK_MAX_CHILDREN: "TASK_MAX_CHILDREN",
   /** Test kit (erl oracle): the `erl` executable is not installed or not on PATH. */
   ERL_MISSING: "ERL_MISSING",
   /** Test kit: erl started but the oracle did not come up (bad flags, boot failure, start deadline). */

@@ -13,6 +13,7 @@
 import {
   type Behaviour,
   EXIT,
+  isQuietExit,
   NORMAL,
   type Process,
   ProcessExit,
@@ -20,7 +21,6 @@ import {
   reasonFromThrown,
 } from "../runtime/index.ts";
 import { atom } from "../term/atom.ts";
-import { equals } from "../term/compare.ts";
 import { type Pid, type Ref, type Term, Tuple, tuple } from "../term/types.ts";
 import {
   CallFailed,
@@ -32,11 +32,13 @@ import {
   GEN_CAST,
   call as genCall,
   reply as genReply,
+  stop as genStop,
   SYSTEM,
   type Timeout,
   timeoutTerm,
 } from "./gen.ts";
 import { resolve, type ServerRef } from "./names.ts";
+import { logGenServerTerminate, logNoHandleInfo } from "./reports.ts";
 import {
   type Boot,
   initAck,
@@ -47,11 +49,13 @@ import {
   startFromOutside,
   startServer,
 } from "./start.ts";
+import type { Debug } from "./sys/debug.ts";
 import { handleSystemMessage, type SystemHooks } from "./sys.ts";
 
 const GEN_SERVER = atom("gen_server");
 const TIMEOUT = atom("timeout");
 const BAD_RETURN_VALUE = atom("bad_return_value");
+const CONTINUE = atom("continue");
 
 /** What may follow a callback: a timeout for the next wait, hibernation, or a `handleContinue` first. */
 export interface Next {
@@ -113,6 +117,9 @@ type AnyCallbacks = GenServerCallbacks<any, any, any, any, any>;
 
 /** One running server's data (the runtime behaviour's state). */
 class Server {
+  /** sys debug options (statistics, trace), when switched on. */
+  debug: Debug | undefined = undefined;
+
   constructor(
     readonly callbacks: AnyCallbacks,
     public state: unknown,
@@ -166,7 +173,7 @@ function dispatch(self: Process, server: Server, message: Term): MaybeAsync<Serv
       if (from !== undefined) return handleSystemMessage(self, server, from, message.at(2)!, systemHooks);
     } else if (tag === EXIT && message.size === 3 && message.at(1) === server.parent && self.trapExit) {
       // The parent's exit reaches a trapping server as a message: it terminates with the parent's reason.
-      return stop(self, server, message.at(2)!);
+      return stop(self, server, message.at(2)!, { last: message, from: undefined });
     }
   }
   return step(self, server, "handleInfo", message, undefined);
@@ -183,10 +190,11 @@ function step(
   from: From | undefined,
 ): MaybeAsync<Server> {
   const callbacks = server.callbacks;
+  if (server.debug !== undefined && callback !== "handleContinue") traceIn(self, server.debug, callback, message, from);
   let result: MaybeAsync<CallResult<unknown, Term>>;
   try {
     const fn = callbacks[callback];
-    if (fn === undefined) return missingCallback(self, server, callback);
+    if (fn === undefined) return missingCallback(self, server, callback, message, from);
     result =
       callback === "handleCall"
         ? callbacks.handleCall!(self, message, from!, server.state)
@@ -197,15 +205,15 @@ function step(
             server.state,
           );
   } catch (error) {
-    return crashed(self, server, error);
+    return stop(self, server, reasonFromThrown(error), handling(callback, message, from));
   }
   if (result instanceof Promise) {
     return result.then(
-      (r) => after(self, server, r, from),
-      (error) => crashed(self, server, error),
+      (r) => after(self, server, r, callback, message, from),
+      (error) => stop(self, server, reasonFromThrown(error), handling(callback, message, from)),
     );
   }
-  return after(self, server, result, from);
+  return after(self, server, result, callback, message, from);
 }
 
 /** Applies a callback's result: reply, new state, stop, continue, timeout. */
@@ -213,15 +221,33 @@ function after(
   self: Process,
   server: Server,
   result: CallResult<unknown, Term>,
+  callback: Callback,
+  message: Term,
   from: From | undefined,
 ): MaybeAsync<Server> {
   if (typeof result !== "object" || result === null || !("state" in result || "stop" in result)) {
-    return stop(self, server, tuple(BAD_RETURN_VALUE, result === undefined ? atom("undefined") : String(result)));
+    const reason = tuple(BAD_RETURN_VALUE, result === undefined ? atom("undefined") : String(result));
+    return stop(self, server, reason, handling(callback, message, from));
   }
-  if ("reply" in result && from !== undefined) genReply(self, from, result.reply);
-  if ("state" in result) server.state = result.state;
-  if ("stop" in result) return stop(self, server, result.stop);
+  if ("reply" in result && from !== undefined) {
+    genReply(self, from, result.reply);
+    server.debug?.sent(self, result.reply, from.pid);
+  }
+  if ("state" in result) {
+    const state = result.state;
+    server.state = state;
+    server.debug?.state(self, (term) => `new state ${term(state)}`);
+  }
+  if ("stop" in result) return stop(self, server, result.stop, handling(callback, message, from));
   return next(self, server, result);
+}
+
+/** The trace line of a message taken: `got call get from <0.80.0>`, `got cast bump`, `got hello`. */
+function traceIn(self: Process, debug: Debug, callback: Callback, message: Term, from: From | undefined): void {
+  debug.received(self, (term) => {
+    if (callback === "handleCall") return `call ${term(message)} from ${term(from!.pid)}`;
+    return callback === "handleCast" ? `cast ${term(message)}` : term(message);
+  });
 }
 
 /** What follows a successful callback: a continuation first, or the next wait (with its timeout). */
@@ -232,34 +258,71 @@ function next(self: Process, server: Server, result: Next): MaybeAsync<Server> {
   return server;
 }
 
-function missingCallback(self: Process, server: Server, callback: Callback): MaybeAsync<Server> {
-  if (callback === "handleInfo") return server; // an unexpected message is dropped (OTP also logs it; Otter does not yet)
-  return stop(self, server, tuple(atom("undef"), atom(callback)));
+function missingCallback(
+  self: Process,
+  server: Server,
+  callback: Callback,
+  message: Term,
+  from: From | undefined,
+): MaybeAsync<Server> {
+  if (callback === "handleInfo") {
+    logNoHandleInfo(self, server.name, message); // and the message is dropped, as OTP does
+    return server;
+  }
+  return stop(self, server, tuple(atom("undef"), atom(callback)), handling(callback, message, from));
 }
 
-function crashed(self: Process, server: Server, error: unknown): MaybeAsync<Server> {
-  return stop(self, server, reasonFromThrown(error));
+/** What the server was handling when it stopped, for the terminate report (OTP's Msg and From). */
+interface Handling {
+  readonly last: Term;
+  readonly from: From | undefined;
 }
 
-/** Calls `terminate` and exits with `reason` (or with what `terminate` threw). */
-function stop(self: Process, server: Server, reason: Term): Promise<never> | never {
+/** The last message as OTP reports it: a call's request, a cast's whole `{'$gen_cast', Msg}`, `{continue, C}`. */
+function handling(callback: Callback, message: Term, from: From | undefined): Handling {
+  const last =
+    callback === "handleCast"
+      ? tuple(GEN_CAST, message)
+      : callback === "handleContinue"
+        ? tuple(CONTINUE, message)
+        : message;
+  return { last, from };
+}
+
+/**
+ * Calls `terminate` and exits with `reason` (or with what `terminate` threw). As OTP, an abnormal reason, or a
+ * terminate that threw, is logged first: the terminate report, with what the server was handling when it stopped.
+ */
+function stop(self: Process, server: Server, reason: Term, handled?: Handling): Promise<never> | never {
   const terminate = server.callbacks.terminate;
-  const exit = (): never => {
-    throw new ProcessExit(reason);
+  const exit = (why: Term, terminateThrew: boolean): never => {
+    if (terminateThrew || !isQuietExit(why)) {
+      const callbacks = server.callbacks;
+      logGenServerTerminate(self, {
+        name: server.name,
+        lastMessage: handled?.last,
+        state: server.state,
+        reason: why,
+        client: handled?.from?.pid,
+        formatStatus: callbacks.formatStatus === undefined ? undefined : (status) => callbacks.formatStatus!(status),
+      });
+    }
+    throw new ProcessExit(why);
   };
-  if (terminate === undefined) return exit();
+  if (terminate === undefined) return exit(reason, false);
   let done: MaybeAsync<void>;
   try {
     done = terminate.call(server.callbacks, self, reason, server.state);
   } catch (error) {
-    throw new ProcessExit(reasonFromThrown(error));
+    return exit(reasonFromThrown(error), true);
   }
   if (done instanceof Promise) {
-    return done.then(exit, (error) => {
-      throw new ProcessExit(reasonFromThrown(error));
-    });
+    return done.then(
+      () => exit(reason, false),
+      (error) => exit(reasonFromThrown(error), true),
+    );
   }
-  return exit();
+  return exit(reason, false);
 }
 
 const systemHooks: SystemHooks<Server> = {
@@ -362,15 +425,7 @@ export const GenServer = {
    * Stops the server with `reason` (default `normal`): it runs `terminate` and exits. Resolves when it is gone;
    * exits the caller with `noproc`, `timeout`, or the server's own exit reason if that differs.
    */
-  async stop(self: Process, server: ServerRef, options?: { reason?: Term; timeout?: Timeout }): Promise<void> {
-    const reason = options?.reason ?? NORMAL;
-    const answer = await genCall(
-      self,
-      server,
-      SYSTEM,
-      tuple(atom("terminate"), reason),
-      options?.timeout ?? "infinity",
-    );
-    if (answer instanceof CallFailed && !equals(answer.reason, reason)) throw new ProcessExit(answer.reason);
+  stop(self: Process, server: ServerRef, options?: { reason?: Term; timeout?: Timeout }): Promise<void> {
+    return genStop(self, server, options);
   },
 };

@@ -1,4 +1,22 @@
-// The OTP layer's public surface: behaviours, their start and call API, names, and sys.
+// The OTP layer's public surface: behaviours, their start and call API, names, sys, and OTP's log reports.
+export { Agent, type AgentRef, type AgentStart, type GetAndUpdate } from "./agent.ts";
+export {
+  Application,
+  type ApplicationInfo,
+  type ApplicationRestartType,
+  type ApplicationResult,
+  type ApplicationSpec,
+  type ApplicationStart,
+  type ApplicationStartOptions,
+  type ApplicationStartType,
+} from "./application.ts";
+export {
+  type ChildCounts,
+  type DynamicChildSpec,
+  DynamicSupervisor,
+  type DynamicSupervisorFlags,
+  type DynamicSupervisorOptions,
+} from "./dynamic-supervisor.ts";
 export type { From, Timeout } from "./gen.ts";
 export {
   type CallResult,
@@ -25,6 +43,18 @@ export {
   type Transition,
 } from "./gen-statem.ts";
 export { globalNames, type NameRegistry, type ServerName, type ServerRef } from "./names.ts";
+export { Registry, type RegistryKeys, type RegistryOptions, type RegistryStart } from "./registry.ts";
+export {
+  type GenServerTerminate,
+  type GenStatemTerminate,
+  logGenServerTerminate,
+  logGenStatemTerminate,
+  logNoHandleInfo,
+  logSupervisorProgress,
+  logSupervisorReport,
+  type Offender,
+  type SupervisorErrorContext,
+} from "./reports.ts";
 export type { StartOptions, StartResult } from "./start.ts";
 export {
   type Backoff,
@@ -38,3 +68,5 @@ export {
   type SupervisorFlags,
 } from "./supervisor.ts";
 export { sys } from "./sys.ts";
+export { type SideEffectFn, Task, type TaskFn, type YieldManyOptions, type YieldResult } from "./task.ts";
+export { type TaskChildOptions, TaskSupervisor, type TaskSupervisorOptions } from "./task-supervisor.ts";

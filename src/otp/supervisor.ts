@@ -6,14 +6,14 @@
 //   startChild / terminateChild / restartChild / deleteChild / whichChildren / countChildren  →  calls it handles
 //   a child's `{'EXIT', Pid, Reason}`  →  restart by strategy and restart type, within the intensity
 //   its own exit (parent's shutdown, GenServer.stop)  →  children shut down, last started first
-import { EXIT, isQuietExit, type Process, type Runtime, SHUTDOWN } from "../runtime/index.ts";
+import { EXIT, isQuietExit, KILLED, NORMAL, type Process, type Runtime, SHUTDOWN } from "../runtime/index.ts";
 import { atom } from "../term/atom.ts";
 import { equals } from "../term/compare.ts";
-import { format } from "../term/format.ts";
 import { type Pid, type Term, Tuple, tuple } from "../term/types.ts";
 import type { Timeout } from "./gen.ts";
 import { GenServer, type GenServerCallbacks, type NoReplyResult } from "./gen-server.ts";
 import type { ServerRef } from "./names.ts";
+import { logSupervisorProgress, logSupervisorReport, type Offender } from "./reports.ts";
 import type { StartOptions, StartResult } from "./start.ts";
 import { Child, type ChildSpec, invalidSpec, shutdownChild, startChild } from "./supervisor/child.ts";
 import { type Backoff, backoffDelay, RestartIntensity } from "./supervisor/restarts.ts";
@@ -54,6 +54,7 @@ const NOT_FOUND = atom("not_found");
 const ALREADY_PRESENT = atom("already_present");
 const ALREADY_STARTED = atom("already_started");
 const RESTART_CHILD = atom("$otter_restart_child");
+const REACHED_MAX_RESTART_INTENSITY = atom("reached_max_restart_intensity");
 
 /** A supervisor's state: its flags and its children in start order. */
 class Supervision {
@@ -97,17 +98,13 @@ function supervisorServer<Arg>(callbacks: SupervisorCallbacks<Arg>): GenServerCa
         if (invalid !== undefined) return { stop: tuple(atom("start_spec"), invalid) };
         if (sup.find(childSpec.id) !== undefined)
           return { stop: tuple(atom("start_spec"), tuple(atom("duplicate_child_name"), childSpec.id)) };
-        const started = await addChild(self, sup, new Child(childSpec));
+        const child = new Child(childSpec);
+        const started = await addChild(self, sup, child);
         if ("error" in started) {
+          logSupervisorReport(self, "start_error", started.error, offenderOf(child));
           await shutdownAll(self, sup);
           return { stop: tuple(SHUTDOWN, tuple(atom("failed_to_start_child"), childSpec.id, started.error)) };
         }
-        if ("pid" in started)
-          report(
-            self,
-            "progress",
-            `supervisor ${format(self.pid)} started child ${format(childSpec.id)} as ${format(started.pid)}`,
-          );
       }
       return { state: sup };
     },
@@ -143,14 +140,11 @@ async function childExited(
   child: Child,
   reason: Term,
 ): Promise<NoReplyResult<Supervision>> {
+  const pid = child.pid;
   child.pid = undefined;
-  if (!isQuietExit(reason)) {
-    report(
-      self,
-      "child_terminated",
-      `supervisor ${format(self.pid)}: child ${format(child.spec.id)} terminated with reason ${format(reason)}`,
-      reason,
-    );
+  // As OTP: a permanent child's exit is reported whatever the reason, another child's only when abnormal.
+  if (child.restart === "permanent" || !isQuietExit(reason)) {
+    logSupervisorReport(self, "child_terminated", reason, offenderOf(child, pid));
   }
   const restart = child.restart === "permanent" || (child.restart === "transient" && !isQuietExit(reason));
   if (!restart) {
@@ -158,15 +152,7 @@ async function childExited(
     if (child.significant && shouldAutoShutdown(sup)) return { stop: SHUTDOWN, state: sup };
     return { state: sup };
   }
-  if (!sup.intensity.add(self.runtime.clock.now())) {
-    report(
-      self,
-      "shutdown",
-      `supervisor ${format(self.pid)} reached its maximum restart intensity; shutting down`,
-      reason,
-    );
-    return { stop: SHUTDOWN, state: sup };
-  }
+  if (!sup.intensity.add(self.runtime.clock.now())) return giveUp(self, sup, offenderOf(child, pid));
   if (sup.backoff !== undefined) {
     child.failures++;
     const delay = backoffDelay(sup.backoff, child.failures);
@@ -192,19 +178,14 @@ async function restartByStrategy(self: Process, sup: Supervision, child: Child):
         ? [...sup.children]
         : sup.children.slice(index);
   for (const other of [...group].reverse()) {
-    if (other !== child && other.pid !== undefined) await shutdownChild(self, other);
+    if (other !== child && other.pid !== undefined) await doTerminate(self, other);
   }
   for (const member of group) {
-    const started = await startChild(self, member);
+    const started = await doStartChild(self, member);
     if ("error" in started) {
       // A restart that fails counts as another restart, tried again through the mailbox as OTP does.
-      report(
-        self,
-        "start_error",
-        `supervisor ${format(self.pid)}: restarting child ${format(member.spec.id)} failed: ${format(started.error)}`,
-        started.error,
-      );
-      if (!sup.intensity.add(self.runtime.clock.now())) return { stop: SHUTDOWN, state: sup };
+      logSupervisorReport(self, "start_error", started.error, offenderOf(member));
+      if (!sup.intensity.add(self.runtime.clock.now())) return giveUp(self, sup, offenderOf(member));
       member.restarting = self.runtime.sendAfter(0, self.pid, tuple(RESTART_CHILD, member.spec.id));
       return { state: sup };
     }
@@ -212,16 +193,47 @@ async function restartByStrategy(self: Process, sup: Supervision, child: Child):
   return { state: sup };
 }
 
+/** Past the restart intensity: the supervisor reports it and stops (OTP's reached_max_restart_intensity). */
+function giveUp(self: Process, sup: Supervision, offender: Offender): NoReplyResult<Supervision> {
+  logSupervisorReport(self, "shutdown", REACHED_MAX_RESTART_INTENSITY, offender);
+  return { stop: SHUTDOWN, state: sup };
+}
+
 /** Shuts every running child down, the last started first. */
 async function shutdownAll(self: Process, sup: Supervision): Promise<void> {
   for (const child of [...sup.children].reverse()) {
-    if (child.pid !== undefined) await shutdownChild(self, child);
+    if (child.pid !== undefined) await doTerminate(self, child);
   }
+}
+
+/** Starts `child`; a progress report says so (OTP's do_start_child). */
+async function doStartChild(self: Process, child: Child): Promise<StartResult> {
+  const started = await startChild(self, child);
+  if ("pid" in started) logSupervisorProgress(self, offenderOf(child));
+  return started;
+}
+
+/**
+ * Shuts a running `child` down (OTP's do_terminate): an exit other than the one asked for (`killed` for brutal_kill,
+ * else `shutdown`; `normal` too for a child that is not permanent) is a shutdown_error report.
+ */
+async function doTerminate(self: Process, child: Child): Promise<void> {
+  const pid = child.pid;
+  const reason = await shutdownChild(self, child);
+  if (reason === (child.shutdown === "brutal_kill" ? KILLED : SHUTDOWN)) return;
+  if (reason === NORMAL && child.restart !== "permanent") return;
+  logSupervisorReport(self, "shutdown_error", reason, offenderOf(child, pid));
+}
+
+/** What reports show of `child`: its pid (by default its current one), id, start function and spec. */
+function offenderOf(child: Child, pid = child.pid): Offender {
+  const { spec, restart, shutdown, type, significant } = child;
+  return { pid, id: spec.id, start: spec.start, restart, shutdown, type, significant };
 }
 
 /** Starts a new child; it joins the children unless the start failed or a temporary child said ignore. */
 async function addChild(self: Process, sup: Supervision, child: Child): Promise<StartResult> {
-  const started = await startChild(self, child);
+  const started = await doStartChild(self, child);
   if ("pid" in started || ("ignore" in started && child.restart !== "temporary")) sup.children.push(child);
   return started;
 }
@@ -248,7 +260,7 @@ async function answer(self: Process, sup: Supervision, request: Request): Promis
     case "terminate": {
       const child = sup.find(request.id);
       if (child === undefined) return tuple(ERROR, NOT_FOUND);
-      if (child.pid !== undefined) await shutdownChild(self, child);
+      if (child.pid !== undefined) await doTerminate(self, child);
       if (child.restarting !== undefined) self.runtime.cancelTimer(child.restarting);
       child.restarting = undefined;
       if (child.restart === "temporary") sup.children.splice(sup.children.indexOf(child), 1);
@@ -259,7 +271,7 @@ async function answer(self: Process, sup: Supervision, request: Request): Promis
       if (child === undefined) return tuple(ERROR, NOT_FOUND);
       if (child.pid !== undefined) return tuple(ERROR, RUNNING);
       if (child.restarting !== undefined) return tuple(ERROR, RESTARTING);
-      const started = await startChild(self, child);
+      const started = await doStartChild(self, child);
       return "error" in started ? tuple(ERROR, started.error) : startedTerm(child);
     }
     case "delete": {
@@ -284,17 +296,6 @@ async function answer(self: Process, sup: Supervision, request: Request): Promis
       } as unknown as Term;
     }
   }
-}
-
-function report(self: Process, what: string, text: string, reason?: Term): void {
-  const level = what === "progress" ? "info" : "error";
-  self.runtime.log({
-    level,
-    what: what === "progress" ? "progress_report" : `supervisor_report:${what}`,
-    text,
-    pid: self.pid,
-    reason,
-  });
 }
 
 type SupervisorStart = { readonly pid: Pid } | { readonly ignore: true } | { readonly error: Term };

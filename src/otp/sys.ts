@@ -1,5 +1,6 @@
 // System messages (OTP's sys): `{system, From, Request}` handled the same way by every behaviour's loop, and the
-// `sys` API that sends them: getState, replaceState, getStatus, suspend, resume, changeCode, terminate.
+// `sys` API that sends them: getState, replaceState, getStatus, suspend, resume, changeCode, terminate, and the
+// debug options statistics and trace (sys/debug.ts).
 //
 // A suspended process handles system messages only; everything else waits in its queue until `resume`.
 import { type Process, ProcessExit } from "../runtime/index.ts";
@@ -7,6 +8,7 @@ import { atom } from "../term/atom.ts";
 import { type Term, Tuple, tuple } from "../term/types.ts";
 import { CallFailed, call, DEFAULT_CALL_TIMEOUT, type From, fromTerm, reply, SYSTEM, type Timeout } from "./gen.ts";
 import { type ServerRef, serverTerm } from "./names.ts";
+import { Debug, type Debuggable, startStatistics } from "./sys/debug.ts";
 
 const OK = atom("ok");
 const ERROR = atom("error");
@@ -22,9 +24,14 @@ const RUNNING = atom("running");
 const SUSPENDED = atom("suspended");
 const SYS = atom("sys");
 const UNKNOWN_SYSTEM_MSG = atom("unknown_system_msg");
+const DEBUG = atom("debug");
+const STATISTICS = atom("statistics");
+const TRACE = atom("trace");
+const GET = atom("get");
+const NO_STATISTICS = atom("no_statistics");
 
 /** What the generic system-message handling needs from a behaviour's loop state. */
-export interface SystemHooks<Loop> {
+export interface SystemHooks<Loop extends Debuggable> {
   /** What `sys.getState` answers (a GenServer's state, a GenStatem's `{State, Data}`). */
   getState(loop: Loop): unknown;
   /** Takes back what `replaceState`'s function returned, in getState's shape. */
@@ -41,7 +48,7 @@ export interface SystemHooks<Loop> {
 }
 
 /** Handles one `{system, From, Request}`; a `suspend` keeps handling system messages until `resume`. */
-export function handleSystemMessage<Loop>(
+export function handleSystemMessage<Loop extends Debuggable>(
   self: Process,
   loop: Loop,
   from: From,
@@ -55,7 +62,7 @@ export function handleSystemMessage<Loop>(
   return answer(self, loop, from, request, hooks, false);
 }
 
-async function suspended<Loop>(self: Process, loop: Loop, hooks: SystemHooks<Loop>): Promise<Loop> {
+async function suspended<Loop extends Debuggable>(self: Process, loop: Loop, hooks: SystemHooks<Loop>): Promise<Loop> {
   for (;;) {
     const message = (await self.receive(isSystemMessage)) as Tuple;
     const from = fromTerm(message.at(1)!)!;
@@ -73,7 +80,7 @@ function isSystemMessage(m: Term): boolean {
   return m instanceof Tuple && m.size === 3 && m.at(0) === SYSTEM && fromTerm(m.at(1)!) !== undefined;
 }
 
-function answer<Loop>(
+function answer<Loop extends Debuggable>(
   self: Process,
   loop: Loop,
   from: From,
@@ -100,6 +107,8 @@ function answer<Loop>(
         reply(self, from, tuple(ERROR, String(error)));
       }
     }
+  } else if (request instanceof Tuple && request.at(0) === DEBUG && request.size === 2) {
+    reply(self, from, debugCommand(self, loop, request.at(1)!));
   } else if (request instanceof Tuple && request.at(0) === CHANGE_CODE && request.size === 4) {
     return changeCode(self, loop, from, request.at(2)!, request.at(3)!, hooks);
   } else {
@@ -108,7 +117,7 @@ function answer<Loop>(
   return loop;
 }
 
-async function changeCode<Loop>(
+async function changeCode<Loop extends Debuggable>(
   self: Process,
   loop: Loop,
   from: From,
@@ -125,7 +134,27 @@ async function changeCode<Loop>(
   return loop;
 }
 
-function status<Loop>(self: Process, loop: Loop, hooks: SystemHooks<Loop>, isSuspended: boolean): Term {
+/** `{statistics, true | false | get}` and `{trace, true | false}`: switches an option, or reads the statistics. */
+function debugCommand(self: Process, loop: Debuggable, command: Term): Term {
+  if (!(command instanceof Tuple) || command.size !== 2) return tuple(ERROR, tuple(UNKNOWN_SYSTEM_MSG, command));
+  const [option, flag] = command.elements as [Term, Term];
+  const debug = loop.debug ?? new Debug();
+  if (option === STATISTICS && flag === GET) {
+    return debug.statistics === undefined ? NO_STATISTICS : tuple(OK, debug.statisticsTerm(self));
+  }
+  if (option === STATISTICS && typeof flag === "boolean") debug.statistics = flag ? startStatistics(self) : undefined;
+  else if (option === TRACE && typeof flag === "boolean") debug.trace = flag;
+  else return tuple(ERROR, tuple(UNKNOWN_SYSTEM_MSG, command));
+  loop.debug = debug.active ? debug : undefined;
+  return OK;
+}
+
+function status<Loop extends Debuggable>(
+  self: Process,
+  loop: Loop,
+  hooks: SystemHooks<Loop>,
+  isSuspended: boolean,
+): Term {
   return tuple(STATUS, self.pid, tuple(atom("module"), hooks.module), [
     [],
     isSuspended ? SUSPENDED : RUNNING,
@@ -148,6 +177,15 @@ function sysCall(
       throw new ProcessExit(tuple(answer.reason, tuple(SYS, atom(fn), [serverTerm(server)])));
     return answer;
   });
+}
+
+/** What `sys.statistics(…, "get")` reads; the times are Erlang's `{{Y, M, D}, {H, Min, S}}` local time. */
+export interface SysStatistics {
+  readonly startTime: Term;
+  readonly currentTime: Term;
+  readonly reductions: number;
+  readonly messagesIn: number;
+  readonly messagesOut: number;
 }
 
 /** OTP's sys: inspect and control any behaviour process through system messages. */
@@ -185,6 +223,39 @@ export const sys = {
 
   async resume(self: Process, server: ServerRef, options?: { timeout?: Timeout }): Promise<void> {
     await sysCall(self, server, RESUME, options, "resume");
+  },
+
+  /**
+   * Switches statistics on (`true`, counting from now) or off, or reads them (`get`): messages in and out and
+   * reductions since they were switched on; undefined when they are off.
+   */
+  async statistics(
+    self: Process,
+    server: ServerRef,
+    flag: boolean | "get",
+    options?: { timeout?: Timeout },
+  ): Promise<SysStatistics | undefined> {
+    const answer = await sysCall(
+      self,
+      server,
+      tuple(DEBUG, tuple(STATISTICS, flag === "get" ? GET : flag)),
+      options,
+      "statistics",
+    );
+    if (!(answer instanceof Tuple) || answer.at(0) !== OK) return undefined;
+    const fields = new Map((answer.at(1) as Tuple[]).map((pair) => [pair.at(0), pair.at(1)] as const));
+    return {
+      startTime: fields.get(atom("start_time"))!,
+      currentTime: fields.get(atom("current_time"))!,
+      reductions: fields.get(atom("reductions")) as number,
+      messagesIn: fields.get(atom("messages_in")) as number,
+      messagesOut: fields.get(atom("messages_out")) as number,
+    };
+  },
+
+  /** Switches tracing on or off: each message taken and sent, and each new state, as a `*DBG*` line at `notice`. */
+  async trace(self: Process, server: ServerRef, on: boolean, options?: { timeout?: Timeout }): Promise<void> {
+    await sysCall(self, server, tuple(DEBUG, tuple(TRACE, on)), options, "trace");
   },
 
   /** Calls the behaviour's `codeChange(oldVsn, state, extra)` (the process should be suspended). */

@@ -1,4 +1,5 @@
-// The interfaces other layers plug into the runtime through: the remote signal transport, the clock, the logger.
+// The interfaces other layers plug into the runtime through: the remote signal transport and the clock.
+// (Log handlers plug into the logger: see logger.ts.)
 //
 // The runtime never imports the distribution layer (DESIGN.md, "Layers"): a pid whose node is not ours is
 // handed to a `SignalTransport`, which `dist/` implements and `node/` installs. Inbound, the transport
@@ -68,19 +69,3 @@ export interface Clock {
    */
   keepAlive?(handle: unknown, keep: boolean): void;
 }
-
-/** A crash report or other runtime event worth a line in the log (the role of OTP's logger). */
-export interface LogEvent {
-  readonly level: "error" | "warning" | "info";
-  /** What happened, e.g. "crash_report". */
-  readonly what: string;
-  /** Human-readable text, already formatted. */
-  readonly text: string;
-  readonly pid?: Pid;
-  readonly reason?: Term;
-  /** The JavaScript error behind a crash, when there was one. */
-  readonly error?: unknown;
-}
-
-/** Where the runtime writes log events. The default writes `text` to stderr. */
-export type Logger = (event: LogEvent) => void;

@@ -1,14 +1,25 @@
 // The runtime layer's public surface: runtimes, processes and their bodies, patterns, exit reasons, contracts.
-export type {
-  Clock,
-  LogEvent,
-  Logger,
-  RegisteredName,
-  Signal,
-  SignalSink,
-  SignalTransport,
-} from "./contracts.ts";
+export type { Clock, RegisteredName, Signal, SignalSink, SignalTransport } from "./contracts.ts";
+export type { CrashReport } from "./crash-report.ts";
 export type { ProcessInfo } from "./info.ts";
+export {
+  formatReason,
+  jsonHandler,
+  LOG_LEVELS,
+  type LogEvent,
+  type LogFormat,
+  Logger,
+  type LoggerOptions,
+  type LogHandler,
+  type LogLevel,
+  type LogLevelSetting,
+  type LogMessage,
+  type LogMeta,
+  type LogReport,
+  logger,
+  ProcessLogger,
+  textHandler,
+} from "./logger.ts";
 export type { Match } from "./mailbox.ts";
 export { _, pattern, where } from "./pattern.ts";
 export type {

@@ -26,6 +26,8 @@ export interface ProcessInfo {
   readonly currentFunction: string;
   readonly trapExit: boolean;
   readonly priority: Priority;
+  /** Inherited from the spawning process (see `Process.groupLeader`). */
+  readonly groupLeader: Pid | undefined;
 }
 
 // Rough V8 sizes (pointer compression): the process object with its pid and table slot; one queued message
@@ -60,6 +62,7 @@ export function processInfo(p: Process, running: boolean): ProcessInfo {
     currentFunction: async ? p.body.name || "anonymous" : behaviourName(p.body as Behaviour),
     trapExit: (p.flags & Flag.TrapExit) !== 0,
     priority: priorityOf(p.flags),
+    groupLeader: extra?.groupLeader,
   };
 }
 

@@ -137,6 +137,8 @@ export class ProcessExtra {
   idleTimeout: number | undefined;
   idleTimer: Timer | undefined;
   onExit: ((reason: Term, result: unknown) => void) | undefined;
+  /** Inherited at spawn; only processes of an OTP application have one (and links already gave them extras). */
+  groupLeader: Pid | undefined;
   marker: Marker | null = null;
   waiting: PendingReceive | ResolveReceive | null = null;
 
@@ -324,6 +326,19 @@ export class Process extends Mailbox {
     const was = this.priority;
     this.flags = withPriority(this.flags, priority);
     return was;
+  }
+
+  /**
+   * The group leader (Erlang's `group_leader()`): inherited from the spawning process, undefined for a process
+   * spawned from outside any. OTP's application master makes itself the leader of its application's processes.
+   */
+  get groupLeader(): Pid | undefined {
+    return this.extra?.groupLeader;
+  }
+
+  /** Makes `leader` this process's group leader (Erlang's `group_leader(Leader, self())`). */
+  setGroupLeader(leader: Pid): void {
+    this.extras().groupLeader = leader;
   }
 
   /** Registers this process under `name`. */

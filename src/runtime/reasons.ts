@@ -1,7 +1,7 @@
 // Exit reasons: the atoms the Processes chapter names, `ProcessExit` (Erlang's exit/1), and how a thrown value
 // becomes the reason a process exits with.
 import { Atom, atom } from "../term/atom.ts";
-import { format } from "../term/format.ts";
+import { formatForPeople } from "../term/format.ts";
 import { ErlMap } from "../term/map.ts";
 import {
   BitString,
@@ -49,7 +49,7 @@ Object.defineProperties(ProcessExit.prototype, {
   name: { value: "ProcessExit" },
   message: {
     get(this: ProcessExit) {
-      return `process exit: ${format(this.reason)}`;
+      return `process exit: ${formatForPeople(this.reason)}`;
     },
   },
 });

@@ -4,13 +4,15 @@
 // any other goes to the SignalTransport (DESIGN.md, "Layers": the runtime never knows the network exists).
 import { ErrorCodes, ProcessError, ProcessExitError } from "../errors.ts";
 import { Atom, atom } from "../term/atom.ts";
-import { format } from "../term/format.ts";
+import { format, formatForPeople } from "../term/format.ts";
 import { Pid, Ref, type Term } from "../term/types.ts";
 import { Aliases, type AliasMode } from "./aliases.ts";
 import { systemClock } from "./clock.ts";
-import type { Clock, LogEvent, Logger, RegisteredName, Signal, SignalSink, SignalTransport } from "./contracts.ts";
+import type { Clock, RegisteredName, Signal, SignalSink, SignalTransport } from "./contracts.ts";
+import { crashReport } from "./crash-report.ts";
 import { Execution } from "./execution.ts";
 import { type ProcessInfo, processInfo } from "./info.ts";
+import { Logger, type LoggerOptions } from "./logger.ts";
 import {
   type AsyncBody,
   type Body,
@@ -39,8 +41,11 @@ export interface RuntimeOptions {
   creation?: number;
   /** Time source for timers and receive timeouts (default: the system clock; tests pass a ManualClock). */
   clock?: Clock;
-  /** Where crash reports go (default: stderr). */
-  logger?: Logger;
+  /**
+   * The logger's level and handlers (default: level `notice`, OTP's default format on stderr), or one handler that
+   * replaces the default one.
+   */
+  logger?: LoggerOptions;
   /** Carries signals to other nodes (default: none connected; remote links and monitors fire `noconnection`). */
   transport?: SignalTransport;
 }
@@ -60,7 +65,8 @@ export class Runtime implements SignalSink {
   /** @internal */ readonly signals: Signals;
   /** @internal */ transport: SignalTransport;
   private readonly timers: Timers;
-  private readonly logger: Logger;
+  /** Where this runtime's crash reports and OTP's reports go, and `rt.logger.info(…)` from outside a process. */
+  readonly logger: Logger;
   /** The time source of timers and timeouts; `now()` is in ms. */
   readonly clock: Clock;
   /** The sender of signals from outside any process (Erlang has init; this pid never runs code). */
@@ -85,7 +91,7 @@ export class Runtime implements SignalSink {
     this.wheel = new TimerWheel(this.clock, (timer) => {
       if (!this.execution.expire(timer)) this.timers.fire(timer);
     });
-    this.logger = options.logger ?? writeToStderr;
+    this.logger = new Logger(this.clock, { localNode: this.node, localCreation: this.creation }, options.logger);
     this.transport = options.transport ?? new Unconnected(this);
   }
 
@@ -108,7 +114,7 @@ export class Runtime implements SignalSink {
       const p = this.spawnProcess(body, options);
       p.extras().onExit = (reason, result) => {
         if (reason === NORMAL) resolve(result as Result);
-        else reject(new ProcessExitError(`process ${format(p.pid)} exited: ${format(reason)}`, reason));
+        else reject(new ProcessExitError(`process ${format(p.pid)} exited: ${formatForPeople(reason)}`, reason));
       };
     });
   }
@@ -239,6 +245,8 @@ export class Runtime implements SignalSink {
     const p = this.spawnProcess(body, options);
     // Nothing runs between the spawn and the link: the pair is as atomic as Erlang's spawn_link.
     if (options?.link === true) this.signals.link(parent, p.pid);
+    const leader = parent.extra?.groupLeader;
+    if (leader !== undefined) p.extras().groupLeader = leader;
     return p.pid;
   }
 
@@ -337,24 +345,10 @@ export class Runtime implements SignalSink {
     for (const set of this.remoteWatchers.values()) set.delete(p);
   }
 
-  /** @internal A process ended itself with an abnormal reason: the crash report. */
+  /** @internal A process ends itself with an abnormal reason: the crash report (before its exit drops its queue). */
   logCrash(p: Process, reason: Term, error: unknown): void {
-    const name = p.extra?.name;
-    const who = `${format(p.pid)}${name === undefined ? "" : ` (${format(name)})`}`;
-    const stack = error instanceof Error && typeof error.stack === "string" ? `\n${error.stack}` : "";
-    const text = `crash report: process ${who} exited with reason ${format(reason)}${stack}`;
-    this.log({ level: "error", what: "crash_report", text, pid: p.pid, reason, error });
-  }
-
-  /** Hands `event` to the logger, after the current step (a logger never runs inside a process's code). */
-  log(event: LogEvent): void {
-    queueMicrotask(() => {
-      try {
-        this.logger(event);
-      } catch {
-        // A failing logger must not take the runtime down with it.
-      }
-    });
+    if (!this.logger.allows("error")) return;
+    this.logger.emit(p, "error", crashReport(p, reason, error), { domain: ["otp", "sasl"], what: "crash_report" });
   }
 
   private sendToAlias(from: Process | undefined, to: Ref, message: Term): void {
@@ -394,9 +388,4 @@ function bodyFlags(body: Body): number {
 function checkPriority(priority: Priority): Priority {
   if (priority === "low" || priority === "normal" || priority === "high") return priority;
   throw new ProcessError(ErrorCodes.PROC_BAD_ARG, `priority must be low, normal or high, not ${String(priority)}`);
-}
-
-/** The default logger: warnings and errors to stderr; info (progress reports) is dropped, as OTP's default level. */
-function writeToStderr(event: LogEvent): void {
-  if (event.level !== "info") process.stderr.write(`${event.text}\n`);
 }

@@ -126,6 +126,8 @@ export class Signals {
   /** Ends a process: cancels its waits, frees its name and aliases, fires its links and monitors. */
   terminate(p: Process, reason: Term, how: Termination): void {
     if (p.status === Status.Exited) return;
+    // The crash report reads the queue, links and dictionary that the cleanup below drops.
+    if (how.selfInflicted && !isQuietExit(reason)) this.rt.logCrash(p, reason, how.error);
     p.status = Status.Exited;
     this.rt.execution.cancelWaits(p);
     this.rt.table.remove(p);
@@ -142,7 +144,6 @@ export class Signals {
       this.fireMonitors(p, reason);
       extra.onExit?.(reason, how.result);
     }
-    if (how.selfInflicted && !isQuietExit(reason)) this.rt.logCrash(p, reason, how.error);
   }
 
   /** An inbound signal from another node (the transport's `deliver`). */

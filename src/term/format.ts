@@ -20,6 +20,7 @@
 //     forms above, FreeVars a list. Export funs print as Erlang does: `fun lists:map/2`.
 // Maps print in ErlMap's key order, which is BEAM's for maps of at most 32 keys. Printing walks the term with an
 // explicit stack, so a term nested a million deep prints without overflowing the JS stack.
+import { inspect } from "node:util";
 import { ErrorCodes, TermError } from "../errors.ts";
 import { Atom } from "./atom.ts";
 import { ErlMap } from "./map.ts";
@@ -44,6 +45,18 @@ export function format(term: Term, options?: TermTextOptions): string {
     else writeTerm(item, local, out, stack);
   }
   return out.join("");
+}
+
+/**
+ * `format` for text meant for people (log lines, error messages), where a value that is no term must not throw:
+ * such a value is printed as Node's `util.inspect` shows it, on one line.
+ */
+export function formatForPeople(value: unknown, options?: TermTextOptions): string {
+  try {
+    return format(value as Term, options);
+  } catch {
+    return inspect(value, { depth: 4, breakLength: Number.POSITIVE_INFINITY });
+  }
 }
 
 /** Literal text waiting on the work stack between the parts of a compound term. */

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   atom,
+  type CrashReport,
   EXIT,
   KILL,
   KILLED,
@@ -25,6 +26,7 @@ import {
   elements,
   exitFrom,
   recorder,
+  reportOf,
   runtime,
   sleeper,
   spawnWatched,
@@ -308,12 +310,13 @@ describe("crashes", () => {
     );
 
     await waitFor(() => crashReports(logs).length === 1, "the crash report");
-    const [report] = crashReports(logs);
-    assert.equal(report!.level, "error");
-    assertTerm(report!.pid, crashing.pid);
-    assertTerm(report!.reason, tuple(reason[0]!, stack));
-    assert.ok(report!.error instanceof RangeError);
-    assert.match(report!.text, /out of range/);
+    const [event] = crashReports(logs);
+    assert.equal(event!.level, "error");
+    assertTerm(event!.meta.pid, crashing.pid);
+    const report = reportOf<CrashReport>(event!);
+    assertTerm(report.reason, tuple(reason[0]!, stack));
+    assert.ok(report.error instanceof RangeError);
+    assert.match(event!.text, /exception error: RangeError: out of range\n +at \S*crashing /);
 
     // Give Node every chance to report an unhandled rejection before looking.
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -380,7 +383,7 @@ describe("crashes", () => {
     );
     assertTerm(await p.exit, BYE);
     await waitFor(() => crashReports(logs).length === 1, "the crash report");
-    assert.match(crashReports(logs)[0]!.text, /named_crasher/);
+    assert.match(crashReports(logs)[0]!.text, /registered_name: named_crasher/);
   });
 
   test("a logger that throws does not hurt the runtime", async (t) => {

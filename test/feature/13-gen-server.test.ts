@@ -421,6 +421,44 @@ describe("sys", () => {
   });
 });
 
+describe("sys debug options", () => {
+  test("statistics count messages in and replies out; trace logs each as a *DBG* line, as sys:trace prints", async (t) => {
+    const { rt, logs } = runtime(t);
+    const s = await GenServer.start(rt, counter, 0);
+    assert.ok("pid" in s);
+    await rt.run(async (self) => {
+      assert.equal(await sys.statistics(self, s.pid, "get"), undefined);
+      await sys.statistics(self, s.pid, true);
+      await sys.trace(self, s.pid, true);
+      assert.equal(await GenServer.call(self, s.pid, BUMP), 1);
+      GenServer.cast(self, s.pid, BUMP);
+      self.send(s.pid, BUMP);
+      const stats = await sys.statistics(self, s.pid, "get");
+      assert.equal(stats?.messagesIn, 3);
+      assert.equal(stats?.messagesOut, 1);
+      assert.ok(stats!.reductions > 0);
+      assert.equal(elements(stats!.startTime).length, 2); // {{Y, M, D}, {H, Min, S}}
+      await sys.trace(self, s.pid, false);
+      await sys.statistics(self, s.pid, false);
+      assert.equal(await sys.statistics(self, s.pid, "get"), undefined);
+      assert.equal(await GenServer.call(self, s.pid, GET), 3);
+    });
+    await waitFor(() => logs.filter((e) => e.meta.what === "sys_trace").length === 7, "the trace lines");
+    const lines = logs
+      .filter((e) => e.meta.what === "sys_trace")
+      .map((e) => e.text.replace(/<\d+\.\d+\.\d+>/g, "<pid>"));
+    assert.deepEqual(lines, [
+      "*DBG* <pid> got call bump from <pid>",
+      "*DBG* <pid> sent 1 to <pid>",
+      "*DBG* <pid> new state 1",
+      "*DBG* <pid> got cast bump",
+      "*DBG* <pid> new state 2",
+      "*DBG* <pid> got bump",
+      "*DBG* <pid> new state 3",
+    ]);
+  });
+});
+
 describe("the call protocol on the wire", () => {
   test("a call sends {'$gen_call', {Pid, [alias | Mref]}, Req} and takes {[alias | Mref], Reply} at the alias", async (t) => {
     const { rt } = runtime(t);

@@ -231,7 +231,8 @@ describe("restart types and intensity", () => {
     await crash(rt, sup, "a");
     assertTerm(await watch, SHUTDOWN);
     assert.deepEqual(journal, ["stop b"]);
-    assert.ok(logs.some((e) => e.what === "supervisor_report:shutdown"));
+    const shutdown = logs.find((e) => e.meta.what === "supervisor_report" && /errorContext: shutdown\b/.test(e.text));
+    assert.match(shutdown?.text ?? "", /reason: reached_max_restart_intensity/);
   });
 });
 

@@ -620,8 +620,8 @@ describe("timeouts", () => {
 });
 
 describe("abnormal ends", () => {
-  test("a crashing callback runs terminate; callers exit {Reason, {gen_statem, call, [Server, Request, Timeout]}}", async (t) => {
-    const { rt } = runtime(t);
+  test("a crashing callback runs terminate and logs OTP's report; callers exit {Reason, {gen_statem, call, [Server, Request, Timeout]}}", async (t) => {
+    const { rt, logs } = runtime(t);
     const journal: string[] = [];
     const m = scripted(journal);
     const pid = started(await GenStatem.start(rt, m.callbacks, undefined));
@@ -635,6 +635,14 @@ describe("abnormal ends", () => {
       assertTerm(gone, tuple(atom("noproc"), tuple(atom("gen_statem"), atom("call"), [pid, "x", 100])));
     });
     assert.deepEqual(journal, ['a: call <<"x">>', "terminate boom in a"]);
+    await waitFor(() => logs.some((e) => e.meta.what === "gen_statem_terminate"), "the terminate report");
+    const text = logs.find((e) => e.meta.what === "gen_statem_terminate")!.text.replace(/<\d+\.\d+\.\d+>/g, "<pid>");
+    assert.match(text, /^\*\* State machine <pid> terminating$/m);
+    assert.match(text, /^\*\* Last event = \{\{call,\{<pid>,\[alias\|#Ref<[\d.]+>\]\}\},<<"x">>\}$/m);
+    assert.match(text, /^\*\* When server state {2}= \{a,null\}$/m);
+    assert.match(text, /^\*\* Reason for termination = exit:boom$/m);
+    assert.match(text, /^\*\* Callback mode = handle_event_function$/m);
+    assert.match(text, /^\*\* Client <pid> is alive$/m);
   });
 
   test("a call times out as the caller's exit", async (t) => {
@@ -700,6 +708,41 @@ describe("sys", () => {
       const gone = await exitOf(sys.getState(self, pid));
       assertTerm(gone, tuple(atom("noproc"), tuple(atom("sys"), atom("get_state"), [pid])));
     });
+  });
+});
+
+describe("sys debug options", () => {
+  test("statistics count events in and replies out; trace logs each as a *DBG* line", async (t) => {
+    const { rt, logs } = runtime(t);
+    const pid = started(await GenStatem.start(rt, lightSwitch([]), undefined));
+    await rt.run(async (self) => {
+      assert.equal(await sys.statistics(self, pid, "get"), undefined);
+      await sys.statistics(self, pid, true);
+      await sys.trace(self, pid, true);
+      await GenStatem.call(self, pid, atom("flip"));
+      GenStatem.cast(self, pid, atom("flip"));
+      self.send(pid, atom("hello"));
+      const stats = await sys.statistics(self, pid, "get");
+      assert.equal(stats?.messagesIn, 3);
+      assert.equal(stats?.messagesOut, 1);
+      assert.ok(stats!.reductions > 0);
+      await sys.statistics(self, pid, false);
+      await sys.trace(self, pid, false);
+      assert.equal(await sys.statistics(self, pid, "get"), undefined);
+      await GenStatem.call(self, pid, atom("get"));
+    });
+    await waitFor(() => logs.some((e) => e.text.includes("got info hello")), "the trace lines");
+    const lines = logs
+      .filter((e) => e.meta.what === "sys_trace")
+      .map((e) => e.text.replace(/<\d+\.\d+\.\d+>/g, "<pid>"));
+    assert.deepEqual(lines, [
+      `*DBG* <pid> got call flip from <pid> in state <<"off">>`,
+      "*DBG* <pid> sent ok to <pid>",
+      `*DBG* <pid> transition to state <<"on">>`,
+      `*DBG* <pid> got cast flip in state <<"on">>`,
+      `*DBG* <pid> transition to state <<"off">>`,
+      `*DBG* <pid> got info hello in state <<"off">>`,
+    ]);
   });
 });
 

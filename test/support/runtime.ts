@@ -11,6 +11,8 @@ import {
   equals,
   format,
   type LogEvent,
+  type LogFormat,
+  type LogReport,
   type Match,
   Pid,
   pattern,
@@ -30,9 +32,12 @@ export interface Harness {
   readonly rt: Runtime;
   /** The runtime's clock: time moves only when the test advances it (unless `realClock` was asked for). */
   readonly clock: ManualClock;
-  /** Every event the runtime logged, in order. */
-  readonly logs: LogEvent[];
+  /** Every event the runtime logged (at its level, `notice` unless the test sets another), in order. */
+  readonly logs: Logged[];
 }
+
+/** A logged event with its message as text (what the default handler prints below the header). */
+export type Logged = LogEvent & { readonly text: string };
 
 export interface HarnessOptions extends Omit<RuntimeOptions, "clock" | "logger"> {
   /** Use the system clock instead of a ManualClock (only the scheduler's real-time bounds need it). */
@@ -43,15 +48,22 @@ export interface HarnessOptions extends Omit<RuntimeOptions, "clock" | "logger">
 export function runtime(t: TestContext, options: HarnessOptions = {}): Harness {
   const { realClock = false, ...rest } = options;
   const clock = new ManualClock();
-  const logs: LogEvent[] = [];
-  const rt = new Runtime({ ...rest, ...(realClock ? {} : { clock }), logger: (event) => logs.push(event) });
+  const logs: Logged[] = [];
+  const logger = (event: LogEvent, format: LogFormat) => logs.push({ ...event, text: format.message(event) });
+  const rt = new Runtime({ ...rest, ...(realClock ? {} : { clock }), logger });
   t.after(() => rt.shutdown());
   return { rt, clock, logs };
 }
 
 /** The crash reports among `logs`. */
-export function crashReports(logs: readonly LogEvent[]): LogEvent[] {
-  return logs.filter((event) => event.what === "crash_report");
+export function crashReports(logs: readonly Logged[]): Logged[] {
+  return logs.filter((event) => event.meta.what === "crash_report");
+}
+
+/** The fields of a report event (its `msg`); fails if the event's message is plain text. */
+export function reportOf<R extends object>(event: LogEvent): R {
+  assert.ok(typeof event.msg !== "string", `expected a report, got the text ${String(event.msg)}`);
+  return (event.msg as LogReport<R>).report;
 }
 
 /**
@@ -88,7 +100,8 @@ export function assertTerm(actual: Term | undefined, expected: Term, message?: s
 
 /** Asserts that `actual` is a tuple and returns its elements. */
 export function elements(actual: Term | undefined): readonly Term[] {
-  if (!(actual instanceof Tuple)) assert.fail(`expected a tuple, got ${actual === undefined ? "undefined" : format(actual)}`);
+  if (!(actual instanceof Tuple))
+    assert.fail(`expected a tuple, got ${actual === undefined ? "undefined" : format(actual)}`);
   return actual.elements;
 }
 

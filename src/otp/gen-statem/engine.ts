@@ -10,14 +10,16 @@
 // The event timeout is started only when the queue runs dry: a queued event would cancel it at once. The enter
 // call is not an event, so an event timeout set by the transition survives it.
 import { inspect } from "node:util";
-import { type Process, ProcessExit, reasonFromThrown } from "../../runtime/index.ts";
+import { isQuietExit, type Process, ProcessExit, reasonFromThrown } from "../../runtime/index.ts";
 import { atom } from "../../term/atom.ts";
 import { equals } from "../../term/compare.ts";
 import { type Pid, type Term, tuple } from "../../term/types.ts";
 import { reply as genReply } from "../gen.ts";
+import { logGenStatemTerminate } from "../reports.ts";
 import type { Boot } from "../start.ts";
+import type { Debug } from "../sys/debug.ts";
 import { eventOf, StatemTimeouts, type TimeoutType } from "./timeouts.ts";
-import type { Action, EnterEvent, GenStatemCallbacks, StatemEvent, Transition } from "./types.ts";
+import type { Action, EnterEvent, GenStatemCallbacks, ReplyAction, StatemEvent, Transition } from "./types.ts";
 
 type MaybeAsync<T> = T | Promise<T>;
 // biome-ignore lint/suspicious/noExplicitAny: machines of every state, data and message type run in one engine.
@@ -50,6 +52,8 @@ export class Machine {
   /** The event timeout a transition asked for, started when the queue runs dry. */
   eventTimeout: { readonly ms: number; readonly content: Term } | undefined;
   readonly timeouts: StatemTimeouts;
+  /** sys debug options (statistics, trace), when switched on. */
+  debug: Debug | undefined = undefined;
 
   constructor(
     self: Process,
@@ -85,6 +89,10 @@ export function begin(
 /** Handles one event from the mailbox, and everything it queues. */
 export function handle(self: Process, m: Machine, event: StatemEvent): MaybeAsync<Machine> {
   m.timeouts.cancel("timeout", undefined); // any event cancels the event timeout
+  if (m.debug !== undefined) {
+    const state = m.state; // the line is written later, after the state may have changed
+    m.debug.received(self, (term) => `${eventText(event, term)} in state ${term(state)}`);
+  }
   return drive(self, m, event);
 }
 
@@ -106,20 +114,20 @@ function drive(self: Process, m: Machine, first: Pending | undefined): MaybeAsyn
     try {
       result = invoke(self, m, pending);
     } catch (error) {
-      return terminate(self, m, reasonFromThrown(error));
+      return terminate(self, m, reasonFromThrown(error), pending);
     }
     if (result instanceof Promise) {
       const current = pending;
       return result.then(
         (r) => {
           const outcome = settle(self, m, current, r);
-          return outcome instanceof Stopping ? terminate(self, m, outcome.reason) : drive(self, m, outcome);
+          return outcome instanceof Stopping ? terminate(self, m, outcome.reason, current) : drive(self, m, outcome);
         },
-        (error) => terminate(self, m, reasonFromThrown(error)),
+        (error) => terminate(self, m, reasonFromThrown(error), current),
       );
     }
     const outcome = settle(self, m, pending, result);
-    if (outcome instanceof Stopping) return terminate(self, m, outcome.reason);
+    if (outcome instanceof Stopping) return terminate(self, m, outcome.reason, pending);
     pending = outcome;
   }
 }
@@ -147,7 +155,7 @@ function settle(
   if (!isTransition(result)) return new Stopping(tuple(entering ? BAD_ENTER_RETURN : BAD_RETURN, shown(result)));
   if ("data" in result && result.data !== undefined) m.data = result.data;
   if ("stop" in result) {
-    for (const r of result.replies ?? []) genReply(self, r.to, r.reply);
+    for (const r of result.replies ?? []) replyTo(self, m, r);
     return new Stopping(result.stop);
   }
   if (!entering) m.eventTimeout = undefined; // each event cancels the event timeout; the enter call is no event
@@ -158,7 +166,7 @@ function settle(
   for (const action of actions) {
     const bad = badAction(action, pending);
     if (bad !== undefined) return new Stopping(tuple(bad, shown(action)));
-    if (action.type === "reply") genReply(self, action.to, action.reply);
+    if (action.type === "reply") replyTo(self, m, action);
     else if (action.type === "postpone") postpone = true;
     else if (action.type === "next_event") inserted.push(action.event);
   }
@@ -169,6 +177,8 @@ function settle(
   if ("nextState" in result && !equals(result.nextState, m.state)) {
     if (entering) return new Stopping(tuple(BAD_ENTER_RETURN, shown(result)));
     m.state = result.nextState;
+    const state = result.nextState;
+    m.debug?.state(self, (term) => `transition to state ${term(state)}`);
     changedState(m);
     enter = m.stateEnter;
   }
@@ -181,6 +191,17 @@ function settle(
     }
   }
   return m.queue.shift();
+}
+
+function replyTo(self: Process, m: Machine, action: ReplyAction): void {
+  genReply(self, action.to, action.reply);
+  m.debug?.sent(self, action.reply, action.to.pid);
+}
+
+/** How a trace line shows an event: `call get from <0.80.0>`, `cast bump`, `info hello`. */
+function eventText(event: StatemEvent, term: (value: unknown) => string): string {
+  const name = event.type === "generic_timeout" ? `{timeout,${term(event.name)}}` : event.type;
+  return `${name} ${term(event.content)}${event.type === "call" ? ` from ${term(event.from.pid)}` : ""}`;
 }
 
 /** A state change: the state timeout ends, and postponed events come back first. */
@@ -249,26 +270,71 @@ function isTransition(result: unknown): result is AnyTransition {
   return "nextState" in result || "keepState" in result || "repeatState" in result || "stop" in result;
 }
 
-/** Calls `terminate` and exits with `reason` (or with what `terminate` threw). */
-export function terminate(self: Process, m: Machine, reason: Term): Promise<never> | never {
-  m.timeouts.cancelAll();
-  const callback = m.callbacks.terminate;
-  const exit = (): never => {
-    throw new ProcessExit(reason);
+/**
+ * Calls `terminate` and exits with `reason` (or with what `terminate` threw). As OTP, an abnormal reason, or a
+ * terminate that threw, is logged first: the terminate report, with the event being handled (`last`).
+ */
+export function terminate(self: Process, m: Machine, reason: Term, last?: Pending): Promise<never> | never {
+  const exit = (why: Term, terminateThrew: boolean): never => {
+    if (terminateThrew || !isQuietExit(why)) report(self, m, why, last);
+    m.timeouts.cancelAll();
+    throw new ProcessExit(why);
   };
-  if (callback === undefined) return exit();
+  const callback = m.callbacks.terminate;
+  if (callback === undefined) return exit(reason, false);
   let done: MaybeAsync<void>;
   try {
     done = callback.call(m.callbacks, self, reason, m.state, m.data);
   } catch (error) {
-    throw new ProcessExit(reasonFromThrown(error));
+    return exit(reasonFromThrown(error), true);
   }
   if (done instanceof Promise) {
-    return done.then(exit, (error) => {
-      throw new ProcessExit(reasonFromThrown(error));
-    });
+    return done.then(
+      () => exit(reason, false),
+      (error) => exit(reasonFromThrown(error), true),
+    );
   }
-  return exit();
+  return exit(reason, false);
+}
+
+/** OTP's gen_statem terminate report. */
+function report(self: Process, m: Machine, reason: Term, last: Pending | undefined): void {
+  const format = m.callbacks.formatStatus;
+  const shown =
+    format === undefined
+      ? { state: m.state, data: m.data }
+      : format.call(m.callbacks, { state: m.state, data: m.data, reason, postponed: m.postponed });
+  logGenStatemTerminate(self, {
+    name: m.name,
+    lastEvent: last === undefined ? undefined : eventTerms(last),
+    state: shown.state,
+    data: shown.data,
+    reason,
+    callbackMode: "handleEvent" in m.callbacks ? "handle_event_function" : "state_functions",
+    queued: m.queue.map((e) => eventTuple(e)),
+    postponed: m.postponed.map((e) => eventTuple(e)),
+    timeouts: m.timeouts.list().map((e) => eventTuple(e)),
+    client: last?.type === "call" ? last.from.pid : undefined,
+  });
+}
+
+/** An event as gen_statem names it: its type (`{call, From}`, `cast`, `{timeout, Name}` …) and content. */
+function eventTerms(event: Pending): { type: Term; content: Term } {
+  switch (event.type) {
+    case "enter":
+      return { type: atom("enter"), content: event.oldState };
+    case "call":
+      return { type: tuple(atom("call"), tuple(event.from.pid, event.from.tag)), content: event.content };
+    case "generic_timeout":
+      return { type: tuple(atom("timeout"), event.name), content: event.content };
+    default:
+      return { type: atom(event.type), content: event.content };
+  }
+}
+
+function eventTuple(event: Pending): Term {
+  const { type, content } = eventTerms(event);
+  return tuple(type, content);
 }
 
 /** A bad result or action in an exit reason: its inspection as text (it is a JavaScript object, not a term). */

@@ -37,3 +37,8 @@ export function backoffDelay(backoff: Backoff, failures: number, random: () => n
   const jitter = backoff.jitter ?? 0.2;
   return Math.max(0, Math.round(base * (1 - jitter + 2 * jitter * random())));
 }
+
+/** Whether a child that ran `ms` before it exited counts as healthy: its next restart waits `initial` again. */
+export function ranHealthy(backoff: Backoff, ms: number): boolean {
+  return ms >= (backoff.reset ?? backoff.max);
+}
