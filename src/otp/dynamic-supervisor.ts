@@ -14,14 +14,14 @@ import { ErrorCodes, ProcessError } from "../errors.ts";
 import { EXIT, isQuietExit, KILLED, type Process, type Runtime, SHUTDOWN } from "../runtime/index.ts";
 import { atom } from "../term/atom.ts";
 import { TermMap } from "../term/term-map.ts";
-import { type Pid, type Term, Tuple, tuple } from "../term/types.ts";
+import { type Pid, type Term, Tuple } from "../term/types.ts";
 import type { Timeout } from "./gen.ts";
 import { GenServer, type GenServerCallbacks, type NoReplyResult } from "./gen-server.ts";
 import type { ServerRef } from "./names.ts";
 import { logSupervisorReport, type Offender } from "./reports.ts";
 import type { StartOptions, StartResult } from "./start.ts";
 import { Child, type ChildSpec, invalidSpec, shutdownChild, shutdownChildren, startChild } from "./supervisor/child.ts";
-import { type Backoff, backoffDelay, RestartIntensity, ranHealthy } from "./supervisor/restarts.ts";
+import { type Backoff, noteExit, RESTART_CHILD, RestartIntensity, restartLater } from "./supervisor/restarts.ts";
 import type { ChildInfo } from "./supervisor.ts";
 
 /** What a DynamicSupervisor is started with (besides its name, init timeout and priority). */
@@ -57,7 +57,6 @@ const UNDEFINED = atom("undefined");
 const NOT_FOUND = atom("not_found");
 const MAX_CHILDREN = atom("max_children");
 const INVALID_SIGNIFICANT = atom("invalid_significant");
-const RESTART_CHILD = atom("$otter_restart_child");
 const REACHED_MAX_RESTART_INTENSITY = atom("reached_max_restart_intensity");
 
 /** A dynamic supervisor's state: its flags and its children. */
@@ -149,9 +148,7 @@ async function childExited(
     sup.children.delete(pid);
     return { state: sup };
   }
-  if (sup.backoff !== undefined && ranHealthy(sup.backoff, self.runtime.clock.now() - child.startedAt)) {
-    child.failures = 0;
-  }
+  noteExit(child, sup.backoff, self.runtime.clock.now());
   return restart(self, sup, pid, child, false);
 }
 
@@ -172,16 +169,8 @@ async function restart(
     sup.children.delete(key);
     return { stop: SHUTDOWN, state: sup };
   }
-  if (sup.backoff !== undefined) {
-    const delay = backoffDelay(sup.backoff, ++child.failures);
-    child.restarting = self.runtime.sendAfter(delay, self.pid, tuple(RESTART_CHILD, key));
-  } else if (retry) {
-    // A message to itself, not a 0 ms timer: the retry must not wait for a clock (a test's manual one) to move.
-    child.restarting = self.makeRef();
-    self.send(self.pid, tuple(RESTART_CHILD, key));
-  } else {
-    return startAgain(self, sup, key, child);
-  }
+  if (sup.backoff === undefined && !retry) return startAgain(self, sup, key, child);
+  restartLater(self, child, key, sup.backoff);
   return { state: sup };
 }
 

@@ -4,7 +4,8 @@
 // through any object that implements NameRegistry (Otter's Registry does, as Elixir's does for `:via`).
 import type { Process, RegisteredName, Runtime } from "../runtime/index.ts";
 import { Atom, atom } from "../term/atom.ts";
-import { equals, hash } from "../term/compare.ts";
+import { equals } from "../term/compare.ts";
+import { TermMap } from "../term/term-map.ts";
 import { Pid, type Term, tuple } from "../term/types.ts";
 
 /** What `{ via: registry, name }` needs: the four callbacks of an Erlang `via` module. */
@@ -30,33 +31,24 @@ export type ServerRef = Pid | ServerName | RegisteredName;
 
 /** `{ global: Name }` names of one runtime: the local stand-in for OTP's `global` until nodes connect. */
 class GlobalNames implements NameRegistry {
-  private readonly byHash = new Map<number, { name: Term; pid: Pid }[]>();
+  private readonly names = new TermMap<Pid>();
 
   constructor(private readonly rt: Runtime) {}
 
   registerName(name: Term, pid: Pid): boolean {
     if (this.whereisName(name) !== undefined) return false;
-    const key = hash(name);
-    const bucket = this.byHash.get(key) ?? [];
-    bucket.push({ name, pid });
-    this.byHash.set(key, bucket);
+    this.names.set(name, pid);
     return true;
   }
 
   unregisterName(name: Term): void {
-    const key = hash(name);
-    const bucket = this.byHash.get(key);
-    if (bucket === undefined) return;
-    const left = bucket.filter((entry) => !equals(entry.name, name));
-    if (left.length === 0) this.byHash.delete(key);
-    else this.byHash.set(key, left);
+    this.names.delete(name);
   }
 
   whereisName(name: Term): Pid | undefined {
-    const entry = this.byHash.get(hash(name))?.find((e) => equals(e.name, name));
-    if (entry === undefined) return undefined;
-    if (this.rt.isAlive(entry.pid)) return entry.pid;
-    this.unregisterName(name); // its process exited: the name is free again, as global frees it on DOWN
+    const pid = this.names.get(name);
+    if (pid === undefined || this.rt.isAlive(pid)) return pid;
+    this.names.delete(name); // its process exited: the name is free again, as global frees it on DOWN
     return undefined;
   }
 }

@@ -16,7 +16,7 @@ import type { ServerRef } from "./names.ts";
 import { logSupervisorProgress, logSupervisorReport, type Offender } from "./reports.ts";
 import type { StartOptions, StartResult } from "./start.ts";
 import { Child, type ChildSpec, invalidSpec, shutdownChild, startChild } from "./supervisor/child.ts";
-import { type Backoff, backoffDelay, RestartIntensity } from "./supervisor/restarts.ts";
+import { type Backoff, noteExit, RESTART_CHILD, RestartIntensity, restartLater } from "./supervisor/restarts.ts";
 
 export type { Restart, Shutdown } from "./supervisor/child.ts";
 export type { Backoff, ChildSpec };
@@ -53,7 +53,6 @@ const RESTARTING = atom("restarting");
 const NOT_FOUND = atom("not_found");
 const ALREADY_PRESENT = atom("already_present");
 const ALREADY_STARTED = atom("already_started");
-const RESTART_CHILD = atom("$otter_restart_child");
 const REACHED_MAX_RESTART_INTENSITY = atom("reached_max_restart_intensity");
 
 /** A supervisor's state: its flags and its children in start order. */
@@ -154,9 +153,8 @@ async function childExited(
   }
   if (!sup.intensity.add(self.runtime.clock.now())) return giveUp(self, sup, offenderOf(child, pid));
   if (sup.backoff !== undefined) {
-    child.failures++;
-    const delay = backoffDelay(sup.backoff, child.failures);
-    child.restarting = self.runtime.sendAfter(delay, self.pid, tuple(RESTART_CHILD, child.spec.id));
+    noteExit(child, sup.backoff, self.runtime.clock.now());
+    restartLater(self, child, child.spec.id, sup.backoff);
     return { state: sup };
   }
   return restartByStrategy(self, sup, child);
@@ -186,7 +184,7 @@ async function restartByStrategy(self: Process, sup: Supervision, child: Child):
       // A restart that fails counts as another restart, tried again through the mailbox as OTP does.
       logSupervisorReport(self, "start_error", started.error, offenderOf(member));
       if (!sup.intensity.add(self.runtime.clock.now())) return giveUp(self, sup, offenderOf(member));
-      member.restarting = self.runtime.sendAfter(0, self.pid, tuple(RESTART_CHILD, member.spec.id));
+      restartLater(self, member, member.spec.id, undefined);
       return { state: sup };
     }
   }

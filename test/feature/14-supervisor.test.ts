@@ -358,5 +358,34 @@ describe("auto_shutdown and backoff", () => {
     clock.advance(1);
     await rt.idle();
     assert.deepEqual(journal, ["start a", "start a"]);
+    // A child that ran `reset` ms counts as healthy: its next restart waits `initial` again, not 400.
+    clock.advance(1000);
+    await crash(rt, sup, "a");
+    clock.advance(100);
+    await rt.idle();
+    assert.deepEqual(journal, ["start a", "start a", "start a"]);
+  });
+
+  test("a restart that fails is retried at once through the mailbox, counting against the intensity", async (t) => {
+    const { rt } = runtime(t);
+    const journal: Journal = [];
+    let failuresLeft = 0;
+    const flaky: ChildSpec = {
+      id: "flaky",
+      start: (self: Process) => {
+        if (failuresLeft > 0) {
+          failuresLeft--;
+          journal.push("refuse");
+          return { error: atom("not_now") };
+        }
+        return GenServer.startLink(self, worker(journal, "flaky"), undefined);
+      },
+    };
+    const sup = await supervise(rt, { intensity: 3 }, [flaky]);
+    failuresLeft = 2;
+    await crash(rt, sup, "flaky");
+    await waitFor(() => journal.length === 4, "the restart after two refusals");
+    assert.deepEqual(journal, ["start flaky", "refuse", "refuse", "start flaky"]);
+    assert.ok(rt.isAlive(sup));
   });
 });
