@@ -13,7 +13,6 @@
 import {
   type Behaviour,
   EXIT,
-  isQuietExit,
   NORMAL,
   type Process,
   ProcessExit,
@@ -35,6 +34,7 @@ import {
   stop as genStop,
   SYSTEM,
   type Timeout,
+  terminateWith,
   timeoutTerm,
 } from "./gen.ts";
 import { resolve, type ServerRef } from "./names.ts";
@@ -294,10 +294,12 @@ function handling(callback: Callback, message: Term, from: From | undefined): Ha
  * terminate that threw, is logged first: the terminate report, with what the server was handling when it stopped.
  */
 function stop(self: Process, server: Server, reason: Term, handled?: Handling): Promise<never> | never {
-  const terminate = server.callbacks.terminate;
-  const exit = (why: Term, terminateThrew: boolean): never => {
-    if (terminateThrew || !isQuietExit(why)) {
-      const callbacks = server.callbacks;
+  const callbacks = server.callbacks;
+  const terminate = callbacks.terminate;
+  return terminateWith(
+    reason,
+    terminate === undefined ? undefined : () => terminate.call(callbacks, self, reason, server.state),
+    (why) =>
       logGenServerTerminate(self, {
         name: server.name,
         lastMessage: handled?.last,
@@ -305,24 +307,8 @@ function stop(self: Process, server: Server, reason: Term, handled?: Handling): 
         reason: why,
         client: handled?.from?.pid,
         formatStatus: callbacks.formatStatus === undefined ? undefined : (status) => callbacks.formatStatus!(status),
-      });
-    }
-    throw new ProcessExit(why);
-  };
-  if (terminate === undefined) return exit(reason, false);
-  let done: MaybeAsync<void>;
-  try {
-    done = terminate.call(server.callbacks, self, reason, server.state);
-  } catch (error) {
-    return exit(reasonFromThrown(error), true);
-  }
-  if (done instanceof Promise) {
-    return done.then(
-      () => exit(reason, false),
-      (error) => exit(reasonFromThrown(error), true),
-    );
-  }
-  return exit(reason, false);
+      }),
+  );
 }
 
 const systemHooks: SystemHooks<Server> = {

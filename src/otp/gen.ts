@@ -5,7 +5,18 @@
 // dies with the monitor), sends `{Label, {Self, [alias | Mref]}, Request}`, and waits for `{[alias | Mref], Reply}`
 // sent to the alias, or the monitor's DOWN, scanning only messages newer than the monitor (the receive marker).
 // A reply that comes after a timeout finds the alias gone and is dropped, so it never pollutes the caller's queue.
-import { DOWN, EXIT, NOCONNECTION, NOPROC, NORMAL, type Process, ProcessExit, type Runtime } from "../runtime/index.ts";
+import {
+  DOWN,
+  EXIT,
+  isQuietExit,
+  NOCONNECTION,
+  NOPROC,
+  NORMAL,
+  type Process,
+  ProcessExit,
+  type Runtime,
+  reasonFromThrown,
+} from "../runtime/index.ts";
 import { type Atom, atom } from "../term/atom.ts";
 import { equals } from "../term/compare.ts";
 import { ImproperList, Pid, Ref, type Term, Tuple, tuple } from "../term/types.ts";
@@ -126,6 +137,36 @@ export async function stop(
   const reason = options?.reason ?? NORMAL;
   const answer = await call(self, server, SYSTEM, tuple(TERMINATE, reason), options?.timeout ?? "infinity");
   if (answer instanceof CallFailed && !equals(answer.reason, reason)) throw new ProcessExit(answer.reason);
+}
+
+/**
+ * How every behaviour ends (gen_server's and gen_statem's `terminate` step): runs the `terminate` callback, if
+ * there is one, and exits with `reason`, or with what the callback threw. An abnormal end, or a callback that
+ * threw, is reported first through `report`, as OTP logs its terminate report before the process exits.
+ */
+export function terminateWith(
+  reason: Term,
+  callback: (() => void | Promise<void>) | undefined,
+  report: (reason: Term) => void,
+): Promise<never> | never {
+  const exit = (why: Term, callbackThrew: boolean): never => {
+    if (callbackThrew || !isQuietExit(why)) report(why);
+    throw new ProcessExit(why);
+  };
+  if (callback === undefined) return exit(reason, false);
+  let done: void | Promise<void>;
+  try {
+    done = callback();
+  } catch (error) {
+    return exit(reasonFromThrown(error), true);
+  }
+  if (done instanceof Promise) {
+    return done.then(
+      () => exit(reason, false),
+      (error) => exit(reasonFromThrown(error), true),
+    );
+  }
+  return exit(reason, false);
 }
 
 /** The timeout as OTP writes it in exit reasons. */

@@ -18,7 +18,7 @@ import {
   Tuple,
   tuple,
 } from "../../src/index.ts";
-import { assertTerm, crashReports, downFor, elements, reasonOf, runtime, waitFor } from "../support/runtime.ts";
+import { assertTerm, crashReports, downFor, elements, exitOf, reasonOf, runtime, waitFor } from "../support/runtime.ts";
 
 const GET = atom("get");
 const BUMP = atom("bump");
@@ -41,17 +41,6 @@ const counter: GenServerCallbacks<number, number, CounterCall, Term, Term> = {
   handleCast: (_self, _message, n) => ({ state: n + 1 }),
   handleInfo: (_self, message, n) => ({ state: message === BUMP ? n + 1 : n }),
 };
-
-/** Runs `body` in a fresh process and returns the exit it threw (a ProcessExit's reason). */
-async function exitOf(promise: Promise<unknown>): Promise<Term> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ProcessExit) return error.reason;
-    throw error;
-  }
-  assert.fail("expected the call to exit");
-}
 
 describe("start", () => {
   test("start, startLink and startMonitor give a running server; startMonitor also its monitor", async (t) => {

@@ -21,20 +21,9 @@ import {
   type Tuple,
   tuple,
 } from "../../src/index.ts";
-import { assertTerm, downFor, elements, reasonOf, runtime, waitFor } from "../support/runtime.ts";
+import { assertTerm, downFor, elements, exitOf, reasonOf, runtime, waitFor } from "../support/runtime.ts";
 
 const OK = atom("ok");
-
-/** Runs `promise` and returns the reason of the ProcessExit it rejects with. */
-async function exitOf(promise: Promise<unknown>): Promise<Term> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ProcessExit) return error.reason;
-    throw error;
-  }
-  assert.fail("expected an exit");
-}
 
 /** An event as a short line for journals: `cast hello`, `state_timeout t`, `enter off`, `call get`. */
 function line(event: StatemEvent | { type: "enter"; oldState: Term }): string {

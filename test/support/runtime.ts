@@ -15,6 +15,7 @@ import {
   type LogReport,
   type Match,
   Pid,
+  ProcessExit,
   pattern,
   type Ref,
   Runtime,
@@ -103,6 +104,17 @@ export function elements(actual: Term | undefined): readonly Term[] {
   if (!(actual instanceof Tuple))
     assert.fail(`expected a tuple, got ${actual === undefined ? "undefined" : format(actual)}`);
   return actual.elements;
+}
+
+/** The reason of the ProcessExit `promise` rejects with (a failed call's exit, say); fails if it does not. */
+export async function exitOf(promise: Promise<unknown>): Promise<Term> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ProcessExit) return error.reason;
+    throw error;
+  }
+  assert.fail("expected an exit");
 }
 
 /** Matches the DOWN message of monitor `ref`. */

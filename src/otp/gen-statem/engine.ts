@@ -10,11 +10,11 @@
 // The event timeout is started only when the queue runs dry: a queued event would cancel it at once. The enter
 // call is not an event, so an event timeout set by the transition survives it.
 import { inspect } from "node:util";
-import { isQuietExit, type Process, ProcessExit, reasonFromThrown } from "../../runtime/index.ts";
+import { type Process, ProcessExit, reasonFromThrown } from "../../runtime/index.ts";
 import { atom } from "../../term/atom.ts";
 import { equals } from "../../term/compare.ts";
 import { type Pid, type Term, tuple } from "../../term/types.ts";
-import { reply as genReply } from "../gen.ts";
+import { reply as genReply, terminateWith } from "../gen.ts";
 import { logGenStatemTerminate } from "../reports.ts";
 import type { Boot } from "../start.ts";
 import type { Debug } from "../sys/debug.ts";
@@ -275,30 +275,18 @@ function isTransition(result: unknown): result is AnyTransition {
  * terminate that threw, is logged first: the terminate report, with the event being handled (`last`).
  */
 export function terminate(self: Process, m: Machine, reason: Term, last?: Pending): Promise<never> | never {
-  const exit = (why: Term, terminateThrew: boolean): never => {
-    if (terminateThrew || !isQuietExit(why)) report(self, m, why, last);
-    m.timeouts.cancelAll();
-    throw new ProcessExit(why);
-  };
+  const running = m.timeouts.list(); // for the report: they stop now, with the machine
+  m.timeouts.cancelAll();
   const callback = m.callbacks.terminate;
-  if (callback === undefined) return exit(reason, false);
-  let done: MaybeAsync<void>;
-  try {
-    done = callback.call(m.callbacks, self, reason, m.state, m.data);
-  } catch (error) {
-    return exit(reasonFromThrown(error), true);
-  }
-  if (done instanceof Promise) {
-    return done.then(
-      () => exit(reason, false),
-      (error) => exit(reasonFromThrown(error), true),
-    );
-  }
-  return exit(reason, false);
+  return terminateWith(
+    reason,
+    callback === undefined ? undefined : () => callback.call(m.callbacks, self, reason, m.state, m.data),
+    (why) => report(self, m, why, last, running),
+  );
 }
 
 /** OTP's gen_statem terminate report. */
-function report(self: Process, m: Machine, reason: Term, last: Pending | undefined): void {
+function report(self: Process, m: Machine, reason: Term, last: Pending | undefined, running: Pending[]): void {
   const format = m.callbacks.formatStatus;
   const shown =
     format === undefined
@@ -313,7 +301,7 @@ function report(self: Process, m: Machine, reason: Term, last: Pending | undefin
     callbackMode: "handleEvent" in m.callbacks ? "handle_event_function" : "state_functions",
     queued: m.queue.map((e) => eventTuple(e)),
     postponed: m.postponed.map((e) => eventTuple(e)),
-    timeouts: m.timeouts.list().map((e) => eventTuple(e)),
+    timeouts: running.map((e) => eventTuple(e)),
     client: last?.type === "call" ? last.from.pid : undefined,
   });
 }
