@@ -50,13 +50,23 @@ export type AgentStart<State> = { readonly pid: AgentRef<State> } | { readonly e
 /** A function the agent runs on its state, as it crosses the mailbox (the request's second element). */
 type StateFn = (state: unknown) => MaybeAsync<unknown>;
 
+/** `{op, fn}`: unsafe, a JS function is no term; it only ever travels in a local mailbox (see checkLocal). */
+function unsafeRequest(op: Atom, fn: StateFn): Tuple {
+  return tuple(op, fn as unknown as Term);
+}
+
+/** The function of an `{op, fn}` request (or the `extra` of a code change). */
+function unsafeStateFn(term: Term | undefined): StateFn {
+  return term as unknown as StateFn;
+}
+
 /** The one callback module every agent runs (Elixir's Agent.Server). */
 const server: GenServerCallbacks<unknown, () => MaybeAsync<unknown>, Tuple, Tuple> = {
   init: async (_self, initFn) => ({ state: await initFn() }),
 
   async handleCall(_self, request, _from, state) {
     const op = request.at(0);
-    const fn = request.at(1) as unknown as StateFn;
+    const fn = unsafeStateFn(request.at(1));
     if (op === GET) return { reply: (await fn(state)) as Term, state };
     if (op === UPDATE) return { reply: OK, state: await fn(state) };
     const result = await fn(state);
@@ -68,11 +78,11 @@ const server: GenServerCallbacks<unknown, () => MaybeAsync<unknown>, Tuple, Tupl
   },
 
   async handleCast(_self, request, state) {
-    return { state: await (request.at(1) as unknown as StateFn)(state) };
+    return { state: await unsafeStateFn(request.at(1))(state) };
   },
 
   // As Agent.Server's code_change, `extra` is a function to run on the state (anything else fails the change).
-  codeChange: (_oldVsn, state, extra) => (extra as unknown as StateFn)(state),
+  codeChange: (_oldVsn, state, extra) => unsafeStateFn(extra)(state),
 };
 
 function checkFn(fn: unknown, what: string): void {
@@ -103,7 +113,7 @@ async function agentCall(
   checkFn(fn, op.name);
   checkLocal(self.runtime, agent, op.name);
   const wait = timeout ?? DEFAULT_CALL_TIMEOUT;
-  const answer = await call(self, agent, GEN_CALL, tuple(op, fn as unknown as Term), wait);
+  const answer = await call(self, agent, GEN_CALL, unsafeRequest(op, fn), wait);
   if (answer instanceof CallFailed) {
     throw new ProcessExit(tuple(answer.reason, tuple(ELIXIR_AGENT, op, [serverTerm(agent), timeoutTerm(wait)])));
   }
@@ -116,7 +126,7 @@ export const Agent = {
    * Starts an agent linked to nobody whose state is what `initFn` returns (run inside the agent): its pid, or
    * the error (what `initFn` threw, `{already_started, Pid}` for a taken name). From a process or from outside.
    */
-  start<State>(
+  async start<State>(
     from: Process | Runtime,
     initFn: () => MaybeAsync<State>,
     options?: StartOptions,
@@ -126,7 +136,11 @@ export const Agent = {
   },
 
   /** Starts an agent linked to `self` (its parent), as `start` otherwise. */
-  startLink<State>(self: Process, initFn: () => MaybeAsync<State>, options?: StartOptions): Promise<AgentStart<State>> {
+  async startLink<State>(
+    self: Process,
+    initFn: () => MaybeAsync<State>,
+    options?: StartOptions,
+  ): Promise<AgentStart<State>> {
     checkFn(initFn, "startLink");
     return GenServer.startLink(self, server, initFn, options) as Promise<AgentStart<State>>;
   },
@@ -168,7 +182,7 @@ export const Agent = {
   cast<State>(from: Process | Runtime, agent: AnyAgent<State>, fn: (state: State) => MaybeAsync<State>): void {
     checkFn(fn, "cast");
     checkLocal(from instanceof Runtime ? from : from.runtime, agent, "cast");
-    GenServer.cast(from, agent, tuple(CAST, fn as unknown as Term));
+    GenServer.cast(from, agent, unsafeRequest(CAST, fn as StateFn));
   },
 
   /** Stops the agent with `reason` (default `normal`) and resolves once it is gone, as GenServer.stop. */

@@ -11,16 +11,24 @@
 //   DynamicSupervisor.stop, its parent's exit  →  every child told to stop at once, each killed after its own
 //     shutdown time, all waited for (as OTP's terminate_dynamic_children: children of one kind have no order)
 import { ErrorCodes, ProcessError } from "../errors.ts";
-import { EXIT, isQuietExit, KILLED, type Process, type Runtime, SHUTDOWN } from "../runtime/index.ts";
+import { EXIT, isQuietExit, KILLED, NORMAL, type Process, type Runtime, SHUTDOWN } from "../runtime/index.ts";
 import { atom } from "../term/atom.ts";
 import { TermMap } from "../term/term-map.ts";
 import { type Pid, type Term, Tuple } from "../term/types.ts";
 import type { Timeout } from "./gen.ts";
 import { GenServer, type GenServerCallbacks, type NoReplyResult } from "./gen-server.ts";
 import type { ServerRef } from "./names.ts";
-import { logSupervisorReport, type Offender } from "./reports.ts";
+import { logSupervisorReport } from "./reports.ts";
 import type { StartOptions, StartResult } from "./start.ts";
-import { Child, type ChildSpec, invalidSpec, shutdownChild, shutdownChildren, startChild } from "./supervisor/child.ts";
+import {
+  Child,
+  type ChildSpec,
+  invalidSpec,
+  offenderOf,
+  shutdownChild,
+  shutdownChildren,
+  startChild,
+} from "./supervisor/child.ts";
 import { type Backoff, noteExit, RESTART_CHILD, RestartIntensity, restartLater } from "./supervisor/restarts.ts";
 import type { ChildInfo } from "./supervisor.ts";
 
@@ -236,19 +244,14 @@ async function answer(
 }
 
 /**
- * OTP's shutdown_error: a child that did not end as it was told to (`killed` for brutal_kill, `shutdown` otherwise;
- * a child that is not permanent may also have ended normally on its own meanwhile).
+ * A shutdown_error report for a child that did not end as it was told to, by Elixir's rule (wait_child): `killed`
+ * for brutal_kill, else `shutdown` or `{shutdown, _}`; one that is not permanent may also have ended `normal` on its
+ * own meanwhile. (A static Supervisor is stricter: it takes only the exact reason it sent.)
  */
 function reportShutdownError(self: Process, child: Child, pid: Pid, reason: Term): void {
-  const expected = child.shutdown === "brutal_kill" ? KILLED : SHUTDOWN;
-  if (reason === expected || (child.restart !== "permanent" && isQuietExit(reason))) return;
+  if (child.shutdown === "brutal_kill" ? reason === KILLED : reason !== NORMAL && isQuietExit(reason)) return;
+  if (reason === NORMAL && child.restart !== "permanent") return;
   logSupervisorReport(self, "shutdown_error", reason, offenderOf(child, pid));
-}
-
-/** What reports show of a child (the one with `pid`, or that last had it). */
-function offenderOf(child: Child, pid: Pid): Offender {
-  const { spec, restart, shutdown, type, significant } = child;
-  return { pid, id: spec.id, start: spec.start, restart, shutdown, type, significant };
 }
 
 /** Throws a ProcessError (PROC_BAD_ARG) unless the flags are ones a DynamicSupervisor can run with. */
@@ -271,10 +274,6 @@ function checkFlags(flags: DynamicSupervisorFlags): void {
   }
 }
 
-function startOptions(options: DynamicSupervisorOptions): StartOptions {
-  return { name: options.name, timeout: options.timeout, priority: options.priority };
-}
-
 async function call<R>(self: Process, sup: ServerRef, request: Request): Promise<R> {
   return (await GenServer.call(self, sup, request as unknown as Term, { timeout: "infinity" })) as unknown as R;
 }
@@ -284,13 +283,13 @@ export const DynamicSupervisor = {
   /** Starts a supervisor not linked to anyone; from a process or from outside (a Runtime). */
   async start(from: Process | Runtime, options: DynamicSupervisorOptions = {}): Promise<StartResult> {
     checkFlags(options);
-    return GenServer.start(from, dynamicSupervisorServer(options), undefined, startOptions(options));
+    return GenServer.start(from, dynamicSupervisorServer(options), undefined, options);
   },
 
   /** Starts a supervisor linked to `self` (its parent: when `self` exits, it stops its children and exits too). */
   async startLink(self: Process, options: DynamicSupervisorOptions = {}): Promise<StartResult> {
     checkFlags(options);
-    return GenServer.startLink(self, dynamicSupervisorServer(options), undefined, startOptions(options));
+    return GenServer.startLink(self, dynamicSupervisorServer(options), undefined, options);
   },
 
   /**

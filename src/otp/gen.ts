@@ -92,10 +92,7 @@ export async function call(
     return new CallFailed(TIMEOUT);
   }
   const message = answer as Tuple;
-  if (message.at(0) === DOWN) {
-    const reason = message.at(4)!;
-    return new CallFailed(reason === NOCONNECTION ? tuple(NODEDOWN, to.node) : reason);
-  }
+  if (message.at(0) === DOWN) return new CallFailed(downReason(message));
   self.demonitor(mref, { flush: true });
   return message.at(1)!;
 }
@@ -104,6 +101,15 @@ function isReplyTo(message: Term, mref: Ref): boolean {
   if (!(message instanceof Tuple) || message.size !== 2) return false;
   const tag = message.at(0);
   return tag instanceof ImproperList && tag.tail instanceof Ref && equals(tag.tail, mref);
+}
+
+/** The reason in a `{'DOWN', Ref, process, Pid | {Name, Node}, Reason}` as a caller reports it: a lost connection
+ * is `{nodedown, Node}`, as gen:call and Elixir's Task say. */
+export function downReason(down: Tuple): Term {
+  const reason = down.at(4)!;
+  if (reason !== NOCONNECTION) return reason;
+  const who = down.at(3);
+  return tuple(NODEDOWN, who instanceof Pid ? who.node : (who as Tuple).at(1)!);
 }
 
 /** Whether `message` is the DOWN of monitor `mref`. */

@@ -108,12 +108,7 @@ export class Registry implements NameRegistry {
   /** Starts a registry not linked to anyone; from a process or from outside (a Runtime). */
   static async start(from: Process | Runtime, options: RegistryOptions): Promise<RegistryStart> {
     const registry = new Registry(from instanceof Runtime ? from : from.runtime, options);
-    const started = await GenServer.start(
-      from,
-      Registry.#server(registry, undefined),
-      undefined,
-      startOptions(options),
-    );
+    const started = await GenServer.start(from, Registry.#server(registry, undefined), undefined, options);
     return Registry.#started(registry, started);
   }
 
@@ -121,7 +116,7 @@ export class Registry implements NameRegistry {
   static async startLink(self: Process, options: RegistryOptions): Promise<RegistryStart> {
     const registry = new Registry(self.runtime, options);
     const server = Registry.#server(registry, self.pid);
-    return Registry.#started(registry, await GenServer.startLink(self, server, undefined, startOptions(options)));
+    return Registry.#started(registry, await GenServer.startLink(self, server, undefined, options));
   }
 
   /** The running registry `server` names (its pid, or the name it was started with), if there is one. */
@@ -318,8 +313,4 @@ export class Registry implements NameRegistry {
     // (Its init never says ignore.)
     return "pid" in started ? { pid: started.pid, registry } : (started as { error: Term });
   }
-}
-
-function startOptions(options: RegistryOptions): StartOptions {
-  return { name: options.name, timeout: options.timeout, priority: options.priority };
 }

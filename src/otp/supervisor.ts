@@ -15,7 +15,7 @@ import { GenServer, type GenServerCallbacks, type NoReplyResult } from "./gen-se
 import type { ServerRef } from "./names.ts";
 import { logSupervisorProgress, logSupervisorReport, type Offender } from "./reports.ts";
 import type { StartOptions, StartResult } from "./start.ts";
-import { Child, type ChildSpec, invalidSpec, shutdownChild, startChild } from "./supervisor/child.ts";
+import { Child, type ChildSpec, invalidSpec, offenderOf, shutdownChild, startChild } from "./supervisor/child.ts";
 import { type Backoff, noteExit, RESTART_CHILD, RestartIntensity, restartLater } from "./supervisor/restarts.ts";
 
 export type { Restart, Shutdown } from "./supervisor/child.ts";
@@ -221,12 +221,6 @@ async function doTerminate(self: Process, child: Child): Promise<void> {
   if (reason === (child.shutdown === "brutal_kill" ? KILLED : SHUTDOWN)) return;
   if (reason === NORMAL && child.restart !== "permanent") return;
   logSupervisorReport(self, "shutdown_error", reason, offenderOf(child, pid));
-}
-
-/** What reports show of `child`: its pid (by default its current one), id, start function and spec. */
-function offenderOf(child: Child, pid = child.pid): Offender {
-  const { spec, restart, shutdown, type, significant } = child;
-  return { pid, id: spec.id, start: spec.start, restart, shutdown, type, significant };
 }
 
 /** Starts a new child; it joins the children unless the start failed or a temporary child said ignore. */

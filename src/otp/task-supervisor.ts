@@ -99,7 +99,7 @@ export const TaskSupervisor = {
    * Runs `fn` under `sup` for its side effects, linked to the supervisor only: `{ pid }`, or `{ error }`
    * (`max_children`). `restart` (default temporary) says whether the supervisor runs it again after it exits.
    */
-  startChild(
+  async startChild(
     self: Process,
     sup: ServerRef,
     fn: SideEffectFn,

@@ -30,8 +30,9 @@ import { atom } from "../term/atom.ts";
 import { equals } from "../term/compare.ts";
 import { format } from "../term/format.ts";
 import { ErlMap } from "../term/map.ts";
-import { Pid, Ref, type Term, Tuple, tuple } from "../term/types.ts";
-import { isDownOf, type Timeout, timeoutTerm } from "./gen.ts";
+import { TermMap } from "../term/term-map.ts";
+import { type Pid, Ref, type Term, Tuple, tuple } from "../term/types.ts";
+import { downReason, isDownOf, type Timeout, timeoutTerm } from "./gen.ts";
 import type { Shutdown } from "./supervisor/child.ts";
 import { callersOf, replyingTask, type SideEffectFn, silentTask, type TaskFn } from "./task/process.ts";
 
@@ -39,7 +40,6 @@ export type { SideEffectFn, TaskFn };
 
 const ELIXIR_TASK = atom("Elixir.Task");
 const TIMEOUT = atom("timeout");
-const NODEDOWN = atom("nodedown");
 
 /** The default timeout of await and yield, as Elixir's. */
 const DEFAULT_TIMEOUT = 5000;
@@ -93,19 +93,18 @@ function isReplyOf(message: Term, ref: Ref): boolean {
   return message instanceof Tuple && message.size === 2 && message.at(0) instanceof Ref && equals(message.at(0)!, ref);
 }
 
+/** The task's reply `{Ref, Result}` or its DOWN, whichever is first within `timeout`; undefined if neither came. */
+async function answerOf(self: Process, ref: Ref, timeout: Timeout): Promise<Tuple | undefined> {
+  return (await self.receive((m) => isReplyOf(m, ref) || isDownOf(m, ref), { since: ref, timeout })) as
+    | Tuple
+    | undefined;
+}
+
 /** The ref a task's reply or DOWN carries, if `message` is one of those. */
 function taskRefOf(message: Term): Ref | undefined {
   if (!(message instanceof Tuple)) return undefined;
   const ref = message.size === 2 ? message.at(0) : message.size === 5 && message.at(0) === DOWN ? message.at(1) : null;
   return ref instanceof Ref ? ref : undefined;
-}
-
-/** A DOWN's reason as the owner exits with it: `noconnection` becomes `{nodedown, Node}`. */
-function downReason(down: Tuple): Term {
-  const reason = down.at(4)!;
-  if (reason !== NOCONNECTION) return reason;
-  const proc = down.at(3);
-  return tuple(NODEDOWN, proc instanceof Pid ? proc.node : (proc as Tuple).at(1)!);
 }
 
 /** The owner's exit from Task function `name` (Elixir's name, e.g. `await_many`), called with `args`. */
@@ -152,12 +151,33 @@ function deadlineOf(self: Process, timeout: Timeout): number {
 }
 
 /** Each distinct ref of `tasks` → the place of its first task (a task listed twice gets one answer). */
-function refIndex(tasks: readonly Task[]): ErlMap {
-  const index = new ErlMap();
+function refIndex(tasks: readonly Task[]): TermMap<number> {
+  const index = new TermMap<number>();
   tasks.forEach((task, i) => {
     if (!index.has(task.ref)) index.set(task.ref, i);
   });
   return index;
+}
+
+/**
+ * For awaitMany and yieldMany: the next reply or DOWN of a task in `index` whose place in `answered` is still
+ * empty, with that place; undefined when `deadline` passes first.
+ */
+async function nextAnswer(
+  self: Process,
+  index: TermMap<number>,
+  answered: readonly unknown[],
+  deadline: number,
+): Promise<{ readonly at: number; readonly message: Tuple } | undefined> {
+  const placeOf = (m: Term): number | undefined => {
+    const ref = taskRefOf(m);
+    const at = ref === undefined ? undefined : index.get(ref);
+    return at !== undefined && answered[at] === undefined ? at : undefined;
+  };
+  const message = (await self.receive((m) => placeOf(m) !== undefined, { timeout: remaining(self, deadline) })) as
+    | Tuple
+    | undefined;
+  return message === undefined ? undefined : { at: placeOf(message)!, message };
 }
 
 /** How a shutdown is going: asked with `shutdown` or `kill`, or killed after the shutdown timeout. */
@@ -245,16 +265,13 @@ export const Task = {
   ): Promise<Result> {
     checkOwner(self, task);
     const timeout = checkTimeout(options?.timeout ?? DEFAULT_TIMEOUT, "Task.await");
-    const ref = task.ref;
-    const message = (await self.receive((m) => isReplyOf(m, ref) || isDownOf(m, ref), { since: ref, timeout })) as
-      | Tuple
-      | undefined;
+    const message = await answerOf(self, task.ref, timeout);
     if (message === undefined) {
-      self.demonitor(ref, { flush: true });
+      self.demonitor(task.ref, { flush: true });
       throw taskExit(TIMEOUT, "await", [taskTerm(task), timeoutTerm(timeout)]);
     }
     if (message.size === 5) throw taskExit(downReason(message), "await", [taskTerm(task), timeoutTerm(timeout)]);
-    self.demonitor(ref, { flush: true });
+    self.demonitor(task.ref, { flush: true });
     return message.at(1) as Result;
   },
 
@@ -271,28 +288,20 @@ export const Task = {
     const timeout = checkTimeout(options?.timeout ?? DEFAULT_TIMEOUT, "Task.awaitMany");
     const deadline = deadlineOf(self, timeout);
     const index = refIndex(tasks);
-    const awaiting = new ErlMap(index);
-    const replies: Term[] = [];
+    const replies: Result[] = [];
     const exit = (reason: Term): ProcessExit => {
-      for (const [ref] of awaiting) self.demonitor(ref as Ref, { flush: true });
+      for (const [ref, at] of index) if (replies[at] === undefined) self.demonitor(ref as Ref, { flush: true });
       return taskExit(reason, "await_many", [tasks.map(taskTerm), timeoutTerm(timeout)]);
     };
-    while (awaiting.size > 0) {
-      const message = (await self.receive(
-        (m) => {
-          const ref = taskRefOf(m);
-          return ref !== undefined && awaiting.has(ref);
-        },
-        { timeout: remaining(self, deadline) },
-      )) as Tuple | undefined;
-      if (message === undefined) throw exit(TIMEOUT);
+    for (let left = index.size; left > 0; left--) {
+      const answer = await nextAnswer(self, index, replies, deadline);
+      if (answer === undefined) throw exit(TIMEOUT);
+      const { at, message } = answer;
       if (message.size === 5) throw exit(downReason(message));
-      const ref = message.at(0) as Ref;
-      self.demonitor(ref, { flush: true });
-      awaiting.delete(ref);
-      replies[index.get(ref) as number] = message.at(1)!;
+      self.demonitor(message.at(0) as Ref, { flush: true });
+      replies[at] = message.at(1) as Result;
     }
-    return tasks.map((task) => replies[index.get(task.ref) as number] as Result);
+    return tasks.map((task) => replies[index.get(task.ref)!]!);
   },
 
   /**
@@ -307,13 +316,10 @@ export const Task = {
   ): Promise<YieldResult<Result>> {
     checkOwner(self, task);
     const timeout = checkTimeout(options?.timeout ?? DEFAULT_TIMEOUT, "Task.yield");
-    const ref = task.ref;
-    const message = (await self.receive((m) => isReplyOf(m, ref) || isDownOf(m, ref), { since: ref, timeout })) as
-      | Tuple
-      | undefined;
+    const message = await answerOf(self, task.ref, timeout);
     if (message === undefined) return undefined;
     if (message.size === 2) {
-      self.demonitor(ref, { flush: true });
+      self.demonitor(task.ref, { flush: true });
       return { ok: message.at(1) as Result };
     }
     if (message.at(4) === NOCONNECTION) {
@@ -338,44 +344,34 @@ export const Task = {
     if (onTimeout !== "nothing" && onTimeout !== "ignore" && onTimeout !== "kill_task") {
       throw new ProcessError(ErrorCodes.PROC_BAD_ARG, `Task.yieldMany: unknown onTimeout ${String(onTimeout)}`);
     }
-    const index = refIndex(tasks);
-    const limitOption = options?.limit ?? index.size;
-    if (!Number.isInteger(limitOption) || limitOption < 1) {
-      throw new ProcessError(
-        ErrorCodes.PROC_BAD_ARG,
-        `Task.yieldMany: limit must be an integer ≥ 1, not ${limitOption}`,
-      );
+    const limit = options?.limit;
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
+      throw new ProcessError(ErrorCodes.PROC_BAD_ARG, `Task.yieldMany: limit must be an integer ≥ 1, not ${limit}`);
     }
+    const index = refIndex(tasks);
     const deadline = deadlineOf(self, timeout);
     const results: YieldResult<Result>[] = [];
-    let left = Math.min(limitOption, index.size);
     let timedOut = false;
-    while (left > 0) {
-      const message = (await self.receive(
-        (m) => {
-          const ref = taskRefOf(m);
-          return ref !== undefined && index.has(ref) && results[index.get(ref) as number] === undefined;
-        },
-        { timeout: remaining(self, deadline) },
-      )) as Tuple | undefined;
-      if (message === undefined) {
+    // Unlike Elixir, a limit above the number of tasks does not wait out the timeout once every task has answered.
+    for (let left = Math.min(limit ?? index.size, index.size); left > 0; left--) {
+      const answer = await nextAnswer(self, index, results, deadline);
+      if (answer === undefined) {
         timedOut = true;
         break;
       }
+      const { at, message } = answer;
       if (message.size === 2) {
-        const ref = message.at(0) as Ref;
-        self.demonitor(ref, { flush: true });
-        results[index.get(ref) as number] = { ok: message.at(1) as Result };
+        self.demonitor(message.at(0) as Ref, { flush: true });
+        results[at] = { ok: message.at(1) as Result };
       } else if (message.at(4) === NOCONNECTION) {
         throw taskExit(downReason(message), "yield_many", [tasks.map(taskTerm), timeoutTerm(timeout)]);
       } else {
-        results[index.get(message.at(1)!) as number] = { exit: message.at(4)! };
+        results[at] = { exit: message.at(4)! };
       }
-      left--;
     }
     const out: { readonly task: Task<Result>; readonly result: YieldResult<Result> }[] = [];
     for (const task of tasks) {
-      let result = results[index.get(task.ref) as number];
+      let result = results[index.get(task.ref)!];
       if (result === undefined && timedOut && onTimeout === "kill_task") {
         result = await Task.shutdown(self, task, { shutdown: "brutal_kill" });
       } else if (result === undefined && timedOut && onTimeout === "ignore") {
@@ -392,16 +388,13 @@ export const Task = {
    */
   async ignore<Result extends Term>(self: Process, task: Task<Result>): Promise<YieldResult<Result>> {
     checkOwner(self, task);
-    const ref = task.ref;
-    const message = (await self.receive((m) => isReplyOf(m, ref) || isDownOf(m, ref), { timeout: 0 })) as
-      | Tuple
-      | undefined;
+    const message = await answerOf(self, task.ref, 0);
     if (message !== undefined && message.size === 5) {
       if (message.at(4) === NOCONNECTION) throw taskExit(downReason(message), "ignore", [taskTerm(task)]);
       return { exit: message.at(4)! };
     }
     self.unlink(task.pid);
-    self.demonitor(ref, { flush: true });
+    self.demonitor(task.ref, { flush: true });
     return message === undefined ? undefined : { ok: message.at(1) as Result };
   },
 

@@ -250,6 +250,16 @@ describe("maxChildren", () => {
     assert.deepEqual(journal, ["start a", "start b", "stop a", "start c"]);
   });
 
+  test("a child waiting for its restart still counts against maxChildren", async (t) => {
+    const { rt } = runtime(t);
+    const journal: Journal = [];
+    const sup = await supervise(rt, { maxChildren: 1, backoff: { initial: 100, max: 100, jitter: 0 } });
+    await kill(rt, await startChild(rt, sup, spec(journal, "a")));
+    assert.deepEqual(await count(rt, sup), { specs: 1, active: 0, supervisors: 0, workers: 1 });
+    const refused = await rt.run((self) => DynamicSupervisor.startChild(self, sup, spec(journal, "b")));
+    assert.deepEqual(refused, { error: atom("max_children") });
+  });
+
   test("maxChildren 0 takes no child at all", async (t) => {
     const { rt } = runtime(t);
     const journal: Journal = [];
@@ -275,6 +285,26 @@ describe("restart types", () => {
     assert.equal(running.length, 1);
     assert.notEqual(running[0], p, "p runs under a new pid");
     assert.deepEqual(await count(rt, sup), { specs: 1, active: 1, supervisors: 0, workers: 1 });
+  });
+
+  test("{shutdown, Reason} is a clean exit: a transient child is not restarted, and it is not reported", async (t) => {
+    const { rt, logs } = runtime(t);
+    const sup = await supervise(rt);
+    const transient = await startChild(rt, sup, {
+      restart: "transient",
+      start: (self) => ({
+        pid: self.spawnLink(async (me) => {
+          await me.receive();
+          throw new ProcessExit(tuple(SHUTDOWN, atom("done")));
+        }),
+      }),
+    });
+    const exit = exitOf(rt, transient);
+    rt.send(transient, atom("go"));
+    assertTerm(await exit, tuple(SHUTDOWN, atom("done")));
+    await rt.idle();
+    assert.deepEqual(await count(rt, sup), { specs: 0, active: 0, supervisors: 0, workers: 0 });
+    assert.equal(reported(logs, "child_terminated").length, 0);
   });
 
   test("an abnormal exit: permanent and transient restart, temporary is forgotten", async (t) => {
@@ -457,6 +487,25 @@ describe("stopping", () => {
     assert.equal(errors.length, 1);
     assertTerm(reportOf<{ offender: { pid: Pid } }>(errors[0]!).offender.pid, permanent);
     assertTerm(reportOf<SupervisorReport>(errors[0]!).reason, NORMAL);
+  });
+
+  test("a child that ends with {shutdown, Reason} when told to stop is no shutdown_error, even if permanent", async (t) => {
+    const { rt, logs } = runtime(t);
+    const sup = await supervise(rt);
+    const child = await startChild(rt, sup, {
+      start: (self) => ({
+        pid: self.spawnLink(async (me) => {
+          me.setTrapExit(true);
+          await me.receive();
+          throw new ProcessExit(tuple(SHUTDOWN, atom("cleaned_up")));
+        }),
+      }),
+    });
+    const exit = exitOf(rt, child);
+    await rt.run((self) => DynamicSupervisor.stop(self, sup));
+    assertTerm(await exit, tuple(SHUTDOWN, atom("cleaned_up")));
+    await rt.idle();
+    assert.deepEqual(reported(logs, "shutdown_error"), []);
   });
 
   test("the parent's exit stops the supervisor, which stops its children first", async (t) => {

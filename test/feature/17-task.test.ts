@@ -25,7 +25,17 @@ import {
   tuple,
 } from "../../src/index.ts";
 import { replyingTask } from "../../src/otp/task/process.ts";
-import { assertTerm, downFor, elements, reasonOf, runtime, spawnWatched, waitFor, within } from "../support/runtime.ts";
+import {
+  assertTerm,
+  downFor,
+  elements,
+  exitOf,
+  reasonOf,
+  runtime,
+  spawnWatched,
+  waitFor,
+  within,
+} from "../support/runtime.ts";
 
 const GO = atom("go");
 const DONE = atom("done");
@@ -43,17 +53,6 @@ function struct(task: Task): Term {
     [atom("pid"), task.pid],
     [atom("ref"), task.ref],
   ]);
-}
-
-/** The reason `promise` exits with (a ProcessExit it rejects with). */
-async function exitOf(promise: Promise<unknown>): Promise<Term> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ProcessExit) return error.reason;
-    throw error;
-  }
-  assert.fail("expected an exit");
 }
 
 /** A task that waits for `go`, then returns `done`. */
@@ -136,9 +135,13 @@ describe("async and await", () => {
     const { rt, clock } = runtime(t);
     await rt.run(async (self) => {
       const task = waiting(self);
-      const awaited = exitOf(Task.await(self, task, { timeout: 100 }));
+      let settled = false;
+      const awaited = exitOf(Task.await(self, task, { timeout: 100 })).finally(() => {
+        settled = true;
+      });
       clock.advance(99);
       await rt.idle();
+      assert.equal(settled, false, "still waiting after 99 ms");
       clock.advance(1);
       assertTerm(
         await within(awaited, 2000, "the await to time out"),
@@ -374,6 +377,14 @@ describe("yield", () => {
 });
 
 describe("yieldMany", () => {
+  test("no tasks: an empty list, at once", async (t) => {
+    const { rt } = runtime(t);
+    await rt.run(async (self) => {
+      assert.deepEqual(await Task.yieldMany(self, []), []);
+      assert.deepEqual(await Task.yieldMany(self, [], { timeout: "infinity", onTimeout: "kill_task" }), []);
+    });
+  });
+
   test("one result per task, in the tasks' order: ok, nil, exit", async (t) => {
     const { rt } = runtime(t);
     await rt.run(async (self) => {
@@ -731,6 +742,31 @@ describe("Task.Supervisor", () => {
         await exitOf(Task.await(self, awaited)),
         tuple(atom("again"), tuple(ELIXIR_TASK, atom("await"), [struct(awaited), 5000])),
       );
+    });
+  });
+
+  test("the owner's exit: an async task dies with it (the link), an asyncNolink task runs on", async (t) => {
+    const { rt } = runtime(t);
+    await rt.run(async (self) => {
+      const sup = await taskSupervisor(self);
+      let linked!: Task;
+      let unlinked!: Task;
+      const owner = await spawnWatched(rt, async (o) => {
+        linked = await TaskSupervisor.async(o, sup, (t) => t.receive());
+        unlinked = await TaskSupervisor.asyncNolink(o, sup, async (t) => {
+          await t.receive((m) => m === GO);
+          self.send(self.pid, DONE);
+          return DONE;
+        });
+        throw new ProcessExit(atom("owner_crashed"));
+      });
+      assertTerm(await owner.exit, atom("owner_crashed"));
+      await within(waitUntilDown(self, linked.pid), 2000, "the async task to exit with its owner");
+      assert.ok(rt.isAlive(unlinked.pid), "the asyncNolink task outlived its owner");
+      self.send(unlinked.pid, GO);
+      assertTerm(await self.receive((m) => m === DONE), DONE);
+      await waitUntilDown(self, unlinked.pid);
+      assert.deepEqual(await TaskSupervisor.children(self, sup), []);
     });
   });
 

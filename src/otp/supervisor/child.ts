@@ -7,6 +7,7 @@ import { equals } from "../../term/compare.ts";
 import { TermMap } from "../../term/term-map.ts";
 import { type Pid, type Ref, type Term, Tuple } from "../../term/types.ts";
 import { isExitFrom } from "../gen.ts";
+import type { Offender } from "../reports.ts";
 import type { StartResult } from "../start.ts";
 
 /** When a child is restarted: always, after an abnormal exit only, or never. */
@@ -163,4 +164,10 @@ export async function shutdownChildren(self: Process, children: readonly Child[]
     stopping.delete(pid);
   }
   return reasons;
+}
+
+/** The child as supervisor reports name it (OTP's offender); `pid` is the one it had when it exited. */
+export function offenderOf(child: Child, pid: Pid | undefined = child.pid): Offender {
+  const { spec, restart, shutdown, type, significant } = child;
+  return { pid, id: spec.id, start: spec.start, restart, shutdown, type, significant };
 }
