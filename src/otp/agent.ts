@@ -15,7 +15,7 @@
 // A failed call exits the caller with `{Reason, {'Elixir.Agent', Function, [Agent, Timeout]}}`: Elixir's
 // `{Reason, {GenServer, call, [Agent, {Function, Fun}, Timeout]}}` without the fun, which is no term.
 import { ErrorCodes, ProcessError } from "../errors.ts";
-import { type Process, ProcessExit, Runtime } from "../runtime/index.ts";
+import { asReasonTerm, type Process, ProcessExit, Runtime } from "../runtime/index.ts";
 import { type Atom, atom } from "../term/atom.ts";
 import { type Pid, type Term, type Tuple, tuple } from "../term/types.ts";
 import { CallFailed, call, DEFAULT_CALL_TIMEOUT, GEN_CALL, type Timeout, timeoutTerm } from "./gen.ts";
@@ -71,7 +71,7 @@ const server: GenServerCallbacks<unknown, () => MaybeAsync<unknown>, Tuple, Tupl
     if (op === UPDATE) return { reply: OK, state: await fn(state) };
     const result = await fn(state);
     if (typeof result !== "object" || result === null || !("reply" in result && "state" in result)) {
-      return { stop: tuple(BAD_RETURN_VALUE, String(result)), state };
+      return { stop: tuple(BAD_RETURN_VALUE, asReasonTerm(result)), state };
     }
     const { reply, state: next } = result as GetAndUpdate<Term, unknown>;
     return { reply, state: next };

@@ -18,9 +18,7 @@
 //   ensureAllStarted  {App, Reason}, Reason one of start's or {circular_dependencies, [A, …, A]}
 // (The application's name stands for OTP's callback module in `{App, start, …}`.)
 import { NORMAL, type Process, type Runtime } from "../runtime/index.ts";
-import { atom } from "../term/atom.ts";
-import { equals } from "../term/compare.ts";
-import { type Term, tuple } from "../term/types.ts";
+import type { Term } from "../term/types.ts";
 import { controllerOf } from "./application/controller.ts";
 import type {
   ApplicationInfo,
@@ -37,8 +35,6 @@ export type {
   ApplicationStart,
   ApplicationStartType,
 } from "./application/spec.ts";
-
-const ALREADY_STARTED = atom("already_started");
 
 export interface ApplicationStartOptions {
   /** What the application's end does to the node (default `temporary`, as OTP's). */
@@ -78,25 +74,12 @@ export const Application = {
    * Resolves with the ones it started, in order; on an error (`{App, Reason}`, e.g. `{App, {not_loaded, App}}` or
    * `{App, {circular_dependencies, [App, …, App]}}`) it stops the ones it started and starts none after.
    */
-  async ensureAllStarted(
+  ensureAllStarted(
     rt: Runtime,
     name: string,
     options?: ApplicationStartOptions,
   ): Promise<{ readonly started: string[] } | { readonly error: Term }> {
-    const controller = controllerOf(rt);
-    const plan = controller.startOrder(name);
-    if ("error" in plan) return plan;
-    const started: string[] = [];
-    for (const app of plan.order) {
-      if (controller.isRunning(app)) continue;
-      const result = await controller.start(app, options?.type ?? "temporary");
-      if (!("error" in result)) started.push(app);
-      else if (!isAlreadyStarted(result.error, app)) {
-        for (const done of started.reverse()) await controller.stop(done);
-        return { error: tuple(atom(app), result.error) };
-      }
-    }
-    return { started };
+    return controllerOf(rt).ensureAllStarted(name, options?.type ?? "temporary");
   },
 
   /** Stops a running application: its tree is shut down, then its `stop` runs. Only that application stops. */
@@ -163,8 +146,3 @@ export const Application = {
     return leader === undefined ? undefined : controllerOf(self.runtime).applicationOf(leader);
   },
 };
-
-/** Another caller started `app` meanwhile: ensureAllStarted leaves it out, as OTP does. */
-function isAlreadyStarted(reason: Term, app: string): boolean {
-  return equals(reason, tuple(ALREADY_STARTED, atom(app)));
-}

@@ -11,6 +11,7 @@
 //   sys.changeCode                              →  codeChange(oldVsn, state, extra)
 //   sys.getStatus                               →  formatStatus(status)
 import {
+  asReasonTerm,
   type Behaviour,
   EXIT,
   NORMAL,
@@ -143,7 +144,7 @@ const loop: Behaviour<Server, Boot<{ callbacks: AnyCallbacks; arg: unknown }>> =
     const started = (r: InitResult<unknown>): Server | Promise<Server> => {
       if ("ignore" in r && r.ignore === true) return initIgnore(self, boot);
       if ("stop" in r) return initFail(self, boot, r.stop);
-      if (!("state" in r)) return initFail(self, boot, tuple(BAD_RETURN_VALUE, String(r)));
+      if (!("state" in r)) return initFail(self, boot, tuple(BAD_RETURN_VALUE, asReasonTerm(r)));
       initAck(self, boot);
       server.state = r.state;
       return next(self, server, r);
@@ -226,7 +227,7 @@ function after(
   from: From | undefined,
 ): MaybeAsync<Server> {
   if (typeof result !== "object" || result === null || !("state" in result || "stop" in result)) {
-    const reason = tuple(BAD_RETURN_VALUE, result === undefined ? atom("undefined") : String(result));
+    const reason = tuple(BAD_RETURN_VALUE, asReasonTerm(result));
     return stop(self, server, reason, handling(callback, message, from));
   }
   if ("reply" in result && from !== undefined) {

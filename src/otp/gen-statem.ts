@@ -10,6 +10,7 @@
 //   GenStatem.stop, a `stop` result, a crash, the parent's exit while trapping  →  terminate(self, reason, state, data)
 //   sys.changeCode  →  codeChange(oldVsn, state, data, extra);  sys.getStatus  →  formatStatus(status)
 import {
+  asReasonTerm,
   type Behaviour,
   EXIT,
   NORMAL,
@@ -35,7 +36,7 @@ import {
   timeoutTerm,
 } from "./gen.ts";
 import type { CallOf, CastOf, GenServerRef, ReplyOf } from "./gen-server.ts";
-import { type AnyStatemCallbacks, begin, handle, Machine, shown, terminate } from "./gen-statem/engine.ts";
+import { type AnyStatemCallbacks, begin, handle, Machine, terminate } from "./gen-statem/engine.ts";
 import type { GenStatemCallbacks, StatemEvent, StatemInitResult } from "./gen-statem/types.ts";
 import { resolve, type ServerRef } from "./names.ts";
 import {
@@ -101,7 +102,7 @@ const loop: Behaviour<Machine, Boot<{ callbacks: AnyStatemCallbacks; arg: unknow
           return begin(self, m, r.state, r.data, r.actions ?? []);
         }
       }
-      return initFail(self, boot, tuple(BAD_RETURN_FROM_INIT, shown(r)));
+      return initFail(self, boot, tuple(BAD_RETURN_FROM_INIT, asReasonTerm(r)));
     };
     return result instanceof Promise
       ? result.then(started, (error) => initFail(self, boot, reasonFromThrown(error)))

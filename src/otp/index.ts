@@ -1,4 +1,4 @@
-// The OTP layer's public surface: behaviours, their start and call API, names, sys, and OTP's log reports.
+// The OTP layer's public surface: behaviours, their start and call API, names, and sys.
 export { Agent, type AgentRef, type AgentStart, type GetAndUpdate } from "./agent.ts";
 export {
   Application,
@@ -44,17 +44,6 @@ export {
 } from "./gen-statem.ts";
 export { globalNames, type NameRegistry, type ServerName, type ServerRef } from "./names.ts";
 export { Registry, type RegistryKeys, type RegistryOptions, type RegistryStart } from "./registry.ts";
-export {
-  type GenServerTerminate,
-  type GenStatemTerminate,
-  logGenServerTerminate,
-  logGenStatemTerminate,
-  logNoHandleInfo,
-  logSupervisorProgress,
-  logSupervisorReport,
-  type Offender,
-  type SupervisorErrorContext,
-} from "./reports.ts";
 export type { StartOptions, StartResult } from "./start.ts";
 export {
   type Backoff,

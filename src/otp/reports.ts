@@ -4,7 +4,8 @@
 // Each function logs one event through the logger of the process it is given (so the event carries its pid and
 // process metadata) and builds nothing when the logger's level drops the event. An event's message is a report:
 // its fields for handlers that want data (the JSON handler), and a `format` that prints OTP's text.
-import { formatReason, type LogLevel, type LogMeta, type LogReport, logger, type Process } from "../runtime/index.ts";
+import { type LogLevel, type LogMeta, type LogReport, logger, type Process } from "../runtime/index.ts";
+import { formatReason } from "../runtime/logger.ts";
 import { Atom, atom } from "../term/atom.ts";
 import { type Pid, type Term, tuple } from "../term/types.ts";
 import type { ServerName } from "./names.ts";
@@ -217,7 +218,7 @@ export function logSupervisorReport(
         `    supervisor: ${term(r.supervisor)}`,
         `    errorContext: ${r.errorContext}`,
         `    reason: ${formatReason(r.reason, 12, term)}`,
-        `    offender: ${offenderText(r.offender, term)}`,
+        `    offender: ${offenderText(r.offender, 14, term)}`,
       ].join("\n"),
   }));
 }
@@ -226,7 +227,7 @@ export function logSupervisorReport(
 export function logSupervisorProgress(self: Process, started: Offender): void {
   log<{ supervisor: Term; started: OffenderReport }>(self, "info", { domain: SASL, what: "progress_report" }, () => ({
     report: { supervisor: supervisorName(self), started: offenderReport(started) },
-    format: (r, term) => `    supervisor: ${term(r.supervisor)}\n    started: ${offenderText(r.started, term)}`,
+    format: (r, term) => `    supervisor: ${term(r.supervisor)}\n    started: ${offenderText(r.started, 13, term)}`,
   }));
 }
 
@@ -240,13 +241,22 @@ function offenderReport(o: Offender): OffenderReport {
   return { ...o, start: startText(o.start) };
 }
 
-/** OTP's offender list, `[{pid,…},{id,…},{mfargs,…},…]`, with `start` in place of mfargs. */
-function offenderText(o: OffenderReport, term: (value: unknown) => string): string {
+/**
+ * OTP's offender list, `[{pid,…},{id,…},{mfargs,…},…]` with `start` in place of mfargs, one element a line below
+ * the `[` at `column` (the list never fits OTP's 80 columns, so its pretty printer always breaks it so).
+ */
+function offenderText(o: OffenderReport, column: number, term: (value: unknown) => string): string {
   const pid = o.pid === undefined ? "undefined" : term(o.pid);
-  return (
-    `[{pid,${pid}},{id,${term(o.id)}},{start,${o.start}},{restart_type,${o.restart}},` +
-    `{significant,${o.significant}},{shutdown,${o.shutdown}},{child_type,${o.type}}]`
-  );
+  const items = [
+    `{pid,${pid}}`,
+    `{id,${term(o.id)}}`,
+    `{start,${o.start}}`,
+    `{restart_type,${o.restart}}`,
+    `{significant,${o.significant}}`,
+    `{shutdown,${o.shutdown}}`,
+    `{child_type,${o.type}}`,
+  ];
+  return `[${items.join(`,\n${" ".repeat(column + 1)}`)}]`;
 }
 
 const START_TEXT_LIMIT = 60;

@@ -20,6 +20,8 @@ export interface CrashReport {
   readonly reason: Term;
   /** The JavaScript error thrown, when it was one (not a ProcessExit). */
   readonly error: Error | undefined;
+  /** For class `throw`, the value thrown (the reason wraps it as `{{nocatch, Value}, []}`); else undefined. */
+  readonly thrown: unknown;
   readonly messageQueueLen: number;
   readonly messages: Term[];
   readonly links: Pid[];
@@ -32,15 +34,17 @@ export interface CrashReport {
 export function crashReport(p: Process, reason: Term, error: unknown): LogReport<CrashReport> {
   const info = processInfo(p, false);
   const jsError = error instanceof Error && !(error instanceof ProcessExit) ? error : undefined;
+  const exited = error === undefined || error instanceof ProcessExit;
   const dictionary = p.extra?.dictionary;
   return {
     report: {
       initialCall: info.currentFunction,
       pid: p.pid,
       registeredName: info.registeredName,
-      class: jsError !== undefined ? "error" : error === undefined || error instanceof ProcessExit ? "exit" : "throw",
+      class: jsError !== undefined ? "error" : exited ? "exit" : "throw",
       reason,
       error: jsError,
+      thrown: jsError === undefined && !exited ? error : undefined,
       messageQueueLen: info.messageQueueLen,
       messages: p.messages(),
       links: info.links,
@@ -55,12 +59,19 @@ export function crashReport(p: Process, reason: Term, error: unknown): LogReport
 /** OTP's layout, e.g. `  crasher:\n    initial call: …\n    pid: <0.80.0>\n …`. */
 function formatCrashReport(r: CrashReport, term: (value: unknown) => string): string {
   const exception = `    exception ${r.class}: `;
+  // As OTP: an error shows the error and where it was raised, a throw the value thrown, an exit its reason.
+  const what =
+    r.error !== undefined
+      ? errorText(r.error)
+      : r.class === "throw"
+        ? term(r.thrown)
+        : formatReason(r.reason, exception.length, term);
   return [
     "  crasher:",
     `    initial call: ${r.initialCall}`,
     `    pid: ${term(r.pid)}`,
     `    registered_name: ${r.registeredName === undefined ? "[]" : term(r.registeredName)}`,
-    `${exception}${r.error === undefined ? formatReason(r.reason, exception.length, term) : errorText(r.error)}`,
+    `${exception}${what}`,
     `    message_queue_len: ${r.messageQueueLen}`,
     `    messages: ${term(r.messages)}`,
     `    links: ${term(r.links)}`,

@@ -3,12 +3,11 @@ export type { Clock, RegisteredName, Signal, SignalSink, SignalTransport } from 
 export type { CrashReport } from "./crash-report.ts";
 export type { ProcessInfo } from "./info.ts";
 export {
-  formatReason,
   jsonHandler,
   LOG_LEVELS,
   type LogEvent,
   type LogFormat,
-  Logger,
+  type Logger,
   type LoggerOptions,
   type LogHandler,
   type LogLevel,
@@ -17,7 +16,7 @@ export {
   type LogMeta,
   type LogReport,
   logger,
-  ProcessLogger,
+  type ProcessLogger,
   textHandler,
 } from "./logger.ts";
 export type { Match } from "./mailbox.ts";
@@ -34,6 +33,7 @@ export type {
   SpawnOptions,
 } from "./process.ts";
 export {
+  asReasonTerm,
   DOWN,
   EXIT,
   isQuietExit,

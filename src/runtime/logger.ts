@@ -41,7 +41,7 @@ const SEVERITY: Readonly<Record<LogLevelSetting, number>> = {
 
 /**
  * A structured message (OTP's `{report, Report}`): its fields, and how to render them as text (OTP's `report_cb`).
- * Without `format`, the text is one `key: value` line per field.
+ * Without `format`, the text is one `    key: value` line per field, as OTP prints a report without a `report_cb`.
  */
 export interface LogReport<R extends object = object> {
   readonly report: R;
@@ -82,7 +82,7 @@ export interface LogFormat {
   message(event: LogEvent): string;
 }
 
-/** Receives the events its level lets through. One that throws is removed. */
+/** Receives the events its level lets through. One that throws, or returns a promise that rejects, is removed. */
 export type LogHandler = (event: LogEvent, format: LogFormat) => void;
 
 /** `RuntimeOptions.logger`: a handler replacing the default one, or the primary level and the handlers by id. */
@@ -132,7 +132,13 @@ abstract class LevelMethods {
 
 /** One runtime's logger (`rt.logger`). Logging through it directly logs from outside any process. */
 export class Logger extends LevelMethods {
-  private threshold = SEVERITY.notice;
+  /** The primary level's severity. */
+  private primary = SEVERITY.notice;
+  /**
+   * What a log call compares with: the primary level, lowered to the most verbose handler's level (`none` while
+   * there is no handler), so that an event no handler would take costs one comparison and builds nothing.
+   */
+  private threshold = SEVERITY.none;
   private readonly handlers = new Map<string, Installed>();
   private processMetadata: WeakMap<Process, LogMeta> | undefined;
   private readonly formatter: LogFormat;
@@ -158,14 +164,18 @@ export class Logger extends LevelMethods {
 
   /** The primary level: events less severe are dropped before any handler sees them. */
   get level(): LogLevelSetting {
-    return settingOf(this.threshold);
+    return settingOf(this.primary);
   }
 
   setLevel(level: LogLevelSetting): void {
-    this.threshold = severityOf(level);
+    this.primary = severityOf(level);
+    this.updateThreshold();
   }
 
-  /** Whether an event at `level` would pass the primary level (to skip building an expensive report). */
+  /**
+   * Whether an event at `level` would reach a handler: it passes the primary level and some handler's level. For
+   * skipping the work of building an expensive report.
+   */
   allows(level: LogLevel): boolean {
     return SEVERITY[level] <= this.threshold;
   }
@@ -180,22 +190,31 @@ export class Logger extends LevelMethods {
     if (this.handlers.has(id)) throw new ProcessError(ErrorCodes.PROC_BAD_ARG, `a log handler '${id}' exists already`);
     if (typeof handler !== "function") throw new ProcessError(ErrorCodes.PROC_BAD_ARG, "a log handler is a function");
     this.handlers.set(id, { handler, threshold: severityOf(options?.level ?? "all") });
+    this.updateThreshold();
   }
 
   /** Removes a handler; false if there was none by that id. */
   removeHandler(id: string): boolean {
-    return this.handlers.delete(id);
+    const removed = this.handlers.delete(id);
+    this.updateThreshold();
+    return removed;
   }
 
   setHandlerLevel(id: string, level: LogLevelSetting): void {
     const installed = this.handlers.get(id);
     if (installed === undefined) throw new ProcessError(ErrorCodes.PROC_BAD_ARG, `no log handler '${id}'`);
     installed.threshold = severityOf(level);
+    this.updateThreshold();
   }
 
-  /** @internal Logs an event of process `p` (undefined: from outside); the caller has checked the level. */
+  private updateThreshold(): void {
+    let mostVerbose = SEVERITY.none;
+    for (const installed of this.handlers.values()) mostVerbose = Math.max(mostVerbose, installed.threshold);
+    this.threshold = Math.min(this.primary, mostVerbose);
+  }
+
+  /** @internal Logs an event of process `p` (undefined: from outside); the caller has checked `allows(level)`. */
   emit(p: Process | undefined, level: LogLevel, msg: LogMessage, meta: LogMeta | undefined): void {
-    if (this.handlers.size === 0) return;
     const event: LogEvent = {
       level,
       time: this.clock.now(),
@@ -231,19 +250,32 @@ export class Logger extends LevelMethods {
     const severity = SEVERITY[event.level];
     for (const [id, installed] of this.handlers) {
       if (severity > installed.threshold) continue;
+      let returned: unknown;
       try {
-        installed.handler(event, this.formatter);
+        returned = installed.handler(event, this.formatter);
       } catch (error) {
-        // A failing handler must not take the runtime down, nor fail again on every event: OTP removes it too.
-        this.handlers.delete(id);
-        this.log("error", `removed failing log handler '${id}': ${String(error)}`, {
-          domain: ["otp"],
-          what: "removed_failing_handler",
-          error,
-        });
+        this.removeFailing(id, installed, error);
+        continue;
       }
+      // An async handler's rejection would otherwise be unhandled, which ends the Node.js process.
+      if (isThenable(returned)) returned.then(undefined, (error: unknown) => this.removeFailing(id, installed, error));
     }
   }
+
+  /** A failing handler must not take the runtime down, nor fail again on every event: OTP removes it too. */
+  private removeFailing(id: string, installed: Installed, error: unknown): void {
+    if (this.handlers.get(id) !== installed) return; // removed already, or replaced by a new handler of that id
+    this.removeHandler(id);
+    this.log("error", `removed failing log handler '${id}': ${String(error)}`, {
+      domain: ["otp"],
+      what: "removed_failing_handler",
+      error,
+    });
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
 }
 
 /** A process's view of its runtime's logger: logs with the process's pid and metadata. */
@@ -284,8 +316,8 @@ export function logger(self: Process): ProcessLogger {
 }
 
 /**
- * The default handler: OTP's default format with its legacy header, e.g. `=ERROR REPORT==== 24-Nov-2026::16:26:28.374 ===`,
- * then the message. Writes to stderr unless given `write`.
+ * The default handler: OTP's default format with its legacy header, e.g.
+ * `=ERROR REPORT==== 3-Jan-2024::16:26:28.374 ===`, then the message. Writes to stderr unless given `write`.
  */
 export function textHandler(options?: { write?: (text: string) => void }): LogHandler {
   const write = options?.write ?? ((text: string) => process.stderr.write(text));
@@ -339,11 +371,24 @@ function isPlainObject(value: unknown): value is object {
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * A message as text. A report without `format` gets OTP's default layout (logger:format_otp_report): one
+ * `    key: value` line per field. A `format` that throws gets OTP's `REPORT_CB CRASH` line, so that one bad report
+ * cannot fail (and so remove) the handler printing it.
+ */
 function messageText(msg: LogMessage, term: (value: unknown) => string): string {
   if (typeof msg === "string") return msg;
-  if (msg.format !== undefined) return msg.format(msg.report, term);
-  return Object.entries(msg.report)
-    .map(([key, value]) => `${key}: ${term(value)}`)
+  try {
+    return msg.format === undefined ? fieldLines(msg.report, term) : msg.format(msg.report, term);
+  } catch (error) {
+    const why = error instanceof Error ? `${error.name}: ${error.message}` : term(error);
+    return `REPORT_CB CRASH: ${term(msg.report)}; Reason: ${why}`;
+  }
+}
+
+function fieldLines(report: object, term: (value: unknown) => string): string {
+  return Object.entries(report)
+    .map(([key, value]) => `    ${key}: ${term(value)}`)
     .join("\n");
 }
 
@@ -363,21 +408,34 @@ function isFrame(frame: unknown): boolean {
   return typeof frame === "string" && frame.startsWith("at ");
 }
 
-/** OTP's legacy header title: `CRASH REPORT` for a `crash_report` event (any `…_report`), else `ERROR REPORT` etc. */
+/**
+ * The legacy header titles of OTP's reports that do not take theirs from the level, by `what`. The application
+ * exit report is logged at notice but titled as the `info_report` it was before OTP 21's logger.
+ */
+const TITLES: ReadonlyMap<unknown, string> = new Map([
+  ["crash_report", "CRASH REPORT"],
+  ["supervisor_report", "SUPERVISOR REPORT"],
+  ["progress_report", "PROGRESS REPORT"],
+  ["application_exited", "INFO REPORT"],
+]);
+
+/** OTP's legacy header title: the report's own (above), else from the level (`ERROR REPORT`, …). */
 function title(event: LogEvent): string {
-  const what = event.meta.what;
-  if (typeof what === "string" && what.endsWith("_report")) return what.replaceAll("_", " ").toUpperCase();
-  return `${event.level.toUpperCase()} REPORT`;
+  return TITLES.get(event.meta.what) ?? `${event.level.toUpperCase()} REPORT`;
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-/** Local time as OTP's legacy header prints it: `24-Nov-2026::16:26:28.374` (OTP prints microseconds). */
+/**
+ * Local time as OTP's legacy header prints it: `3-Jan-2024::04:05:06.007`, the day unpadded (OTP's `~w`), to the
+ * millisecond (OTP prints microseconds; the clock here has none).
+ */
 function legacyTime(ms: number): string {
   const d = new Date(ms);
   const two = (n: number) => String(n).padStart(2, "0");
   const clock = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
-  return `${two(d.getDate())}-${MONTHS[d.getMonth()]}-${d.getFullYear()}::${clock}.${String(d.getMilliseconds()).padStart(3, "0")}`;
+  const millis = String(d.getMilliseconds()).padStart(3, "0");
+  return `${d.getDate()}-${MONTHS[d.getMonth()]}-${d.getFullYear()}::${clock}.${millis}`;
 }
 
 function severityOf(level: LogLevelSetting): number {

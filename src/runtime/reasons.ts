@@ -1,21 +1,9 @@
 // Exit reasons: the atoms the Processes chapter names, `ProcessExit` (Erlang's exit/1), and how a thrown value
 // becomes the reason a process exits with.
-import { Atom, atom } from "../term/atom.ts";
-import { formatForPeople } from "../term/format.ts";
-import { ErlMap } from "../term/map.ts";
-import {
-  BitString,
-  ErlFun,
-  ExportFun,
-  Float,
-  ImproperList,
-  Pid,
-  Port,
-  Ref,
-  type Term,
-  Tuple,
-  tuple,
-} from "../term/types.ts";
+import { inspect } from "node:util";
+import { type Atom, atom } from "../term/atom.ts";
+import { format, formatForPeople } from "../term/format.ts";
+import { type Term, Tuple, tuple } from "../term/types.ts";
 
 export const NORMAL = atom("normal");
 export const KILL = atom("kill");
@@ -28,6 +16,7 @@ export const DOWN = atom("DOWN");
 export const PROCESS = atom("process");
 export const TIMEOUT = atom("timeout");
 const NOCATCH = atom("nocatch");
+const UNDEFINED = atom("undefined");
 const ERROR = atom("error");
 
 /**
@@ -70,7 +59,21 @@ export function reasonFromThrown(thrown: unknown): Term {
   if (thrown instanceof Error) {
     return tuple(tuple(errorNameAtom(thrown.name), thrown.message), stackLines(thrown));
   }
-  return tuple(tuple(NOCATCH, isTerm(thrown) ? thrown : String(thrown)), []);
+  return tuple(tuple(NOCATCH, asReasonTerm(thrown)), []);
+}
+
+/**
+ * A JavaScript value as it goes into an exit reason (a thrown value, a callback's bad return): the value itself if
+ * it is a term all the way down, else its inspection as one line of text; `undefined` is the atom `undefined`.
+ */
+export function asReasonTerm(value: unknown): Term {
+  if (value === undefined) return UNDEFINED;
+  try {
+    format(value as Term); // what format cannot print is no term
+    return value as Term;
+  } catch {
+    return inspect(value, { depth: 4, breakLength: Number.POSITIVE_INFINITY });
+  }
 }
 
 function errorNameAtom(name: unknown): Atom {
@@ -85,34 +88,4 @@ function stackLines(error: Error): string[] {
   const stack = typeof error.stack === "string" ? error.stack.split("\n") : [];
   // The first line repeats name and message; the frames follow as "    at …".
   return stack.filter((line) => line.startsWith("    at ")).map((line) => line.trim());
-}
-
-/** Whether a thrown JS value is already an Erlang term (so it can stand in a reason as it is). */
-function isTerm(value: unknown): value is Term {
-  switch (typeof value) {
-    case "number":
-    case "bigint":
-    case "boolean":
-    case "string":
-      return true;
-    case "object":
-      return (
-        value !== null &&
-        (Array.isArray(value) ||
-          value instanceof Uint8Array ||
-          value instanceof Tuple ||
-          value instanceof ErlMap ||
-          value instanceof Pid ||
-          value instanceof Ref ||
-          value instanceof Port ||
-          value instanceof Float ||
-          value instanceof BitString ||
-          value instanceof ImproperList ||
-          value instanceof ErlFun ||
-          value instanceof ExportFun ||
-          value instanceof Atom)
-      );
-    default:
-      return false;
-  }
 }

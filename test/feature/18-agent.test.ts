@@ -135,7 +135,7 @@ describe("failures", () => {
       const reason = await exitOf(Agent.getAndUpdate(self, agent, (n) => n as never));
       assertTerm(
         reason,
-        tuple(tuple(atom("bad_return_value"), "0"), tuple(ELIXIR_AGENT, atom("get_and_update"), [agent, 5000])),
+        tuple(tuple(atom("bad_return_value"), 0), tuple(ELIXIR_AGENT, atom("get_and_update"), [agent, 5000])),
       );
       assert.equal(rt.isAlive(agent), false);
     });

@@ -1,6 +1,7 @@
 // Application, after OTP's application_SUITE where it applies to one node: load and unload, start order with
 // dependencies and stop in reverse, ensureAllStarted, env (and env given at load over the spec's defaults), start
-// failures, the three restart types when the top supervisor dies, the node's orderly stop, getApplication.
+// failures, the three restart types when the top supervisor dies, the node's orderly stop, getApplication,
+// the reports (as OTP prints them) and a prepStop or stop that throws.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
@@ -20,6 +21,7 @@ import {
   type Runtime,
   Supervisor,
   type Term,
+  textHandler,
   tuple,
 } from "../../src/index.ts";
 import { assertTerm, runtime, waitFor, within } from "../support/runtime.ts";
@@ -100,6 +102,15 @@ function load(rt: Runtime, ...specs: ApplicationSpec<string>[]): void {
 
 function running(rt: Runtime): string[] {
   return Application.whichApplications(rt).map((a) => a.name);
+}
+
+/** What the journal says when `Application.stop` (or the node's stop) stops each of `names`, in that order. */
+function stopped(...names: string[]): string[] {
+  return names.flatMap((name) => [
+    `prep_stop ${name} (${name} state)`,
+    `worker ${name} down`,
+    `stop ${name} (${name} state prepared)`,
+  ]);
 }
 
 type ExitReport = { application: Term; exited: Term; type: Term };
@@ -197,17 +208,7 @@ describe("starting and stopping", () => {
     assert.deepEqual(running(rt), ["c", "b", "a"], "most recently started first, as OTP lists them");
     world.journal.length = 0;
     await Application.stopAll(rt);
-    assert.deepEqual(world.journal, [
-      "prep_stop c (c state)",
-      "worker c down",
-      "stop c (c state prepared)",
-      "prep_stop b (b state)",
-      "worker b down",
-      "stop b (b state prepared)",
-      "prep_stop a (a state)",
-      "worker a down",
-      "stop a (a state prepared)",
-    ]);
+    assert.deepEqual(world.journal, stopped("c", "b", "a"));
     assert.deepEqual(running(rt), []);
     assert.deepEqual(await Application.start(rt, "a"), OK, "the node itself keeps running");
   });
@@ -221,7 +222,7 @@ describe("starting and stopping", () => {
     const aTop = world.tops.get("a")!;
     world.journal.length = 0;
     assert.deepEqual(await Application.stop(rt, "a"), OK);
-    assert.deepEqual(world.journal, ["prep_stop a (a state)", "worker a down", "stop a (a state prepared)"]);
+    assert.deepEqual(world.journal, stopped("a"));
     assert.ok(!rt.isAlive(aTop));
     assert.ok(rt.isAlive(world.tops.get("b")!));
     assert.deepEqual(running(rt), ["b"]);
@@ -229,6 +230,66 @@ describe("starting and stopping", () => {
     const again = await Application.stop(rt, "a");
     assert.ok("error" in again);
     assertTerm(again.error, tuple(atom("not_started"), atom("a")));
+  });
+
+  test("stopping a permanent application by stop affects neither the other applications nor the node", async (t) => {
+    const { rt } = runtime(t);
+    const world = new World();
+    load(rt, app(world, "a"), app(world, "b"));
+    await Application.start(rt, "a", { type: "permanent" });
+    await Application.start(rt, "b", { type: "permanent" });
+    assert.deepEqual(await Application.stop(rt, "b"), OK);
+    await rt.idle();
+    assert.deepEqual(running(rt), ["a"]);
+    assert.deepEqual(await Application.start(rt, "b"), OK, "the node is not stopping");
+  });
+
+  test("the reports print as OTP's: the start at info as a PROGRESS REPORT, the exit as an INFO REPORT", async (t) => {
+    const { rt } = runtime(t);
+    rt.logger.setLevel("info");
+    const out: string[] = [];
+    rt.logger.addHandler("text", textHandler({ write: (entry) => out.push(entry) }));
+    load(rt, { name: "lib" });
+    await Application.start(rt, "lib");
+    await Application.stop(rt, "lib");
+    await waitFor(() => out.length === 2, "two reports");
+    const body = (entry: string) => entry.replace(/^\n=([A-Z ]+)==== .* ===\n/, "$1\n");
+    assert.deepEqual(out.map(body), [
+      "PROGRESS REPORT\n    application: lib\n    started_at: nonode@nohost\n",
+      "INFO REPORT\n    application: lib\n    exited: stopped\n    type: temporary\n",
+    ]);
+  });
+
+  test("a prepStop or stop that throws is reported as a shutdown_error; the application stops all the same", async (t) => {
+    const { rt, logs } = runtime(t);
+    const world = new World();
+    load(
+      rt,
+      app(world, "a", {
+        prepStop() {
+          throw new Error("cannot drain");
+        },
+        stop() {
+          throw new Error("cannot close");
+        },
+      }),
+    );
+    await Application.start(rt, "a");
+    const top = world.tops.get("a")!;
+    assert.deepEqual(await Application.stop(rt, "a"), OK);
+    assert.ok(!rt.isAlive(top));
+    assert.deepEqual(running(rt), []);
+    await waitFor(() => logs.filter((e) => e.meta.what === "application_shutdown_error").length === 2, "two reports");
+    const reports = logs.filter((e) => e.meta.what === "application_shutdown_error");
+    assert.ok(reports.every((e) => e.level === "error"));
+    assert.deepEqual(
+      reports.map((e) => e.text.split("\n").slice(0, 2)),
+      [
+        ["    application: a", "    callback: prepStop"],
+        ["    application: a", "    callback: stop"],
+      ],
+    );
+    assert.match(reports[0]!.text, /\n {4}error_info: \{\{'Error',<<"cannot drain">>\},/);
   });
 
   test("stopping an application kills its processes that no supervisor owned", async (t) => {
@@ -316,18 +377,7 @@ describe("ensureAllStarted", () => {
       result.error,
       tuple(atom("c"), tuple(atom("no_disk"), tuple(atom("c"), atom("start"), [atom("normal"), []]))),
     );
-    assert.deepEqual(world.journal, [
-      "start a",
-      "worker a up",
-      "start b",
-      "worker b up",
-      "prep_stop b (b state)",
-      "worker b down",
-      "stop b (b state prepared)",
-      "prep_stop a (a state)",
-      "worker a down",
-      "stop a (a state prepared)",
-    ]);
+    assert.deepEqual(world.journal, ["start a", "worker a up", "start b", "worker b up", ...stopped("b", "a")]);
     assert.deepEqual(running(rt), []);
   });
 });
@@ -408,8 +458,8 @@ describe("start failures", () => {
     const { rt } = runtime(t);
     const undefinedReturn = await failedStart(rt, { name: "a", start: () => undefined as never });
     assertTerm(undefinedReturn, tuple(atom("bad_return"), tuple(call("a"), atom("undefined"))));
-    const ignore = await failedStart(rt, { name: "b", start: () => ({ ignore: true }) as never });
-    assertTerm(ignore, tuple(atom("bad_return"), tuple(call("b"), "{ ignore: true }")));
+    const ignore = await failedStart(rt, { name: "b", start: () => ({ ignore: true }) }); // a supervisor's ignore
+    assertTerm(ignore, tuple(atom("bad_return"), tuple(call("b"), atom("ignore"))));
   });
 
   test("start exits normally: {{'EXIT', normal}, {App, start, …}}", async (t) => {
@@ -517,16 +567,7 @@ describe("restart types: the top supervisor dies", () => {
     assertTerm(reason, tuple(atom("application_terminated"), atom("c"), KILLED));
     assert.deepEqual(
       world.journal.filter((line) => line !== "worker c down"),
-      [
-        "prep_stop c (c state)",
-        "stop c (c state prepared)",
-        "prep_stop b (b state)",
-        "worker b down",
-        "stop b (b state prepared)",
-        "prep_stop a (a state)",
-        "worker a down",
-        "stop a (a state prepared)",
-      ],
+      ["prep_stop c (c state)", "stop c (c state prepared)", ...stopped("b", "a")],
     );
     assert.equal(rt.processCount, 0, "the runtime has shut down");
     assert.throws(() => rt.spawn(async () => {}), { code: "PROC_SHUTDOWN" });
@@ -555,14 +596,7 @@ describe("the node's orderly stop", () => {
     assertTerm(late.error, atom("node_stopping"));
     assertTerm(await stopping, NORMAL);
     assertTerm(await Application.nodeStopped(rt), NORMAL);
-    assert.deepEqual(world.journal, [
-      "prep_stop b (b state)",
-      "worker b down",
-      "stop b (b state prepared)",
-      "prep_stop a (a state)",
-      "worker a down",
-      "stop a (a state prepared)",
-    ]);
+    assert.deepEqual(world.journal, stopped("b", "a"));
     assert.equal(rt.processCount, 0);
   });
 });

@@ -89,7 +89,7 @@ export class Controller {
       if (this.find(dep) === undefined) return { error: tuple(NOT_STARTED, atom(dep)) };
     }
     if (spec.start === undefined) {
-      this.started({ name, type, master: undefined }); // a library application: nothing to run
+      this.markStarted({ name, type, master: undefined }); // a library application: nothing to run
       return OK;
     }
     const master = new Master(this.rt, spec, "normal");
@@ -111,12 +111,12 @@ export class Controller {
       return started;
     }
     const entry: Running = { name, type, master };
-    this.started(entry);
+    this.markStarted(entry);
     void master.exited.then((reason) => this.exited(entry, reason));
     return OK;
   }
 
-  private started(entry: Running): void {
+  private markStarted(entry: Running): void {
     this.running.push(entry);
     // OTP's progress report, at info (below the default level, as in OTP).
     this.rt.logger.info(
@@ -176,10 +176,34 @@ export class Controller {
   }
 
   /**
+   * Starts what `name` needs that does not run yet, each after its own needs, then `name`; resolves with the ones it
+   * started. On an error it stops those, last started first, and starts none after (OTP's ensure_all_started).
+   */
+  async ensureAllStarted(
+    name: string,
+    type: ApplicationRestartType,
+  ): Promise<{ readonly started: string[] } | { readonly error: Term }> {
+    const plan = this.startOrder(name);
+    if ("error" in plan) return plan;
+    const started: string[] = [];
+    for (const app of plan.order) {
+      if (this.find(app) !== undefined) continue;
+      const result = await this.start(app, type);
+      if (!("error" in result)) started.push(app);
+      // `already_started`: another caller started it meanwhile; it is left out, as OTP leaves it.
+      else if (!equals(result.error, tuple(ALREADY_STARTED, atom(app)))) {
+        for (const done of started.reverse()) await this.stop(done);
+        return { error: tuple(atom(app), result.error) };
+      }
+    }
+    return { started };
+  }
+
+  /**
    * `name` and the applications it needs, each after what it needs; the error names the application that
    * cannot be started (not loaded, or on a dependency cycle).
    */
-  startOrder(name: string): { order: string[] } | { error: Term } {
+  private startOrder(name: string): { order: string[] } | { error: Term } {
     const order: string[] = [];
     const done = new Set<string>();
     const path: string[] = [];
@@ -204,10 +228,6 @@ export class Controller {
     };
     const error = visit(name);
     return error === undefined ? { order } : { error };
-  }
-
-  isRunning(name: string): boolean {
-    return this.find(name) !== undefined;
   }
 
   /** Most recently started first, as OTP lists them. */

@@ -1,13 +1,6 @@
-// The application master (OTP's application_master): the process that runs one application's `start`, links to the
-// top supervisor it returns, stops the application (prepStop, the tree's shutdown, stop), and ends with the reason
-// the tree ended with, so that the controller can apply the application's restart type.
-//
-// The master is its own group leader, and every process spawned below it inherits that leader: that is how
-// `Application.getApplication(self)` finds a process's application, and how the master, once the tree is gone,
-// finds and kills the application's processes that no supervisor owned, as OTP's master does.
-import { inspect } from "node:util";
 import { ProcessExitError } from "../../errors.ts";
 import {
+  asReasonTerm,
   EXIT,
   KILL,
   logger,
@@ -20,14 +13,12 @@ import {
 } from "../../runtime/index.ts";
 import { atom } from "../../term/atom.ts";
 import { equals } from "../../term/compare.ts";
-import { format } from "../../term/format.ts";
 import { Pid, type Term, type Tuple, tuple } from "../../term/types.ts";
 import { isExitFrom } from "../gen.ts";
 import { type ApplicationResult, type ApplicationSpec, type ApplicationStartType, OK } from "./spec.ts";
 
 const START = atom("start");
 const BAD_RETURN = atom("bad_return");
-const UNDEFINED = atom("undefined");
 const STOP = atom("$otter_application_stop");
 
 // biome-ignore lint/suspicious/noExplicitAny: applications of every state type share one controller and master.
@@ -140,19 +131,10 @@ async function callStart(
       return { pid: returned.pid, state: (returned as { state?: unknown }).state };
     }
     if ("error" in returned) return { error: tuple(returned.error as Term, call) };
+    // A top supervisor whose init said ignore: OTP's application master takes `ignore` as a bad return too.
+    if ("ignore" in returned) return { error: tuple(BAD_RETURN, tuple(call, atom("ignore"))) };
   }
-  return { error: tuple(BAD_RETURN, tuple(call, asTerm(returned))) };
-}
-
-/** A value `start` returned, as it goes into `bad_return`: itself if it is a term, else its inspection. */
-function asTerm(value: unknown): Term {
-  if (value === undefined) return UNDEFINED;
-  try {
-    format(value as Term); // what format cannot print is no term
-    return value as Term;
-  } catch {
-    return inspect(value);
-  }
+  return { error: tuple(BAD_RETURN, tuple(call, asReasonTerm(returned))) };
 }
 
 async function prepStop(self: Process, spec: AnySpec, state: unknown): Promise<unknown> {

@@ -15,10 +15,14 @@ export type ApplicationRestartType = "permanent" | "transient" | "temporary";
 /** Why `start` is called. OTP also has `{takeover, Node}` and `{failover, Node}`, for distributed applications. */
 export type ApplicationStartType = "normal";
 
-/** What `start` returns: the top supervisor's pid (and the state `prepStop`/`stop` get), or why it did not start. */
+/**
+ * What `start` returns: the top supervisor's pid (and the state `prepStop`/`stop` get), or why it did not start.
+ * A supervisor's start result fits as it is; its `ignore` fails the start (`{bad_return, {…, ignore}}`), as in OTP.
+ */
 export type ApplicationStart<State = unknown> =
   | { readonly pid: Pid; readonly state?: State }
-  | { readonly error: Term };
+  | { readonly error: Term }
+  | { readonly ignore: true };
 
 /**
  * An application: its resource keys (name, description, vsn, the applications it needs, its env) and, unless it

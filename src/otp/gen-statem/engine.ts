@@ -1,16 +1,4 @@
-// The GenStatem engine: runs events through the callbacks and applies each transition as gen_statem does:
-// replies, postponing, inserted events, state enter calls, and the three kinds of timeout.
-//
-// Order of events after a transition (gen_statem's "transition options"):
-//   1. the state enter call, if the state changed (or was repeated) and enter calls are on;
-//   2. events inserted by `next_event`, in the order given;
-//   3. on a state change, the postponed events, oldest first;
-//   4. the events that were already queued, then zero-time timeouts;
-//   5. only then the mailbox.
-// The event timeout is started only when the queue runs dry: a queued event would cancel it at once. The enter
-// call is not an event, so an event timeout set by the transition survives it.
-import { inspect } from "node:util";
-import { type Process, ProcessExit, reasonFromThrown } from "../../runtime/index.ts";
+import { asReasonTerm, type Process, ProcessExit, reasonFromThrown } from "../../runtime/index.ts";
 import { atom } from "../../term/atom.ts";
 import { equals } from "../../term/compare.ts";
 import { type Pid, type Term, tuple } from "../../term/types.ts";
@@ -152,7 +140,7 @@ function settle(
   result: unknown,
 ): Pending | Stopping | undefined {
   const entering = pending?.type === "enter";
-  if (!isTransition(result)) return new Stopping(tuple(entering ? BAD_ENTER_RETURN : BAD_RETURN, shown(result)));
+  if (!isTransition(result)) return new Stopping(tuple(entering ? BAD_ENTER_RETURN : BAD_RETURN, asReasonTerm(result)));
   if ("data" in result && result.data !== undefined) m.data = result.data;
   if ("stop" in result) {
     for (const r of result.replies ?? []) replyTo(self, m, r);
@@ -165,7 +153,7 @@ function settle(
   let postpone = false;
   for (const action of actions) {
     const bad = badAction(action, pending);
-    if (bad !== undefined) return new Stopping(tuple(bad, shown(action)));
+    if (bad !== undefined) return new Stopping(tuple(bad, asReasonTerm(action)));
     if (action.type === "reply") replyTo(self, m, action);
     else if (action.type === "postpone") postpone = true;
     else if (action.type === "next_event") inserted.push(action.event);
@@ -175,7 +163,7 @@ function settle(
   const oldState = m.state;
   let enter = m.stateEnter && (pending === undefined || "repeatState" in result);
   if ("nextState" in result && !equals(result.nextState, m.state)) {
-    if (entering) return new Stopping(tuple(BAD_ENTER_RETURN, shown(result)));
+    if (entering) return new Stopping(tuple(BAD_ENTER_RETURN, asReasonTerm(result)));
     m.state = result.nextState;
     const state = result.nextState;
     m.debug?.state(self, (term) => `transition to state ${term(state)}`);
@@ -287,11 +275,14 @@ export function terminate(self: Process, m: Machine, reason: Term, last?: Pendin
 
 /** OTP's gen_statem terminate report. */
 function report(self: Process, m: Machine, reason: Term, last: Pending | undefined, running: Pending[]): void {
+  if (!self.runtime.logger.allows("error")) return; // nobody would read it: do not build it
   const format = m.callbacks.formatStatus;
-  const shown =
-    format === undefined
-      ? { state: m.state, data: m.data }
-      : format.call(m.callbacks, { state: m.state, data: m.data, reason, postponed: m.postponed });
+  let shown: { state: unknown; data: unknown } = { state: m.state, data: m.data };
+  try {
+    if (format !== undefined) shown = format.call(m.callbacks, { ...shown, reason, postponed: m.postponed });
+  } catch {
+    shown = { state: "formatStatus crashed", data: undefined }; // as OTP shows a format_status that crashed
+  }
   logGenStatemTerminate(self, {
     name: m.name,
     lastEvent: last === undefined ? undefined : eventTerms(last),
@@ -323,9 +314,4 @@ function eventTerms(event: Pending): { type: Term; content: Term } {
 function eventTuple(event: Pending): Term {
   const { type, content } = eventTerms(event);
   return tuple(type, content);
-}
-
-/** A bad result or action in an exit reason: its inspection as text (it is a JavaScript object, not a term). */
-export function shown(value: unknown): Term {
-  return inspect(value, { depth: 4, breakLength: Number.POSITIVE_INFINITY });
 }

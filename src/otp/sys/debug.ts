@@ -71,7 +71,7 @@ function traceLine(self: Process, text: (term: (value: unknown) => string) => st
     report: { pid: self.pid },
     format: ({ pid }, term) => `*DBG* ${term(pid)} ${text(term)}`,
   };
-  logger(self).notice(line as LogReport, { domain: ["otp", "sys"], what: "sys_trace" });
+  logger(self).notice(line, { domain: ["otp", "sys"], what: "sys_trace" });
 }
 
 /** Erlang's `calendar:local_time()` shape: `{{Y, M, D}, {H, Min, S}}`. */

@@ -108,6 +108,22 @@ describe("levels", () => {
     );
   });
 
+  test("an event no handler would take fails allows, so no report is built for it", (t) => {
+    const errors = collector();
+    const { rt } = runtime(t, { logger: { level: "all", handlers: {} } });
+    assert.equal(rt.logger.allows("emergency"), false, "no handler at all");
+    rt.logger.addHandler("errors", errors.handler, { level: "error" });
+    assert.equal(rt.logger.allows("error"), true);
+    assert.equal(rt.logger.allows("warning"), false, "below every handler's level");
+    rt.logger.setHandlerLevel("errors", "debug");
+    assert.equal(rt.logger.allows("debug"), true);
+    rt.logger.setLevel("notice");
+    assert.equal(rt.logger.allows("info"), false, "below the primary level");
+    assert.equal(rt.logger.level, "notice");
+    rt.logger.removeHandler("errors");
+    assert.equal(rt.logger.allows("emergency"), false);
+  });
+
   test("handlers are added and removed by id; an id is used once", async (t) => {
     const first = collector();
     const { rt } = runtime(t, { logger: { handlers: { first: first.handler } } });
@@ -149,12 +165,28 @@ describe("events", () => {
     assert.deepEqual(events[0]!.meta, { pid, registeredName: atom("worker"), attempt: 3 });
   });
 
-  test("a report without its own format prints one key: value line per field, values in Erlang syntax", async (t) => {
+  test("a report without its own format prints OTP's indented key: value line per field, values in Erlang syntax", async (t) => {
     const { events, handler } = collector();
     const { rt } = runtime(t, { logger: handler });
     rt.logger.error({ report: { reason: tuple(atom("badarg"), 1), count: 2 } });
     await settle();
-    assert.equal(events[0]!.text, "reason: {badarg,1}\ncount: 2");
+    assert.equal(events[0]!.text, "    reason: {badarg,1}\n    count: 2");
+  });
+
+  test("a report whose format throws prints OTP's REPORT_CB CRASH line; the handler stays", async (t) => {
+    const out: string[] = [];
+    const { rt } = runtime(t, { logger: textHandler({ write: (text) => out.push(text) }) });
+    rt.logger.error({
+      report: { id: 7 },
+      format() {
+        throw new TypeError("no field x");
+      },
+    });
+    rt.logger.error("next");
+    await settle();
+    assert.equal(out.length, 2);
+    assert.match(out[0]!, /\nREPORT_CB CRASH: \{ id: 7 \}; Reason: TypeError: no field x\n$/);
+    assert.match(out[1]!, /\nnext\n$/);
   });
 
   test("a log call below the level builds no event and calls no handler", async (t) => {
@@ -242,7 +274,7 @@ describe("handlers", () => {
     assert.equal(warning.took, 1200);
     assert.equal(warning.key, "{user,7}");
     assert.equal(warning.tag, "x");
-    assert.equal(error.msg, `reason: timeout\ntarget: ${warning.pid}`);
+    assert.equal(error.msg, `    reason: timeout\n    target: ${warning.pid}`);
     assert.deepEqual(error.report, { reason: "timeout", target: warning.pid });
   });
 
@@ -276,9 +308,35 @@ describe("handlers", () => {
       }),
     );
     await waitFor(() => out.length === 2, "two entries");
-    assert.match(out[0]!, /^\n=WARNING REPORT==== \d\d-[A-Z][a-z]{2}-\d{4}::\d\d:\d\d:\d\d\.\d{3} ===\ncareful\n$/);
+    assert.match(out[0]!, /^\n=WARNING REPORT==== \d\d?-[A-Z][a-z]{2}-\d{4}::\d\d:\d\d:\d\d\.\d{3} ===\ncareful\n$/);
     assert.match(out[1]!, /^\n=CRASH REPORT==== .* ===\n {2}crasher:\n/);
     assert.match(out[1]!, /\n {4}exception exit: oops\n/);
+  });
+
+  test("a crash report shows what was thrown as OTP does: exception throw: Value, not the nocatch reason", async (t) => {
+    const { events, handler } = collector();
+    const { rt } = runtime(t, { logger: handler });
+    await assert.rejects(
+      rt.run(async () => {
+        throw tuple(atom("oops"), 1);
+      }),
+    );
+    await waitFor(() => events.length === 1, "the crash report");
+    assert.match(events[0]!.text, /\n {4}exception throw: \{oops,1\}\n/);
+  });
+
+  test("the legacy header's time is local, the day unpadded as OTP's ~w prints it", () => {
+    const out: string[] = [];
+    const event: LogEvent = {
+      level: "error",
+      time: 0,
+      systemTime: new Date(2024, 0, 3, 4, 5, 6, 7).getTime(),
+      msg: "at dawn",
+      meta: {},
+    };
+    const format: LogFormat = { term: String, message: (e) => String(e.msg) };
+    textHandler({ write: (text) => out.push(text) })(event, format);
+    assert.deepEqual(out, ["\n=ERROR REPORT==== 3-Jan-2024::04:05:06.007 ===\nat dawn\n"]);
   });
 
   test("a handler that throws is removed, the others go on and hear of it, the runtime keeps running", async (t) => {
@@ -306,5 +364,34 @@ describe("handlers", () => {
     assert.equal(await rt.run(async () => "still running"), "still running");
     await waitFor(() => events.length === 3, "the next event");
     assert.equal(failing, 1);
+  });
+
+  test("an async handler whose promise rejects is removed too, and the rejection is handled", async (t) => {
+    const { events, handler } = collector();
+    let failing = 0;
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    t.after(() => process.off("unhandledRejection", onUnhandled));
+    const { rt } = runtime(t, {
+      logger: {
+        handlers: {
+          remote: async () => {
+            failing++;
+            throw new Error("connection refused");
+          },
+          collect: handler,
+        },
+      },
+    });
+    rt.logger.error("first");
+    await waitFor(() => events.length === 2, "the event and the removal notice");
+    assert.equal(events[1]!.meta.what, "removed_failing_handler");
+    assert.match(events[1]!.text, /remote.*connection refused/);
+    rt.logger.error("second");
+    await waitFor(() => events.length === 3, "the next event");
+    await settle();
+    assert.equal(failing, 1);
+    assert.deepEqual(unhandled, []);
   });
 });
