@@ -40,16 +40,7 @@ import {
 } from "./gen.ts";
 import { resolve, type ServerRef } from "./names.ts";
 import { logGenServerTerminate, logNoHandleInfo } from "./reports.ts";
-import {
-  type Boot,
-  initAck,
-  initFail,
-  initIgnore,
-  registerName,
-  type StartOptions,
-  startFromOutside,
-  startServer,
-} from "./start.ts";
+import { type Boot, initAck, initFail, initIgnore, registerName, type StartOptions, startServer } from "./start.ts";
 import type { Debug } from "./sys/debug.ts";
 import { handleSystemMessage, type SystemHooks } from "./sys.ts";
 
@@ -348,10 +339,7 @@ export const GenServer = {
     arg: Arg,
     options?: StartOptions,
   ): Promise<TypedStart<Call, Cast, Reply>> {
-    const payload = { callbacks, arg };
-    if (from instanceof Runtime)
-      return startFromOutside(from, loop, payload, options) as Promise<TypedStart<Call, Cast, Reply>>;
-    return startServer(from, loop, payload, "nolink", options) as Promise<TypedStart<Call, Cast, Reply>>;
+    return startServer(from, loop, { callbacks, arg }, "nolink", options) as Promise<TypedStart<Call, Cast, Reply>>;
   },
 
   /** Starts a server linked to `self` (its parent: it terminates when `self` exits, if it traps exits). */

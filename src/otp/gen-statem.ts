@@ -39,16 +39,7 @@ import type { CallOf, CastOf, GenServerRef, ReplyOf } from "./gen-server.ts";
 import { type AnyStatemCallbacks, begin, handle, Machine, terminate } from "./gen-statem/engine.ts";
 import type { GenStatemCallbacks, StatemEvent, StatemInitResult } from "./gen-statem/types.ts";
 import { resolve, type ServerRef } from "./names.ts";
-import {
-  type Boot,
-  initAck,
-  initFail,
-  initIgnore,
-  registerName,
-  type StartOptions,
-  startFromOutside,
-  startServer,
-} from "./start.ts";
+import { type Boot, initAck, initFail, initIgnore, registerName, type StartOptions, startServer } from "./start.ts";
 import { handleSystemMessage, type SystemHooks } from "./sys.ts";
 
 export type {
@@ -185,9 +176,7 @@ export const GenStatem = {
     arg: Arg,
     options?: StartOptions,
   ): Promise<TypedStart<Call, Cast, Reply>> {
-    const payload = { callbacks: callbacks as AnyStatemCallbacks, arg };
-    if (from instanceof Runtime) return startFromOutside(from, loop, payload, options) as never;
-    return startServer(from, loop, payload, "nolink", options) as never;
+    return startServer(from, loop, { callbacks: callbacks as AnyStatemCallbacks, arg }, "nolink", options) as never;
   },
 
   /** Starts a machine linked to `self` (its parent). */

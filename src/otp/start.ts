@@ -8,7 +8,7 @@ import {
   type Priority,
   type Process,
   ProcessExit,
-  type Runtime,
+  Runtime,
 } from "../runtime/index.ts";
 import { atom } from "../term/atom.ts";
 import { type Pid, type Ref, type Term, Tuple, tuple } from "../term/types.ts";
@@ -46,9 +46,21 @@ type Mode = "link" | "monitor" | "nolink";
 
 /**
  * Spawns `body` (a behaviour whose `init` takes a Boot and calls `initAck` once) from `starter` and waits for the
- * acknowledgement. With `monitor`, the result carries the monitor's ref too.
+ * acknowledgement. With `monitor`, the result carries the monitor's ref too. From outside any process (a Runtime),
+ * only `nolink` makes sense: the server is its own parent, as with OTP's `start`.
  */
-export async function startServer<Arg>(
+export function startServer<Arg>(
+  starter: Process | Runtime,
+  body: Behaviour<unknown, Boot<Arg>>,
+  arg: Arg,
+  mode: Mode,
+  options: StartOptions | undefined,
+): Promise<StartResult & { readonly ref?: Ref }> {
+  if (starter instanceof Runtime) return starter.run((self) => startFrom(self, body, arg, "nolink", options));
+  return startFrom(starter, body, arg, mode, options);
+}
+
+async function startFrom<Arg>(
   starter: Process,
   body: Behaviour<unknown, Boot<Arg>>,
   arg: Arg,
@@ -89,16 +101,6 @@ export async function startServer<Arg>(
   await flushExit(starter, pid, mode);
   if (result === IGNORE) return { ignore: true };
   return { error: (result as Tuple).at(1)! };
-}
-
-/** Starts from outside any process: the server is its own parent, as with OTP's `start`. */
-export function startFromOutside<Arg>(
-  rt: Runtime,
-  body: Behaviour<unknown, Boot<Arg>>,
-  arg: Arg,
-  options: StartOptions | undefined,
-): Promise<StartResult> {
-  return rt.run((self) => startServer(self, body, arg, "nolink", options));
 }
 
 /** A linked starter that traps exits gets `{'EXIT', Pid, Reason}` from a failed start; OTP takes it away. */
