@@ -17,7 +17,7 @@ import {
   NORMAL,
   type Process,
   ProcessExit,
-  Runtime,
+  type Runtime,
   reasonFromThrown,
 } from "../runtime/index.ts";
 import { atom } from "../term/atom.ts";
@@ -31,6 +31,7 @@ import {
   GEN_CALL,
   GEN_CAST,
   call as genCall,
+  cast as genCast,
   reply as genReply,
   stop as genStop,
   SYSTEM,
@@ -38,7 +39,7 @@ import {
   terminateWith,
   timeoutTerm,
 } from "./gen.ts";
-import { resolve, type ServerRef } from "./names.ts";
+import type { ServerRef } from "./names.ts";
 import { logGenServerTerminate, logNoHandleInfo } from "./reports.ts";
 import { type Boot, initAck, initFail, initIgnore, registerName, type StartOptions, startServer } from "./start.ts";
 import type { Debug } from "./sys/debug.ts";
@@ -325,7 +326,8 @@ export interface GenServerStarted<Call extends Term, Cast extends Term, Reply ex
   readonly pid: GenServerRef<Call, Cast, Reply>;
 }
 
-type TypedStart<Call extends Term, Cast extends Term, Reply extends Term> =
+/** What a typed start gives: the server's typed reference, `ignore`, or the error. */
+export type TypedStart<Call extends Term, Cast extends Term, Reply extends Term> =
   | GenServerStarted<Call, Cast, Reply>
   | { readonly ignore: true }
   | { readonly error: Term };
@@ -386,9 +388,7 @@ export const GenServer = {
 
   /** Sends `message` to the server's `handleCast`; never fails (to a server that is not there, it is dropped). */
   cast<S extends ServerRef>(from: Process | Runtime, server: S, message: CastOf<S>): void {
-    const rt = from instanceof Runtime ? from : from.runtime;
-    const to = resolve(rt, server);
-    if (to !== undefined) from.send(to, tuple(GEN_CAST, message));
+    genCast(from, server, message);
   },
 
   /** Replies to a call whose `handleCall` returned without a reply (a deferred reply). */

@@ -16,7 +16,7 @@ import {
   NORMAL,
   type Process,
   ProcessExit,
-  Runtime,
+  type Runtime,
   reasonFromThrown,
 } from "../runtime/index.ts";
 import { atom } from "../term/atom.ts";
@@ -29,16 +29,17 @@ import {
   GEN_CALL,
   GEN_CAST,
   call as genCall,
+  cast as genCast,
   reply as genReply,
   stop as genStop,
   SYSTEM,
   type Timeout,
   timeoutTerm,
 } from "./gen.ts";
-import type { CallOf, CastOf, GenServerRef, ReplyOf } from "./gen-server.ts";
+import type { CallOf, CastOf, GenServerRef, ReplyOf, TypedStart } from "./gen-server.ts";
 import { type AnyStatemCallbacks, begin, handle, Machine, terminate } from "./gen-statem/engine.ts";
 import type { GenStatemCallbacks, StatemEvent, StatemInitResult } from "./gen-statem/types.ts";
-import { resolve, type ServerRef } from "./names.ts";
+import type { ServerRef } from "./names.ts";
 import { type Boot, initAck, initFail, initIgnore, registerName, type StartOptions, startServer } from "./start.ts";
 import { handleSystemMessage, type SystemHooks } from "./sys.ts";
 
@@ -162,11 +163,6 @@ const systemHooks: SystemHooks<Machine> = {
   parent: (m) => m.parent,
 };
 
-type TypedStart<Call extends Term, Cast extends Term, Reply extends Term> =
-  | { readonly pid: GenStatemRef<Call, Cast, Reply> }
-  | { readonly ignore: true }
-  | { readonly error: Term };
-
 /** OTP's gen_statem API, with `self` (the calling process) first where OTP uses the caller implicitly. */
 export const GenStatem = {
   /** Starts a machine not linked to anyone; from a process or from outside (a Runtime). */
@@ -222,8 +218,7 @@ export const GenStatem = {
 
   /** Sends `message` as a `cast` event; never fails. */
   cast<S extends ServerRef>(from: Process | Runtime, server: S, message: CastOf<S>): void {
-    const to = resolve(from instanceof Runtime ? from : from.runtime, server);
-    if (to !== undefined) from.send(to, tuple(GEN_CAST, message));
+    genCast(from, server, message);
   },
 
   /** Replies to a call outside a transition's actions. */

@@ -53,6 +53,12 @@ export function fromTerm(term: Term): From | undefined {
   return pid instanceof Pid ? { pid, tag: term.at(1)! } : undefined;
 }
 
+/** Sends `{'$gen_cast', message}` to `server` (gen_server:cast and gen_statem:cast); to no one there, it is dropped. */
+export function cast(from: Process | Runtime, server: ServerRef, message: Term): void {
+  const to = resolve("runtime" in from ? from.runtime : from, server);
+  if (to !== undefined) from.send(to, tuple(GEN_CAST, message));
+}
+
 /** Sends `reply` to the caller `from` (to its alias when the tag carries one, as gen:reply does). */
 export function reply(sender: Process | Runtime, from: From, reply: Term): void {
   const tag = from.tag;
