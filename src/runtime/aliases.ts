@@ -1,17 +1,17 @@
 // Process aliases (OTP 24+): references that address a process until deactivated, alone or tied to a monitor.
 //
 // OTP's gen calls monitor the server with `{alias, demonitor}` and send the monitor's ref as the reply address:
-// the alias dies with the monitor, so a late reply after a timeout is dropped instead of polluting the queue.
+// the alias dies with the monitor, so a late reply after a timeout is dropped instead of polluting the queue. Such
+// an alias is the monitor's own record (monitors.ts); this table holds the aliases that stand alone.
 import type { Ref } from "../term/types.ts";
 import type { Process } from "./process.ts";
 import type { Runtime } from "./runtime.ts";
 
 /**
  * `explicit`: active until `unalias` (or the process exits). `reply`: the first message deactivates it.
- * `demonitor`: (a monitor's ref) deactivated when the monitor ends. `replyDemonitor`: like `demonitor`, and the
- * first message also removes the monitor.
+ * A monitor's ref may be an alias too (MonitorAliasMode).
  */
-export type AliasMode = "explicit" | "reply" | "demonitor" | "replyDemonitor";
+export type AliasMode = "explicit" | "reply";
 
 interface AliasEntry {
   readonly process: Process;
@@ -24,17 +24,16 @@ export class Aliases {
 
   constructor(private readonly rt: Runtime) {}
 
-  /** Active aliases on this node. */
+  /** Active aliases on this node, monitors' included. */
   get size(): number {
-    return this.entries.size;
+    return this.entries.size + this.rt.monitors.aliasCount;
   }
 
   /** Makes `ref` (made by `p`) an alias of `p`. */
   create(p: Process, ref: Ref, mode: AliasMode): void {
     const key = this.rt.refs.key(ref);
     this.entries.set(key, { process: p, ref, mode });
-    // An alias tied to a monitor ends with it, also when the process exits: only the others need a record there.
-    if (mode === "explicit" || mode === "reply") p.extras().addAlias(key);
+    p.extras().addAlias(key);
   }
 
   /** `unalias`: false unless `ref` is an active alias of `p`. */
@@ -48,17 +47,16 @@ export class Aliases {
   /** The process a message to alias `ref` goes to (undefined: inactive, drop it); one-shot aliases end here. */
   route(ref: Ref): Process | undefined {
     const key = this.rt.refs.key(ref);
+    const monitor = this.rt.monitors.get(key);
+    if (monitor !== undefined) {
+      if (monitor.alias === undefined) return undefined;
+      if (monitor.alias === "replyDemonitor") this.rt.signals.endMonitor(monitor);
+      return monitor.owner;
+    }
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.mode === "reply") this.drop(key);
-    else if (entry.mode === "replyDemonitor") this.rt.signals.demonitor(entry.process, entry.ref, false);
     return entry.process;
-  }
-
-  /** The monitor with this key ended (DOWN delivered or demonitor): an alias tied to it ends too. */
-  monitorEnded(key: number | string): void {
-    const mode = this.entries.get(key)?.mode;
-    if (mode === "demonitor" || mode === "replyDemonitor") this.drop(key);
   }
 
   /** Forgets every alias of an exiting process (those tied to its monitors end with the monitors). */

@@ -30,6 +30,7 @@ function onTimeout(alarm: Alarm): void {
 
 export const systemClock: Clock = {
   now: () => performance.now(),
+  batchReads: true,
   setAlarm(at: number, fire: () => void): unknown {
     const alarm = new Alarm(at, fire);
     alarm.timeout = setTimeout(onTimeout, delayUntil(at), alarm);

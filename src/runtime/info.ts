@@ -2,6 +2,7 @@
 import type { Atom } from "../term/atom.ts";
 import type { Pid } from "../term/types.ts";
 import type { RegisteredName } from "./contracts.ts";
+import { monitorsOf, watchersOf } from "./monitors.ts";
 import { type Behaviour, Flag, type Priority, type Process, priorityOf, Status } from "./process.ts";
 
 export interface ProcessInfo {
@@ -40,8 +41,8 @@ const ASYNC_FRAME_BYTES = 400;
 export function processInfo(p: Process, running: boolean): ProcessInfo {
   const extra = p.extra;
   const links = extra?.links === undefined ? [] : [...extra.links.values()];
-  const monitors = extra?.monitors === undefined ? [] : [...extra.monitors.values()].map((m) => m.name ?? m.target!);
-  const monitoredBy = extra?.monitoredBy === undefined ? [] : [...extra.monitoredBy.values()].map((m) => m.watcher);
+  const monitors = monitorsOf(extra).map((m) => m.subject);
+  const monitoredBy = watchersOf(extra).map((m) => m.watcher);
   const async = (p.flags & Flag.Async) !== 0;
   const queued = p.queueLength;
   const entries = links.length + monitors.length + monitoredBy.length + (extra?.dictionary?.size ?? 0);

@@ -7,6 +7,7 @@ import { ErlMap } from "../term/map.ts";
 import type { Pid, Ref, Term } from "../term/types.ts";
 import type { RegisteredName } from "./contracts.ts";
 import { Mailbox, type Marker, type Match } from "./mailbox.ts";
+import type { Monitor } from "./monitors.ts";
 import type { Runtime } from "./runtime.ts";
 import type { Timer } from "./timer-wheel.ts";
 
@@ -110,27 +111,13 @@ export class PendingReceive {
   ) {}
 }
 
-/** @internal A monitor this process holds on another. */
-export interface MonitorOut {
-  readonly ref: Ref;
-  /** Undefined only for a monitor by name on another node (the pid is not known here). */
-  readonly target: Pid | undefined;
-  /** Set when monitoring by registered name: the DOWN message names `{Name, Node}`. */
-  readonly name: RegisteredName | undefined;
-}
-
-/** @internal A monitor another process holds on this one. */
-export interface MonitorIn {
-  readonly ref: Ref;
-  readonly watcher: Pid;
-  readonly name: RegisteredName | undefined;
-}
-
 /** @internal What few processes use, kept out of the process object so an idle process stays small. */
 export class ProcessExtra {
   links: Map<number | string, Pid> | undefined;
-  monitors: Map<number | string, MonitorOut> | undefined;
-  monitoredBy: Map<number | string, MonitorIn> | undefined;
+  /** The monitors this process holds, a list through the records (see monitors.ts). */
+  monitors: Monitor | null = null;
+  /** The monitors held on this process. */
+  monitoredBy: Monitor | null = null;
   name: Atom | undefined;
   dictionary: ErlMap | undefined;
   aliases: Set<number | string> | undefined;
@@ -145,16 +132,6 @@ export class ProcessExtra {
   addLink(key: number | string, pid: Pid): void {
     if (this.links === undefined) this.links = new Map();
     this.links.set(key, pid);
-  }
-
-  addMonitor(key: number | string, monitor: MonitorOut): void {
-    if (this.monitors === undefined) this.monitors = new Map();
-    this.monitors.set(key, monitor);
-  }
-
-  addWatcher(key: number | string, monitor: MonitorIn): void {
-    if (this.monitoredBy === undefined) this.monitoredBy = new Map();
-    this.monitoredBy.set(key, monitor);
   }
 
   addAlias(key: number | string): void {
@@ -289,8 +266,7 @@ export class Process extends Mailbox {
    * it with the monitor, `replyDemonitor` also at the first message, `explicitUnalias` only by `unalias`.
    */
   monitor(target: Pid | Atom | RegisteredName, options?: { alias?: MonitorAlias }): Ref {
-    const alias = options?.alias;
-    return this.runtime.monitorFrom(this, target, alias === "explicitUnalias" ? "explicit" : alias);
+    return this.runtime.monitorFrom(this, target, options?.alias);
   }
 
   /**

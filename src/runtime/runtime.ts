@@ -13,11 +13,13 @@ import { crashReport } from "./crash-report.ts";
 import { Execution } from "./execution.ts";
 import { type ProcessInfo, processInfo } from "./info.ts";
 import { Logger, type LoggerOptions } from "./logger.ts";
+import { Monitors } from "./monitors.ts";
 import {
   type AsyncBody,
   type Body,
   type Destination,
   Flag,
+  type MonitorAlias,
   type Priority,
   Process,
   type ProcessSpawnOptions,
@@ -61,6 +63,7 @@ export class Runtime implements SignalSink {
   /** @internal */ readonly wheel: TimerWheel;
   /** @internal */ readonly refs: RefMaker;
   /** @internal */ readonly aliases: Aliases;
+  /** @internal */ readonly monitors = new Monitors();
   /** @internal */ readonly execution: Execution;
   /** @internal */ readonly signals: Signals;
   /** @internal */ transport: SignalTransport;
@@ -296,7 +299,7 @@ export class Runtime implements SignalSink {
   }
 
   /** @internal */
-  monitorFrom(p: Process, target: Pid | Atom | RegisteredName, alias: AliasMode | undefined): Ref {
+  monitorFrom(p: Process, target: Pid | Atom | RegisteredName, alias: MonitorAlias | undefined): Ref {
     if (p.status === Status.Exited) return this.refs.make();
     return this.signals.monitor(p, target, alias);
   }

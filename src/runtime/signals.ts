@@ -9,9 +9,9 @@ import { Atom } from "../term/atom.ts";
 import { equals } from "../term/compare.ts";
 import { format } from "../term/format.ts";
 import { Pid, type Ref, type Term, Tuple, tuple } from "../term/types.ts";
-import type { AliasMode } from "./aliases.ts";
 import type { RegisteredName, Signal } from "./contracts.ts";
-import { Flag, type MonitorOut, type Process, Status } from "./process.ts";
+import { Monitor, monitorsOf, watchersOf } from "./monitors.ts";
+import { Flag, type MonitorAlias, type Process, Status } from "./process.ts";
 import { DOWN, EXIT, isQuietExit, KILL, KILLED, NOPROC, NORMAL, PROCESS } from "./reasons.ts";
 import { pidKey } from "./refs.ts";
 import type { Runtime } from "./runtime.ts";
@@ -86,41 +86,49 @@ export class Signals {
     this.rt.table.lookup(to)?.extra?.links?.delete(pidKey(p.pid, this.rt.node));
   }
 
-  /** Monitors a pid or a name; a target that does not exist gets its DOWN (`noproc`) at once. */
-  monitor(p: Process, target: Pid | Atom | RegisteredName, alias: AliasMode | undefined): Ref {
+  /**
+   * Monitors a pid or a name; a target that does not exist gets its DOWN (`noproc`) at once. With `alias`, the
+   * ref is also an alias of `p` (see Process.monitor).
+   */
+  monitor(p: Process, target: Pid | Atom | RegisteredName, alias: MonitorAlias | undefined): Ref {
     const ref = this.rt.markedRef(p);
-    if (alias !== undefined) this.rt.aliases.create(p, ref, alias);
+    const key = this.rt.refs.key(ref);
+    // An alias that outlives the monitor stands alone; the others are the monitor's own.
+    if (alias === "explicitUnalias") this.rt.aliases.create(p, ref, "explicit");
+    const tied = alias === "explicitUnalias" ? undefined : alias;
     const named = namedTarget(target, this.rt.node);
     const node = named === undefined ? (target as Pid).node : named.node;
     if (node !== this.rt.node) {
-      const to = named ?? (target as Pid);
-      this.addMonitor(p, ref, named === undefined ? (target as Pid) : undefined, named);
+      const pid = named === undefined ? (target as Pid) : undefined;
+      this.rt.monitors.add(new Monitor(ref, key, p.pid, p, undefined, pid, named, tied));
       this.rt.watchNode(node, p);
-      this.rt.transport.send({ kind: "monitor", from: p.pid, to, ref });
+      this.rt.transport.send({ kind: "monitor", from: p.pid, to: named ?? (target as Pid), ref });
       return ref;
     }
     const process = named !== undefined ? this.rt.registry.whereis(named.name) : this.rt.table.lookup(target as Pid);
     if (process === undefined) {
-      this.rt.aliases.monitorEnded(this.rt.refs.key(ref));
       this.rt.execution.deliver(p, downMessage(ref, named ?? (target as Pid), NOPROC));
       return ref;
     }
-    this.addMonitor(p, ref, process.pid, named);
-    process.extras().addWatcher(this.rt.refs.key(ref), { ref, watcher: p.pid, name: named });
+    this.rt.monitors.add(new Monitor(ref, key, p.pid, p, process, process.pid, named, tied));
     return ref;
   }
 
   /** Removes the monitor `ref` of `p`; with `flush`, its DOWN message too. Returns whether it was active. */
   demonitor(p: Process, ref: Ref, flush: boolean): boolean {
-    const key = this.rt.refs.key(ref);
-    const monitor = p.extra?.monitors?.get(key);
-    this.rt.aliases.monitorEnded(key);
-    if (monitor !== undefined) {
-      p.extra!.monitors!.delete(key);
-      this.detachMonitor(p, key, monitor);
-    }
+    const monitor = this.rt.monitors.get(this.rt.refs.key(ref));
+    const active = monitor !== undefined && monitor.owner === p;
+    if (active) this.endMonitor(monitor);
     if (flush) p.takeMatching((m) => isDownFor(m, ref), undefined);
-    return monitor !== undefined;
+    return active;
+  }
+
+  /** The watcher ends a monitor: its record goes, and a target on another node is told. */
+  endMonitor(monitor: Monitor): void {
+    this.rt.monitors.remove(monitor);
+    if (monitor.target === undefined) {
+      this.rt.transport.send({ kind: "demonitor", from: monitor.watcher, to: monitor.subject, ref: monitor.ref });
+    }
   }
 
   /** Ends a process: cancels its waits, frees its name and aliases, fires its links and monitors. */
@@ -175,16 +183,17 @@ export class Signals {
         this.remoteMonitor(signal.from, signal.to, signal.ref);
         return;
       case "demonitor": {
-        const to = signal.to;
-        const target = to instanceof Pid ? this.rt.table.lookup(to) : this.rt.registry.whereis(to.name);
-        target?.extra?.monitoredBy?.delete(this.rt.refs.key(signal.ref));
+        const monitor = this.rt.monitors.get(this.rt.refs.key(signal.ref));
+        if (monitor?.owner === undefined && monitor?.target !== undefined && equals(monitor.watcher, signal.from)) {
+          this.rt.monitors.remove(monitor);
+        }
         return;
       }
       case "down": {
-        const watcher = this.rt.table.lookup(signal.to);
-        const key = this.rt.refs.key(signal.ref);
-        if (watcher?.extra?.monitors?.delete(key) !== true) return;
-        this.rt.aliases.monitorEnded(key);
+        const monitor = this.rt.monitors.get(this.rt.refs.key(signal.ref));
+        const watcher = monitor?.owner;
+        if (watcher === undefined || monitor!.target !== undefined || !equals(watcher.pid, signal.to)) return;
+        this.rt.monitors.remove(monitor!);
         this.rt.execution.deliver(watcher, downMessage(signal.ref, signal.from, signal.reason));
         return;
       }
@@ -201,17 +210,11 @@ export class Signals {
           if (pid.node === node) this.exit(pid, p.pid, reason, true);
         }
       }
-      if (extra.monitoredBy !== undefined) {
-        for (const [key, m] of [...extra.monitoredBy]) if (m.watcher.node === node) extra.monitoredBy.delete(key);
-      }
-      if (extra.monitors !== undefined) {
-        for (const [key, monitor] of [...extra.monitors]) {
-          const on = monitor.target?.node ?? monitor.name!.node;
-          if (on !== node || p.exited) continue;
-          extra.monitors.delete(key);
-          this.rt.aliases.monitorEnded(key);
-          this.rt.execution.deliver(p, downMessage(monitor.ref, monitor.name ?? monitor.target!, reason));
-        }
+      for (const m of watchersOf(extra)) if (m.watcher.node === node) this.rt.monitors.remove(m);
+      for (const m of monitorsOf(extra)) {
+        if (m.target !== undefined || (m.targetPid?.node ?? m.name!.node) !== node || p.exited) continue;
+        this.rt.monitors.remove(m);
+        this.rt.execution.deliver(p, downMessage(m.ref, m.subject, reason));
       }
     }
   }
@@ -262,46 +265,17 @@ export class Signals {
 
   /** The exiting process's own monitors of others are dropped. */
   private dropMonitors(p: Process): void {
-    const monitors = p.extra!.monitors;
-    if (monitors === undefined) return;
-    p.extra!.monitors = undefined;
-    for (const [key, monitor] of monitors) {
-      this.detachMonitor(p, key, monitor);
-      this.rt.aliases.monitorEnded(key);
-    }
-  }
-
-  /** Takes a monitor `p` held off its target: the target's record here, or a demonitor signal to its node. */
-  private detachMonitor(p: Process, key: number | string, monitor: MonitorOut): void {
-    if (monitor.target !== undefined && this.rt.isLocalNode(monitor.target)) {
-      this.rt.table.lookup(monitor.target)?.extra?.monitoredBy?.delete(key);
-    } else {
-      this.rt.transport.send({ kind: "demonitor", from: p.pid, to: monitor.target ?? monitor.name!, ref: monitor.ref });
-    }
+    for (let m = p.extra!.monitors; m !== null; m = p.extra!.monitors) this.endMonitor(m);
   }
 
   /** Everyone monitoring the exiting process gets its DOWN message. */
   private fireMonitors(p: Process, reason: Term): void {
-    const watchers = p.extra!.monitoredBy;
-    if (watchers === undefined) return;
-    p.extra!.monitoredBy = undefined;
-    for (const [key, m] of watchers) {
-      const subject = m.name ?? p.pid;
-      if (!this.rt.isLocalNode(m.watcher)) {
-        this.rt.transport.send({ kind: "down", from: subject, to: m.watcher, ref: m.ref, reason });
-        continue;
-      }
-      const watcher = this.rt.table.lookup(m.watcher);
-      if (watcher?.extra?.monitors?.delete(key) === true) {
-        this.rt.aliases.monitorEnded(key);
-        this.rt.execution.deliver(watcher, downMessage(m.ref, subject, reason));
-      }
+    for (let m = p.extra!.monitoredBy; m !== null; m = p.extra!.monitoredBy) {
+      this.rt.monitors.remove(m);
+      if (m.owner === undefined)
+        this.rt.transport.send({ kind: "down", from: m.subject, to: m.watcher, ref: m.ref, reason });
+      else this.rt.execution.deliver(m.owner, downMessage(m.ref, m.subject, reason));
     }
-  }
-
-  private addMonitor(p: Process, ref: Ref, target: Pid | undefined, name: RegisteredName | undefined): void {
-    const entry: MonitorOut = { ref, target, name };
-    p.extras().addMonitor(this.rt.refs.key(ref), entry);
   }
 
   /** A process of another node monitors one of ours. */
@@ -312,7 +286,9 @@ export class Signals {
       this.rt.transport.send({ kind: "down", from: to, to: watcher, ref, reason: NOPROC });
       return;
     }
-    target.extras().addWatcher(this.rt.refs.key(ref), { ref, watcher, name: named });
+    this.rt.monitors.add(
+      new Monitor(ref, this.rt.refs.key(ref), watcher, undefined, target, target.pid, named, undefined),
+    );
     this.rt.watchNode(watcher.node, target);
   }
 }

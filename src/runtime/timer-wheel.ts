@@ -10,6 +10,11 @@
 // its timers cascade to lower levels; a level-0 slot holds one tick's timers, appended in scheduling order and
 // fired in list order. Cascades and the overflow move timers in list order too, so timers due in the same ms
 // fire in the order they were scheduled.
+//
+// With a clock that allows it (`Clock.batchReads`), `schedule` reads no clock: the timer waits in the fresh list
+// until a microtask stamps every fresh timer with one read, taken after they were all set, so none fires early.
+// A call's timeout is set and cancelled on every call, mostly before that microtask: a clock read was a twentieth
+// of a call.
 import type { Clock } from "./contracts.ts";
 
 const SLOT_BITS = 6;
@@ -17,6 +22,8 @@ const SLOTS = 1 << SLOT_BITS;
 const LEVELS = 6;
 /** The list id of the overflow list; ids below it are `level * SLOTS + slot`. */
 const OVERFLOW = LEVELS * SLOTS;
+/** The list id of the fresh list: timers not stamped yet. */
+const FRESH = OVERFLOW + 1;
 /** Ticks the wheel spans: deadlines in a later block of this size than `elapsed` go to the overflow list. */
 const HORIZON = SLOTS ** LEVELS;
 /** Longer delays are cut to this (about 142,000 years), so every tick stays an exact integer. */
@@ -26,6 +33,7 @@ const NOT_PENDING = -1;
 /** How many timers `arm` reads to find a slot's earliest deadline before it settles for the slot's start. */
 const SCAN_LIMIT = 8;
 const TWO_32 = 2 ** 32;
+const SETTLED = Promise.resolve();
 /** Ticks per slot of each level. */
 const WIDTH: readonly number[] = Array.from({ length: LEVELS }, (_, level) => SLOTS ** level);
 
@@ -36,11 +44,11 @@ export class Timer {
   /** @internal */ prev: Timer | null = null;
   /** @internal */ next: Timer | null = null;
 
-  /** @internal `deadline` is the clock time the timer is due at. */
+  /** @internal `deadline` is the clock time the timer is due at; while in the fresh list, its delay. */
   constructor(
     readonly owner: unknown,
     readonly data: unknown,
-    readonly deadline: number,
+    public deadline: number,
   ) {}
 }
 
@@ -64,8 +72,8 @@ export class TimerWheel {
   private elapsed = 0;
   private count = 0;
   /** First and last timer of each list, by list id. */
-  private readonly heads: (Timer | null)[] = new Array(OVERFLOW + 1).fill(null);
-  private readonly tails: (Timer | null)[] = new Array(OVERFLOW + 1).fill(null);
+  private readonly heads: (Timer | null)[] = new Array(FRESH + 1).fill(null);
+  private readonly tails: (Timer | null)[] = new Array(FRESH + 1).fill(null);
   /** Two words per level: bit s of word `2 * level + (s >> 5)` is set while that slot holds a timer. */
   private readonly occupied = new Int32Array(LEVELS * 2);
   /** No overflow timer's tick is below this (cancellations may leave it low, which only costs an early look). */
@@ -80,6 +88,7 @@ export class TimerWheel {
   /** While a slot fires: the last timer that was in it when firing began (later ones wait for the next alarm). */
   private batchEnd: Timer | null = null;
   private readonly onAlarm = (): void => this.alarmFired();
+  private readonly stampNow = (): void => this.stamp();
 
   constructor(
     private readonly clock: Clock,
@@ -95,6 +104,13 @@ export class TimerWheel {
    */
   schedule(delayMs: number, owner: unknown, data: unknown): Timer {
     if (!(delayMs >= 0 && delayMs < Number.POSITIVE_INFINITY)) throw new RangeError(`bad timer delay: ${delayMs}`);
+    if (this.clock.batchReads === true) {
+      const timer = new Timer(owner, data, Math.min(delayMs, MAX_DELAY));
+      if (this.heads[FRESH] === null) SETTLED.then(this.stampNow);
+      this.link(timer, FRESH);
+      if (this.count++ === 0 && this.alarm !== null) this.clock.keepAlive?.(this.alarm, true);
+      return timer;
+    }
     const now = this.clock.now();
     // With nothing pending no timer depends on `elapsed`: catch it up, so that timers land in low levels.
     if (this.count === 0) this.elapsed = Math.max(this.elapsed, Math.floor(now - this.origin));
@@ -103,6 +119,29 @@ export class TimerWheel {
     if (this.count++ === 0 && this.alarm !== null) this.clock.keepAlive?.(this.alarm, true);
     if (!this.expiring && tick < this.alarmTick) this.setAlarm(tick);
     return timer;
+  }
+
+  /** Moves the fresh timers into the wheel, due their delay after one clock read taken now. */
+  private stamp(): void {
+    let timer = this.heads[FRESH];
+    if (timer === null) return;
+    const now = this.clock.now();
+    // With only fresh timers pending, none in the wheel depends on `elapsed`: catch it up (see `schedule`).
+    if (this.wheelEmpty()) this.elapsed = Math.max(this.elapsed, Math.floor(now - this.origin));
+    this.heads[FRESH] = this.tails[FRESH] = null;
+    let first = Number.POSITIVE_INFINITY;
+    while (timer !== null) {
+      const next: Timer | null = timer.next;
+      timer.deadline += now;
+      first = Math.min(first, this.insert(timer));
+      timer = next;
+    }
+    if (!this.expiring && first < this.alarmTick) this.setAlarm(first);
+  }
+
+  /** Whether no timer waits in the levels or the overflow list. */
+  private wheelEmpty(): boolean {
+    return this.heads[OVERFLOW] === null && this.occupied.every((bits) => bits === 0);
   }
 
   /** Cancels; returns the ms that were left (≥ 0) or false if it already fired or was cancelled. O(1). */
@@ -127,6 +166,7 @@ export class TimerWheel {
   /** ms left (whole ms, rounded up), or false if fired/cancelled. */
   remaining(timer: Timer): number | false {
     if (timer.list === NOT_PENDING) return false;
+    if (timer.list === FRESH) return Math.ceil(timer.deadline);
     return Math.max(0, Math.ceil(timer.deadline - this.clock.now()));
   }
 
@@ -137,7 +177,7 @@ export class TimerWheel {
 
   /** Cancels everything and clears the alarm (runtime shutdown). */
   clear(): void {
-    for (let id = 0; id <= OVERFLOW; id++) {
+    for (let id = 0; id <= FRESH; id++) {
       let timer = this.heads[id];
       while (timer !== null) {
         const next: Timer | null = timer.next;
@@ -335,7 +375,7 @@ export class TimerWheel {
     else next.prev = prev;
     if (this.heads[id] === null) {
       if (id < OVERFLOW) this.occupied[id >> 5] &= ~(1 << (id & 31));
-      else this.overflowMin = Number.POSITIVE_INFINITY;
+      else if (id === OVERFLOW) this.overflowMin = Number.POSITIVE_INFINITY;
     }
     timer.list = NOT_PENDING;
     timer.prev = timer.next = null;

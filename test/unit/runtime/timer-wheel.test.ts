@@ -296,6 +296,92 @@ describe("TimerWheel", () => {
   });
 });
 
+/** A manual clock that allows batched reads (as the system clock does), and counts its reads. */
+class BatchingClock extends ManualClock {
+  readonly batchReads = true;
+  reads = 0;
+  override now(): number {
+    this.reads++;
+    return super.now();
+  }
+}
+
+function batching(start = 0) {
+  const clock = new BatchingClock(start);
+  const fired: [unknown, number][] = [];
+  const wheel = new TimerWheel(clock, (timer) => fired.push([timer.data, clock.now()]));
+  return { clock, wheel, fired };
+}
+
+describe("TimerWheel with batched clock reads", () => {
+  test("timers set in one synchronous run share one clock read, taken after them all", async () => {
+    const { clock, wheel, fired } = batching(10);
+    const reads = clock.reads;
+    for (let i = 0; i < 1000; i++) wheel.schedule(50, null, i);
+    assert.equal(clock.reads, reads, "no read while scheduling");
+    assert.equal(wheel.size, 1000);
+    assert.equal(clock.nextAlarmAt(), undefined, "no alarm before the stamp");
+    await Promise.resolve();
+    assert.equal(clock.reads, reads + 1);
+    assert.equal(clock.nextAlarmAt(), 60);
+    clock.advance(50);
+    assert.deepEqual(
+      fired.map(([i]) => i),
+      Array.from({ length: 1000 }, (_, i) => i),
+      "in scheduling order",
+    );
+    assert.ok(fired.every(([, at]) => at === 60));
+  });
+
+  test("a timer never fires early: time that passes before the stamp only delays it", async () => {
+    const { clock, wheel, fired } = batching();
+    wheel.schedule(100, null, "late");
+    clock.advance(30); // before the stamp
+    await Promise.resolve();
+    clock.advance(99);
+    assert.deepEqual(fired, []);
+    clock.advance(1);
+    assert.deepEqual(fired, [["late", 130]]);
+  });
+
+  test("a fresh timer can be cancelled; remaining is its delay; clear drops fresh timers", async () => {
+    const { clock, wheel, fired } = batching();
+    const a = wheel.schedule(20.5, null, "a");
+    const b = wheel.schedule(40, null, "b");
+    wheel.schedule(60, null, "c");
+    assert.equal(wheel.remaining(a), 21);
+    assert.equal(wheel.cancel(a), 21);
+    assert.equal(wheel.cancel(a), false);
+    wheel.drop(b);
+    assert.equal(wheel.size, 1);
+    await Promise.resolve();
+    clock.advance(100);
+    assert.deepEqual(fired, [["c", 60]]);
+    wheel.schedule(5, null, "d");
+    wheel.clear();
+    assert.equal(wheel.size, 0);
+    await Promise.resolve();
+    clock.advance(100);
+    assert.deepEqual(fired, [["c", 60]]);
+  });
+
+  test("fresh timers behind stamped ones, and stamped behind fresh: deadline order holds", async () => {
+    const { clock, wheel, fired } = batching();
+    wheel.schedule(100, null, "first");
+    await Promise.resolve();
+    clock.advance(10);
+    wheel.schedule(50, null, "second");
+    wheel.schedule(95, null, "third");
+    await Promise.resolve();
+    clock.advance(200);
+    assert.deepEqual(fired, [
+      ["second", 60],
+      ["first", 100],
+      ["third", 105],
+    ]);
+  });
+});
+
 // The property: random schedule / cancel / remaining / advance sequences, including schedules and cancels made
 // from onExpire, checked against a model that knows each timer's exact deadline.
 
