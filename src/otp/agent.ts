@@ -18,7 +18,7 @@ import { ErrorCodes, ProcessError } from "../errors.ts";
 import { asReasonTerm, type Process, ProcessExit, Runtime } from "../runtime/index.ts";
 import { type Atom, atom } from "../term/atom.ts";
 import { type Pid, type Term, type Tuple, tuple } from "../term/types.ts";
-import { CallFailed, call, DEFAULT_CALL_TIMEOUT, GEN_CALL, type Timeout, timeoutTerm } from "./gen.ts";
+import { callOrExit, DEFAULT_CALL_TIMEOUT, GEN_CALL, type Timeout, timeoutTerm } from "./gen.ts";
 import { GenServer, type GenServerCallbacks } from "./gen-server.ts";
 import { resolve, type ServerRef, serverTerm } from "./names.ts";
 import type { StartOptions } from "./start.ts";
@@ -113,11 +113,14 @@ async function agentCall(
   checkFn(fn, op.name);
   checkLocal(self.runtime, agent, op.name);
   const wait = timeout ?? DEFAULT_CALL_TIMEOUT;
-  const answer = await call(self, agent, GEN_CALL, unsafeRequest(op, fn), wait);
-  if (answer instanceof CallFailed) {
-    throw new ProcessExit(tuple(answer.reason, tuple(ELIXIR_AGENT, op, [serverTerm(agent), timeoutTerm(wait)])));
-  }
-  return answer;
+  return callOrExit(
+    self,
+    agent,
+    GEN_CALL,
+    unsafeRequest(op, fn),
+    wait,
+    (failed) => new ProcessExit(tuple(failed.reason, tuple(ELIXIR_AGENT, op, [serverTerm(agent), timeoutTerm(wait)]))),
+  );
 }
 
 /** Elixir's Agent API, with the calling process (`self`) first. */

@@ -23,14 +23,13 @@ import {
 import { atom } from "../term/atom.ts";
 import { type Pid, type Ref, type Term, Tuple, tuple } from "../term/types.ts";
 import {
-  CallFailed,
   callExit,
+  callOrExit,
   DEFAULT_CALL_TIMEOUT,
   type From,
   fromTerm,
   GEN_CALL,
   GEN_CAST,
-  call as genCall,
   cast as genCast,
   reply as genReply,
   stop as genStop,
@@ -371,19 +370,17 @@ export const GenServer = {
    * in time, the caller exits with `{Reason, {gen_server, call, [Server, Request | Timeout]}}` (a ProcessExit it may
    * catch), as in OTP.
    */
-  async call<S extends ServerRef>(
+  call<S extends ServerRef>(
     self: Process,
     server: S,
     request: CallOf<S>,
     options?: { timeout?: Timeout },
   ): Promise<ReplyOf<S>> {
     const timeout = options?.timeout ?? DEFAULT_CALL_TIMEOUT;
-    const answer = await genCall(self, server, GEN_CALL, request, timeout);
-    if (answer instanceof CallFailed) {
+    return callOrExit(self, server, GEN_CALL, request, timeout, (failed) => {
       const args = options?.timeout === undefined ? [request] : [request, timeoutTerm(timeout)];
-      throw callExit(GEN_SERVER, answer, server, args);
-    }
-    return answer as ReplyOf<S>;
+      return callExit(GEN_SERVER, failed, server, args);
+    }) as Promise<ReplyOf<S>>;
   },
 
   /** Sends `message` to the server's `handleCast`; never fails (to a server that is not there, it is dropped). */

@@ -22,13 +22,12 @@ import {
 import { atom } from "../term/atom.ts";
 import { type Ref, type Term, Tuple, tuple } from "../term/types.ts";
 import {
-  CallFailed,
   callExit,
+  callOrExit,
   type From,
   fromTerm,
   GEN_CALL,
   GEN_CAST,
-  call as genCall,
   cast as genCast,
   reply as genReply,
   stop as genStop,
@@ -204,16 +203,16 @@ export const GenStatem = {
    * is not there, exits, or does not answer in time, the caller exits with
    * `{Reason, {gen_statem, call, [Server, Request, Timeout]}}`.
    */
-  async call<S extends ServerRef>(
+  call<S extends ServerRef>(
     self: Process,
     server: S,
     request: CallOf<S>,
     options?: { timeout?: Timeout },
   ): Promise<ReplyOf<S>> {
     const timeout = options?.timeout ?? "infinity";
-    const answer = await genCall(self, server, GEN_CALL, request, timeout);
-    if (answer instanceof CallFailed) throw callExit(GEN_STATEM, answer, server, [request, timeoutTerm(timeout)]);
-    return answer as ReplyOf<S>;
+    return callOrExit(self, server, GEN_CALL, request, timeout, (failed) =>
+      callExit(GEN_STATEM, failed, server, [request, timeoutTerm(timeout)]),
+    ) as Promise<ReplyOf<S>>;
   },
 
   /** Sends `message` as a `cast` event; never fails. */

@@ -80,27 +80,66 @@ export class CallFailed {
  * server is not there (`noproc`), exits first (its exit reason), its node goes down (`{nodedown, Node}`) or
  * `timeout` passes (`timeout`).
  */
-export async function call(
+export function call(
   self: Process,
   server: ServerRef,
   label: Atom,
   request: Term,
   timeout: Timeout,
 ): Promise<Term | CallFailed> {
+  return new Promise((resolve) => startCall(self, server, label, request, timeout, resolve));
+}
+
+/**
+ * `call` that rejects with what `exit` makes of a CallFailed instead of resolving with it: the caller's exit
+ * (`callExit`). One promise, settled from the receive itself.
+ */
+export function callOrExit(
+  self: Process,
+  server: ServerRef,
+  label: Atom,
+  request: Term,
+  timeout: Timeout,
+  exit: (failed: CallFailed) => unknown,
+): Promise<Term> {
+  return new Promise((resolve, reject) =>
+    startCall(self, server, label, request, timeout, (answer) => {
+      if (answer instanceof CallFailed) reject(exit(answer));
+      else resolve(answer);
+    }),
+  );
+}
+
+function startCall(
+  self: Process,
+  server: ServerRef,
+  label: Atom,
+  request: Term,
+  timeout: Timeout,
+  settle: (answer: Term | CallFailed) => void,
+): void {
   const to = resolve(self.runtime, server);
-  if (to === undefined) return new CallFailed(NOPROC);
-  const mref = self.monitor(to, { alias: "demonitor" });
-  const tag = new ImproperList([ALIAS], mref);
-  self.send(to, tuple(label, tuple(self.pid, tag), request));
-  const answer = await self.receive((m) => isReplyTo(m, mref) || isDownOf(m, mref), { since: mref, timeout });
-  if (answer === undefined) {
-    self.demonitor(mref, { flush: true });
-    return new CallFailed(TIMEOUT);
+  if (to === undefined) {
+    settle(new CallFailed(NOPROC));
+    return;
   }
-  const message = answer as Tuple;
-  if (message.at(0) === DOWN) return new CallFailed(downReason(message));
-  self.demonitor(mref, { flush: true });
-  return message.at(1)!;
+  const mref = self.monitor(to, { alias: "demonitor" });
+  self.send(to, tuple(label, tuple(self.pid, new ImproperList([ALIAS], mref)), request));
+  self.receiveInto(
+    (m) => isReplyTo(m, mref) || isDownOf(m, mref),
+    mref,
+    timeout,
+    (answer) => {
+      if (answer === undefined) {
+        self.demonitor(mref, { flush: true });
+        settle(new CallFailed(TIMEOUT));
+      } else if ((answer as Tuple).at(0) === DOWN) settle(new CallFailed(downReason(answer as Tuple)));
+      else {
+        self.demonitor(mref, { flush: true });
+        settle((answer as Tuple).at(1)!);
+      }
+    },
+  );
 }
 
 function isReplyTo(message: Term, mref: Ref): boolean {

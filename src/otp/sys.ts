@@ -6,7 +6,7 @@
 import { type Process, ProcessExit } from "../runtime/index.ts";
 import { atom } from "../term/atom.ts";
 import { type Term, Tuple, tuple } from "../term/types.ts";
-import { CallFailed, call, DEFAULT_CALL_TIMEOUT, type From, fromTerm, reply, SYSTEM, type Timeout } from "./gen.ts";
+import { callOrExit, DEFAULT_CALL_TIMEOUT, type From, fromTerm, reply, SYSTEM, type Timeout } from "./gen.ts";
 import { type ServerRef, serverTerm } from "./names.ts";
 import { Debug, type Debuggable, startStatistics } from "./sys/debug.ts";
 
@@ -171,12 +171,15 @@ function sysCall(
   options: { timeout?: Timeout } | undefined,
   fn: string,
 ): Promise<Term> {
-  return call(self, server, SYSTEM, request, options?.timeout ?? DEFAULT_CALL_TIMEOUT).then((answer) => {
-    // OTP's sys exits `{Reason, {sys, Function, [Server]}}`.
-    if (answer instanceof CallFailed)
-      throw new ProcessExit(tuple(answer.reason, tuple(SYS, atom(fn), [serverTerm(server)])));
-    return answer;
-  });
+  // OTP's sys exits `{Reason, {sys, Function, [Server]}}`.
+  return callOrExit(
+    self,
+    server,
+    SYSTEM,
+    request,
+    options?.timeout ?? DEFAULT_CALL_TIMEOUT,
+    (failed) => new ProcessExit(tuple(failed.reason, tuple(SYS, atom(fn), [serverTerm(server)]))),
+  );
 }
 
 /** What `sys.statistics(…, "get")` reads; the times are Erlang's `{{Y, M, D}, {H, Min, S}}` local time. */

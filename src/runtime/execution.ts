@@ -5,7 +5,7 @@
 // resumed by the scheduler takes message after message without queueing until it has. Sends are charged to the
 // sender. Nothing can preempt JavaScript, so a process that overruns its slice pays the excess back as debt.
 import { ErrorCodes, ProcessError } from "../errors.ts";
-import type { Term } from "../term/types.ts";
+import type { Ref, Term } from "../term/types.ts";
 import { type Match, NO_MESSAGE } from "./mailbox.ts";
 import {
   type AsyncBody,
@@ -82,27 +82,62 @@ export class Execution {
   /** `self.receive`: takes a queued message that matches, or waits for one. */
   receive(p: Process, match: Match | undefined, options: ReceiveOptions | undefined): Promise<Term | undefined> {
     if (p.status === Status.Exited) return NEVER;
-    if (p.waiting !== null) {
-      throw new ProcessError(ErrorCodes.PROC_BAD_ARG, "this process already waits in a receive");
-    }
-    const timeout = receiveTimeout(options?.timeout);
+    const timeout = this.startReceive(p, options?.timeout);
     const found = p.takeMatching(match, options?.since);
-    if (found !== NO_MESSAGE) return this.resumeWith(p, match, found);
-    if (timeout === 0) return this.resumeWith(p, match, undefined);
-    this.endSlice(p);
+    if (found !== NO_MESSAGE || timeout === 0) {
+      const result = found === NO_MESSAGE ? undefined : found;
+      if (this.mayGoOn(p)) return Promise.resolve(result);
+      return new Promise((resolve) => this.parkFound(p, match, result, resolve));
+    }
     if (match === undefined && timeout === Number.POSITIVE_INFINITY) {
       // The common `await self.receive()`: the resolve function alone is the pending receive.
+      this.endSlice(p);
       return new Promise((resolve) => {
         p.waiting = resolve;
         p.status = Status.Idle;
       });
     }
-    return new Promise((resolve) => {
-      const waiting = new PendingReceive(match, resolve);
-      p.waiting = waiting;
-      p.status = Status.Idle;
-      if (timeout !== Number.POSITIVE_INFINITY) waiting.timer = this.rt.wheel.schedule(timeout, p, waiting);
-    });
+    return new Promise((resolve) => this.wait(p, match, timeout, resolve));
+  }
+
+  /**
+   * `receive` for code that settles its own promise (a call, which turns the reply into its result without a
+   * second promise): `done` gets the message, or undefined when `timeout` passes first. In a dead process `done`
+   * is never called. `done` may run before this returns, when the message is queued already.
+   */
+  receiveInto(
+    p: Process,
+    match: Match | undefined,
+    since: Ref | undefined,
+    timeoutMs: number | "infinity" | undefined,
+    done: ResolveReceive,
+  ): void {
+    if (p.status === Status.Exited) return;
+    const timeout = this.startReceive(p, timeoutMs);
+    const found = p.takeMatching(match, since);
+    if (found === NO_MESSAGE && timeout !== 0) this.wait(p, match, timeout, done);
+    else {
+      const result = found === NO_MESSAGE ? undefined : found;
+      if (this.mayGoOn(p)) done(result);
+      else this.parkFound(p, match, result, done);
+    }
+  }
+
+  /** Checks that `p` may receive now; returns the timeout in ms (Infinity for none). */
+  private startReceive(p: Process, timeout: number | "infinity" | undefined): number {
+    if (p.waiting !== null) {
+      throw new ProcessError(ErrorCodes.PROC_BAD_ARG, "this process already waits in a receive");
+    }
+    return receiveTimeout(timeout);
+  }
+
+  /** The receive waits: `done` gets the message that `match` accepts, or undefined after `timeout` ms. */
+  private wait(p: Process, match: Match | undefined, timeout: number, done: ResolveReceive): void {
+    this.endSlice(p);
+    const waiting = new PendingReceive(match, done);
+    p.waiting = waiting;
+    p.status = Status.Idle;
+    if (timeout !== Number.POSITIVE_INFINITY) waiting.timer = this.rt.wheel.schedule(timeout, p, waiting);
   }
 
   /** The scheduler's entry: runs whatever the process has to do now; true when it resumed an async continuation. */
@@ -321,17 +356,20 @@ export class Execution {
   }
 
   /**
-   * A receive that found its result before it could wait: resolved now if the process's slice lasts or nobody
-   * else is runnable, else after the scheduler's say.
+   * Whether a receive that found its result before it could wait goes on now: yes if the process's slice lasts
+   * or nobody else is runnable.
    */
-  private resumeWith(p: Process, match: Match | undefined, result: Term | undefined): Promise<Term | undefined> {
+  private mayGoOn(p: Process): boolean {
     const scheduler = this.rt.scheduler;
-    if (this.slices.lasts(p) ? scheduler.mayContinue() : scheduler.mayResumeNow()) {
-      p.reductions++;
-      return Promise.resolve(result);
-    }
+    if (!(this.slices.lasts(p) ? scheduler.mayContinue() : scheduler.mayResumeNow())) return false;
+    p.reductions++;
+    return true;
+  }
+
+  /** A receive found its result but may not go on: it waits for the scheduler's say. */
+  private parkFound(p: Process, match: Match | undefined, result: Term | undefined, done: ResolveReceive): void {
     this.endSlice(p);
-    return new Promise((resolve) => this.park(p, new PendingReceive(match, resolve), result));
+    this.park(p, new PendingReceive(match, done), result);
   }
 
   /** `self.yield()`: the process goes to the back of its run queue. */

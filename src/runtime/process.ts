@@ -227,6 +227,14 @@ export class Process extends Mailbox {
   }
 
   /**
+   * @internal `receive` for code that settles its own promise: `done` gets the message, or undefined when
+   * `timeout` passes (see Execution.receiveInto).
+   */
+  receiveInto(match: Match, since: Ref | undefined, timeout: number | "infinity", done: ResolveReceive): void {
+    this.runtime.execution.receiveInto(this, match, since, timeout, done);
+  }
+
+  /**
    * Lets every other runnable process run before this one goes on (Erlang's `erlang:yield/0`). An async body
    * cannot be preempted: a long loop awaits this now and then to keep the scheduler fair.
    */

@@ -194,6 +194,21 @@ describe("call, cast and info", () => {
     });
   });
 
+  test("a call with timeout 0 exits with {timeout, …} at once; its monitor and alias are gone", async (t) => {
+    const { rt } = runtime(t);
+    await rt.run(async (self) => {
+      const s = await GenServer.start(self, counter, 0);
+      assert.ok("pid" in s);
+      const reason = await exitOf(GenServer.call(self, s.pid, GET, { timeout: 0 }));
+      assertTerm(reason, tuple(TIMEOUT, tuple(GEN_SERVER, CALL, [s.pid, GET, 0])));
+      assert.deepEqual(rt.processInfo(self.pid)!.monitors, []);
+      assert.equal(rt.aliases.size, 0);
+      await rt.idle();
+      assert.equal(await self.receive(undefined, { timeout: 0 }), undefined, "the reply was dropped");
+      assert.equal(await GenServer.call(self, s.pid, GET), 0, "the server still serves");
+    });
+  });
+
   test("a server that exits during a call makes the caller exit with its reason", async (t) => {
     const { rt } = runtime(t);
     const dying: GenServerCallbacks<null, undefined> = {
