@@ -60,6 +60,24 @@ export const ErrorCodes = {
   TASK_NOT_OWNER: "TASK_NOT_OWNER",
   /** OTP: TaskSupervisor.async or asyncNolink on a task supervisor that has its `maxChildren` tasks running. */
   TASK_MAX_CHILDREN: "TASK_MAX_CHILDREN",
+  /** Distribution: a node name that is not `alive@host` (or not valid for short/long names). */
+  DIST_BAD_NAME: "DIST_BAD_NAME",
+  /** Distribution: no cookie could be had (unreadable or badly permissioned ~/.erlang.cookie, bad option). */
+  DIST_COOKIE: "DIST_COOKIE",
+  /** Distribution: talking to EPMD failed (refused, closed, malformed reply, name taken). */
+  DIST_EPMD: "DIST_EPMD",
+  /** Distribution: the peer does not answer to the cookie (digest mismatch). */
+  DIST_BAD_COOKIE: "DIST_BAD_COOKIE",
+  /** Distribution: the handshake broke: malformed or unexpected packet, wrong version, name mismatch. */
+  DIST_HANDSHAKE: "DIST_HANDSHAKE",
+  /** Distribution: the peer refused us (`not_allowed`, or `nok` after losing a simultaneous connect), or we it. */
+  DIST_NOT_ALLOWED: "DIST_NOT_ALLOWED",
+  /** Distribution: a handshake or connect did not finish within the setup time. */
+  DIST_TIMEOUT: "DIST_TIMEOUT",
+  /** Distribution: a connected peer sent a malformed frame, header, fragment or control message. */
+  DIST_PROTOCOL: "DIST_PROTOCOL",
+  /** Distribution: the connection closed or the peer stopped ticking (nodedown). */
+  DIST_CONNECTION_LOST: "DIST_CONNECTION_LOST",
   /** Test kit (erl oracle): the `erl` executable is not installed or not on PATH. */
   ERL_MISSING: "ERL_MISSING",
   /** Test kit: erl started but the oracle did not come up (bad flags, boot failure, start deadline). */
@@ -140,3 +158,6 @@ export class TermParseError extends OtterError {
     super(ErrorCodes.TERM_PARSE, `${message} (at character ${offset})`);
   }
 }
+
+/** An Erlang distribution failure: EPMD, handshake, a malformed frame, a lost connection (the DIST_* codes). */
+export class DistError extends OtterError {}
