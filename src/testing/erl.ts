@@ -20,6 +20,8 @@ export class ErlError extends OtterError {
     message: string,
     /** For ERL_RAISED: the Erlang exception class. */
     readonly erlClass?: string,
+    /** For ERL_RAISED: the reason and top of the stack, formatted by erl (`~tP`). */
+    readonly erlReason?: string,
   ) {
     super(code, message);
   }
@@ -35,6 +37,8 @@ export interface ErlOracleOptions {
   erl?: string;
   /** Extra emulator flags, e.g. `["+hms", "1000"]`. */
   erlArgs?: readonly string[];
+  /** Extra environment variables for erl, on top of Node's, e.g. `{ ERL_EPMD_PORT: "4370" }`. */
+  env?: Readonly<Record<string, string>>;
   /** How long past a call's deadline erl may take to report its timeout before Node kills it, in ms (2 s). */
   graceMs?: number;
 }
@@ -61,7 +65,8 @@ interface Job {
   reject(error: ErlError): void;
 }
 
-const INSTALL_HINT = "install Erlang/OTP (Debian/Ubuntu: apt-get install -y erlang-nox), or pass { erl: PATH }";
+/** How to get `erl` (and `epmd`), for ERL_MISSING messages. */
+export const INSTALL_HINT = "install Erlang/OTP (Debian/Ubuntu: apt-get install -y erlang-nox), or pass { erl: PATH }";
 const LOG_TAIL = 4096;
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -100,7 +105,7 @@ export class ErlOracle {
     const args = ["-noshell", "-noinput", "+Bd", "+sbwt", "none", ...(options.erlArgs ?? [])];
     const child = spawn(erl, [...args, "-eval", BOOT_EXPRESSION], {
       stdio: ["ignore", "pipe", "pipe", "pipe"],
-      env: { ...process.env, ERL_CRASH_DUMP_SECONDS: "0" },
+      env: { ...process.env, ERL_CRASH_DUMP_SECONDS: "0", ...options.env },
     });
     track(child);
     const log = captureLog(child);
@@ -217,10 +222,22 @@ export class ErlOracle {
     return this.#closed === undefined;
   }
 
-  /** Kills erl (always) and waits for it to go. Pending calls reject with ERL_STOPPED. */
-  async stop(): Promise<void> {
+  /**
+   * Ends erl and waits for it to go; pending calls reject with ERL_STOPPED. By default erl is killed at once;
+   * with `graceMs` the channel is closed first, so erl halts by itself, and is killed only if it is still
+   * there after that long. Idempotent.
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<void> {
     this.#close(new ErlError("ERL_STOPPED", "the oracle was stopped"));
     this.#child.ref(); // keeps Node alive until the exit is seen
+    const graceMs = options.graceMs ?? 0;
+    if (graceMs > 0 && this.#child.exitCode === null && this.#child.signalCode === null) {
+      this.#channel.end(); // the server calls erlang:halt(0) on eof
+      const grace = setTimeout(() => this.#child.kill("SIGKILL"), graceMs);
+      await this.#exited;
+      clearTimeout(grace);
+      return;
+    }
     this.#child.kill("SIGKILL");
     await this.#exited;
   }
@@ -304,6 +321,7 @@ function check(answer: Answer, op: string, timeoutMs: number): Answer {
         "ERL_RAISED",
         `erl raised in ${op}: ${answer.fields[1]?.toString("utf8")}`,
         answer.fields[0]?.toString("latin1"),
+        answer.fields[1]?.toString("utf8"),
       );
     default:
       throw new ErlError("ERL_PROTOCOL", `unknown answer status ${answer.status}`);
@@ -327,19 +345,19 @@ function flat(bindings: Readonly<Record<string, Uint8Array>>): Uint8Array[] {
   return Object.entries(bindings).flatMap(([name, bytes]) => [utf8(name), bytes]);
 }
 
-/** Keeps the last few KB of erl's stdout and stderr for error messages. */
-function captureLog(child: ChildProcess): { describe(): string } {
+/** Keeps the last few KB of a child's stdout and stderr for error messages. */
+export function captureLog(child: ChildProcess, label = "erl"): { describe(): string } {
   let tail = "";
   const add = (chunk: Buffer): void => {
     tail = (tail + chunk.toString("utf8")).slice(-LOG_TAIL);
   };
   child.stdout?.on("data", add);
   child.stderr?.on("data", add);
-  return { describe: () => (tail.trim() === "" ? "" : `; erl output:\n${tail.trim()}`) };
+  return { describe: () => (tail.trim() === "" ? "" : `; ${label} output:\n${tail.trim()}`) };
 }
 
-/** Kills every live erl when Node exits, whatever the reason. */
-function track(child: ChildProcess): void {
+/** Kills a child (erl, epmd) when Node exits, if it is still running then. */
+export function track(child: ChildProcess): void {
   live.add(child);
   child.once("exit", () => live.delete(child));
   child.once("error", () => live.delete(child));

@@ -8,4 +8,13 @@ export {
   type RoundTrip,
   type TermToBinaryOptions,
 } from "./erl.ts";
+export {
+  ErlNode,
+  type ErlNodeOptions,
+  type EvalOptions,
+  freePort,
+  type SystemEpmd,
+  type SystemEpmdOptions,
+  startSystemEpmd,
+} from "./erl-node.ts";
 export { ManualClock } from "./manual-clock.ts";
