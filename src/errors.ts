@@ -113,9 +113,15 @@ export class OtterError extends Error {
     if (typeof value !== "object" || value === null || (value as { [BRAND]?: unknown })[BRAND] !== true) {
       return false;
     }
-    // Across copies of the package the classes differ, so subclasses match by name.
     // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass `instanceof` was asked about.
-    return this === OtterError || (value as Error).name === this.name;
+    if (this === OtterError || (value as Error).name === this.name) return true;
+    // Across copies of the package the classes differ, so classes match by name, along the prototype chain (a
+    // subclass of a subclass is an instance of both).
+    for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
+      // biome-ignore lint/complexity/noThisInStatic: as above.
+      if (proto.constructor?.name === this.name) return true;
+    }
+    return false;
   }
 }
 

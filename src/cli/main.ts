@@ -10,6 +10,8 @@ commands:
                    --hex: as hex   --compressed[=LEVEL]   --minor-version=0|1|2
   decode [HEX]     print the term encoded by HEX (or by the raw bytes on standard input) in Erlang syntax
   demo             encode terms, hand them to a real erl, decode its answers (needs erl)
+  epmd             run an EPMD (the Erlang port mapper) in the foreground until SIGINT/SIGTERM
+                   --port N: default $ERL_EPMD_PORT, else 4369; 0 = any free port   --address A: default 127.0.0.1
   help             this text`;
 
 function encodeCommand(args: string[]): number {
@@ -38,6 +40,18 @@ function decodeCommand(args: string[]): number {
   return 0;
 }
 
+async function epmdCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { port: { type: "string" }, address: { type: "string" } },
+  });
+  if (positionals.length > 0) throw new UsageError("epmd takes no arguments");
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(/^\d+$/.test(values.port!) && port <= 65535)) throw new UsageError("--port is 0..65535");
+  return (await import("../dist/epmd/foreground.ts")).runEpmd({ port, host: values.address });
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
@@ -50,6 +64,8 @@ async function main(argv: string[]): Promise<number> {
         return decodeCommand(rest);
       case "demo":
         return (await import("./demo.ts")).runDemo();
+      case "epmd":
+        return await epmdCommand(rest);
       case undefined:
       case "help":
       case "--help":
