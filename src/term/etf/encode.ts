@@ -12,7 +12,7 @@
 import { Buffer } from "node:buffer";
 import { deflateSync } from "node:zlib";
 import { ErrorCodes, EtfEncodeError } from "../../errors.ts";
-import { Atom } from "../atom.ts";
+import { Atom, atom } from "../atom.ts";
 import { ErlMap } from "../map.ts";
 import { BitString, ErlFun, ExportFun, Float, ImproperList, Pid, Port, Ref, type Term, Tuple } from "../types.ts";
 import { DEFAULT_MAX_DEPTH } from "./decode.ts";
@@ -27,6 +27,14 @@ export interface EncodeOptions {
   versioned?: boolean;
   /** Deepest nesting accepted (default: the decoder's, 4,194,304); deeper, or cyclic, input is ETF_TOO_DEEP. */
   maxDepth?: number;
+  /** Writes atoms as ATOM_CACHE_REF where the table gives an index (terms after a distribution header). */
+  atomCacheRefs?: AtomCacheRefs;
+}
+
+/** Which atoms an encoding writes as ATOM_CACHE_REF: the distribution layer fills its header from the calls. */
+export interface AtomCacheRefs {
+  /** The ATOM_CACHE_REF index (0–254) to write for `atom`, or -1 to write the atom itself. */
+  refFor(atom: Atom): number;
 }
 
 export interface EncodeIovecOptions extends EncodeOptions {
@@ -85,6 +93,7 @@ class Encoder {
   minor: 0 | 1 | 2 = 2;
   spliceFrom = SPLICE_THRESHOLD;
   maxDepth = DEFAULT_MAX_DEPTH;
+  cacheRefs: AtomCacheRefs | undefined = undefined;
   private depth = 0;
   private readonly stack: (Term | FunSizePatch)[] = [];
 
@@ -94,7 +103,7 @@ class Encoder {
     this.w = this.pool;
   }
 
-  reset(minor: 0 | 1 | 2, spliceFrom: number, maxDepth: number): void {
+  reset(minor: 0 | 1 | 2, spliceFrom: number, maxDepth: number, cacheRefs: AtomCacheRefs | undefined): void {
     if (this.w === this.pool) {
       // The pool up to where the last encoding ended may be a result handed out: start after it,
       // aligned to 8 as Node aligns its pool.
@@ -115,6 +124,7 @@ class Encoder {
     if (this.splices.length > 0) this.splices = [];
     this.minor = minor;
     this.spliceFrom = spliceFrom;
+    this.cacheRefs = cacheRefs;
   }
 
   /** Moves the encoding to the scratch (growing it if need be), at the same offsets. */
@@ -182,7 +192,7 @@ class Encoder {
     } else if (ArrayBuffer.isView(t)) {
       if (!(t instanceof Uint8Array)) throw unencodable(t);
       this.binary(T.BINARY_EXT, t, 0);
-    } else if (t instanceof Atom) this.atomBytes(t.utf8, t.latin1);
+    } else if (t instanceof Atom) this.atom(t);
     else if (depth >= RECURSION_LIMIT) this.iterate(t, depth);
     else if (t instanceof Tuple) {
       const elements = t.elements;
@@ -223,10 +233,10 @@ class Encoder {
     // An if-chain of `typeof t === …`: the optimizer turns each into a type check, where a `switch` on
     // `typeof t` calls out to build the type's name.
     if (typeof t === "number") this.number(t);
-    else if (typeof t === "boolean") this.atomBytes(t ? TRUE_UTF8 : FALSE_UTF8, true);
+    else if (typeof t === "boolean") this.atom(t ? TRUE : FALSE);
     else if (typeof t === "string") this.string(t);
     else if (typeof t === "bigint") this.bigint(t);
-    else if (t instanceof Atom) this.atomBytes(t.utf8, t.latin1);
+    else if (t instanceof Atom) this.atom(t);
     else if (t instanceof Uint8Array) this.binary(T.BINARY_EXT, t, 0);
     else if (t instanceof Float) this.float(t.value);
     else if (Array.isArray(t) && t.length === 0) this.byte(T.NIL_EXT);
@@ -351,6 +361,21 @@ class Encoder {
     this.w.fill(0, this.p + 1, this.p + 32);
     this.w.write(text, this.p + 1, "latin1");
     this.p += 32;
+  }
+
+  /** An atom: an ATOM_CACHE_REF when the cache table has it, else its name. */
+  atom(a: Atom): void {
+    if (this.cacheRefs !== undefined) {
+      const index = this.cacheRefs.refFor(a);
+      if (index >= 0) {
+        if (this.p + 2 > this.w.length) this.grow(2);
+        this.w[this.p] = T.ATOM_CACHE_REF;
+        this.w[this.p + 1] = index;
+        this.p += 2;
+        return;
+      }
+    }
+    this.atomBytes(a.utf8, a.latin1);
   }
 
   atomBytes(utf8: Uint8Array, latin1: boolean): void {
@@ -481,7 +506,7 @@ class Encoder {
   }
 
   private nodeAtom(node: Atom, extra: number): void {
-    this.atomBytes(node.utf8, node.latin1);
+    this.atom(node);
     if (this.p + extra > this.w.length) this.grow(extra);
   }
 
@@ -530,8 +555,8 @@ class Encoder {
 
   private exportFun(f: ExportFun): void {
     this.byte(T.EXPORT_EXT);
-    this.atomBytes(f.module.utf8, f.module.latin1);
-    this.atomBytes(f.function.utf8, f.function.latin1);
+    this.atom(f.module);
+    this.atom(f.function);
     this.byte(T.SMALL_INTEGER_EXT);
     this.byte(f.arity);
   }
@@ -547,7 +572,7 @@ class Encoder {
     this.u32at(this.p + 22, f.index);
     this.u32at(this.p + 26, f.freeVars.length);
     this.p += 30;
-    this.atomBytes(f.module.utf8, f.module.latin1);
+    this.atom(f.module);
     this.number(f.oldIndex);
     this.number(f.oldUniq);
     this.pid(f.pid);
@@ -559,8 +584,8 @@ class Encoder {
 }
 
 const NIL: Term = [];
-const TRUE_UTF8 = new TextEncoder().encode("true");
-const FALSE_UTF8 = new TextEncoder().encode("false");
+const TRUE = atom("true");
+const FALSE = atom("false");
 
 function latin1Chars(utf8: Uint8Array): number[] {
   return Array.from(new TextDecoder().decode(utf8), (c) => c.charCodeAt(0));
@@ -588,7 +613,7 @@ const encoder = new Encoder();
 /** Encodes `term` into the shared encoder's scratch; the caller takes the bytes out before the next call. */
 function encodeToScratch(term: Term, options: EncodeOptions | undefined, spliceFrom: number): Encoder {
   const e = encoder;
-  e.reset(options?.minorVersion ?? 2, spliceFrom, options?.maxDepth ?? DEFAULT_MAX_DEPTH);
+  e.reset(options?.minorVersion ?? 2, spliceFrom, options?.maxDepth ?? DEFAULT_MAX_DEPTH, options?.atomCacheRefs);
   if (options?.versioned ?? true) e.byte(T.VERSION_MAGIC);
   try {
     e.encode(term);

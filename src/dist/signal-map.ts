@@ -1,0 +1,100 @@
+// The runtime's signals (runtime/contracts.ts) as distribution control messages, and back.
+//
+// Outbound, a signal becomes the control message OTP 25 sends for it (the wire codec picks SEND_SENDER, the
+// PAYLOAD_* forms and ALIAS_SEND from the negotiated flags). Inbound, a control message becomes the signal the
+// runtime applies; the ones that are not signals between two processes (spawn requests and replies, group
+// leaders, unlink acknowledgements) are left to the caller.
+import type { RegisteredName, Signal } from "../runtime/index.ts";
+import type { Atom } from "../term/atom.ts";
+import { Pid, Ref } from "../term/types.ts";
+import type { ControlMessage } from "./wire/control.ts";
+
+/** Makes the ids of UNLINK_ID (1 … 2^64 − 1). */
+export class UnlinkIds {
+  private last = 0n;
+
+  next(): bigint {
+    this.last = this.last === 0xffff_ffff_ffff_ffffn ? 1n : this.last + 1n;
+    return this.last;
+  }
+}
+
+/** The control message for a signal to another node. */
+export function controlOf(signal: Signal, unlinkIds: UnlinkIds): ControlMessage {
+  switch (signal.kind) {
+    case "message":
+      return signal.to instanceof Pid
+        ? { op: "send", from: signal.from, to: signal.to, message: signal.message }
+        : { op: "reg_send", from: signal.from, to: signal.to.name, message: signal.message };
+    case "alias-message":
+      return { op: "alias_send", from: signal.from, to: signal.to, message: signal.message };
+    case "exit":
+      return { op: signal.link ? "exit" : "exit2", from: signal.from, to: signal.to, reason: signal.reason };
+    case "link":
+      return { op: "link", from: signal.from, to: signal.to };
+    case "unlink":
+      return { op: "unlink_id", id: unlinkIds.next(), from: signal.from, to: signal.to };
+    case "monitor":
+      return { op: "monitor", from: signal.from, to: targetOf(signal.to), ref: signal.ref };
+    case "demonitor":
+      return { op: "demonitor", from: signal.from, to: targetOf(signal.to), ref: signal.ref };
+    case "down":
+      return { op: "monitor_exit", from: targetOf(signal.from), to: signal.to, ref: signal.ref, reason: signal.reason };
+  }
+}
+
+/**
+ * The signal a control message from `peer` stands for, for a process of node `self`; undefined for the control
+ * messages that are no such signal.
+ */
+export function signalOf(message: ControlMessage, self: Atom, peer: Atom, unknownSender: Pid): Signal | undefined {
+  switch (message.op) {
+    case "send":
+      return { kind: "message", from: message.from ?? unknownSender, to: message.to, message: message.message };
+    case "reg_send":
+      return { kind: "message", from: message.from, to: { name: message.to, node: self }, message: message.message };
+    case "alias_send":
+      return { kind: "alias-message", from: message.from, to: message.to, message: message.message };
+    case "exit":
+      return { kind: "exit", from: message.from, to: message.to, reason: message.reason, link: true };
+    case "exit2":
+      return { kind: "exit", from: message.from, to: message.to, reason: message.reason, link: false };
+    case "link":
+      return { kind: "link", from: message.from, to: message.to };
+    case "unlink_id":
+      return { kind: "unlink", from: message.from, to: message.to };
+    case "monitor":
+      return { kind: "monitor", from: message.from, to: nameOn(message.to, self), ref: message.ref };
+    case "demonitor":
+      return { kind: "demonitor", from: message.from, to: nameOn(message.to, self), ref: message.ref };
+    case "monitor_exit":
+      return {
+        kind: "down",
+        from: nameOn(message.from, peer),
+        to: message.to,
+        ref: message.ref,
+        reason: message.reason,
+      };
+    case "altact_sig_send": {
+      const to = message.to;
+      if (message.exit) {
+        return to instanceof Pid
+          ? { kind: "exit", from: message.from, to, reason: message.payload, link: false }
+          : undefined;
+      }
+      if (to instanceof Pid) return { kind: "message", from: message.from, to, message: message.payload };
+      if (to instanceof Ref) return { kind: "alias-message", from: message.from, to, message: message.payload };
+      return { kind: "message", from: message.from, to: { name: to, node: self }, message: message.payload };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function targetOf(to: Pid | RegisteredName): Pid | Atom {
+  return to instanceof Pid ? to : to.name;
+}
+
+function nameOn(to: Pid | Atom, node: Atom): Pid | RegisteredName {
+  return to instanceof Pid ? to : { name: to, node };
+}

@@ -1,0 +1,86 @@
+// SPAWN_REQUEST from another node (erlang:spawn_request, which `erpc` and `rpc` are built on): a new process runs
+// an exported function, linked to and monitored by the requester as it asked, and the requester gets its pid in
+// a SPAWN_REPLY first.
+//
+// `erpc:execute_call(Ref, M, F, A)` and `erpc:execute_cast(M, F, A)` are what erpc spawns; they are built in, so
+// `erpc:call`/`rpc:call` from erl run exported functions here. As on the BEAM, a request for a function that does
+// not exist still gets a pid, whose process exits with `undef` (erlang/otp#8603).
+import { type Process, ProcessExit, type Runtime } from "../runtime/index.ts";
+import { atom } from "../term/atom.ts";
+import { type Term, type Tuple, tuple } from "../term/types.ts";
+import type { ExportedModules, Outcome } from "./modules.ts";
+import type { SpawnReplyMessage, SpawnRequestMessage } from "./wire/control.ts";
+
+const ERPC = atom("erpc");
+const EXECUTE_CALL = atom("execute_call");
+const EXECUTE_CAST = atom("execute_cast");
+const LINK = atom("link");
+const MONITOR = atom("monitor");
+const RETURN = atom("return");
+const THROW = atom("throw");
+const EXIT = atom("exit");
+const ERROR = atom("error");
+const LINKED = 1;
+const MONITORED = 2;
+
+/** Runs a spawn request in `rt`; `reply` sends the SPAWN_REPLY back to the requester's node. */
+export function spawnRequested(
+  rt: Runtime,
+  modules: ExportedModules,
+  request: SpawnRequestMessage,
+  reply: (message: SpawnReplyMessage) => void,
+): void {
+  const link = request.options.includes(LINK);
+  const monitor = request.options.includes(MONITOR);
+  const pid = rt.spawn(async (self) => {
+    self.setGroupLeader(request.groupLeader);
+    if (link) self.link(request.from);
+    const args = [...request.args];
+    if (request.module === ERPC && request.function === EXECUTE_CALL && args.length === 4) {
+      const [ref, m, f, a] = args as [Term, Term, Term, Term];
+      quietExit(self, callResult(ref, await modules.apply(self, m, f, a)));
+      return;
+    }
+    if (request.module === ERPC && request.function === EXECUTE_CAST && args.length === 3) {
+      const outcome = await modules.apply(self, args[0]!, args[1]!, args[2]!);
+      if (outcome.class !== "return") throw new ProcessExit(reasonOf(outcome));
+      return;
+    }
+    const outcome = await modules.apply(self, request.module, request.function, args);
+    if (outcome.class !== "return") throw new ProcessExit(reasonOf(outcome));
+  });
+  if (monitor) rt.deliver({ kind: "monitor", from: request.from, to: pid, ref: request.ref });
+  reply({
+    op: "spawn_reply",
+    ref: request.ref,
+    to: request.from,
+    flags: (link ? LINKED : 0) | (monitor ? MONITORED : 0),
+    result: pid,
+  });
+}
+
+/** What erpc:execute_call exits with: `{Ref, return, V}`, `{Ref, throw, R}`, `{Ref, exit, R}`, `{Ref, error, R, S}`. */
+function callResult(ref: Term, outcome: Outcome): Tuple {
+  switch (outcome.class) {
+    case "return":
+      return tuple(ref, RETURN, outcome.value);
+    case "throw":
+      return tuple(ref, THROW, outcome.reason);
+    case "exit":
+      return tuple(ref, EXIT, outcome.reason);
+    case "error":
+      return tuple(ref, ERROR, outcome.reason, outcome.stack);
+  }
+}
+
+/** The exit reason of a process whose function raised: what the BEAM's would be for that class. */
+function reasonOf(outcome: Exclude<Outcome, { class: "return" }>): Term {
+  if (outcome.class === "error") return tuple(outcome.reason, outcome.stack);
+  if (outcome.class === "throw") return tuple(atom("nocatch"), outcome.reason);
+  return outcome.reason;
+}
+
+/** Ends `self` with `reason` as `exit(self(), Reason)` does: an exit signal, not a crash (no crash report). */
+function quietExit(self: Process, reason: Term): void {
+  self.exit(self.pid, reason);
+}

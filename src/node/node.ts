@@ -1,0 +1,152 @@
+// A distributed Otter node: a runtime named `alive@host`, registered with EPMD, listening for and connecting to
+// other nodes (Erlang, Elixir, Otter), with the system processes a BEAM node has for its peers: `net_kernel`
+// (answers `net_adm:ping`), `rex` (old-style `rpc`), and spawn requests (what `erpc`/`rpc:call` use since OTP 23).
+
+import { resolveCookie } from "../dist/cookie.ts";
+import { Distribution } from "../dist/distribution.ts";
+import { type EpmdRegistration, register } from "../dist/epmd/client.ts";
+import { type EpmdServer, ensureEpmd } from "../dist/epmd/server.ts";
+import { advertisedFlags } from "../dist/flags.ts";
+import { type ExportedFunction, ExportedModules } from "../dist/modules.ts";
+import { ownNodeName } from "../dist/node-name.ts";
+import { spawnRequested } from "../dist/spawn-request.ts";
+import type { TickerOptions } from "../dist/ticker.ts";
+import { DistError, ErrorCodes } from "../errors.ts";
+import { GenServer } from "../otp/gen-server.ts";
+import { Runtime, type RuntimeOptions } from "../runtime/index.ts";
+import { type Atom, atom } from "../term/atom.ts";
+import { tuple } from "../term/types.ts";
+import { builtinModules } from "./builtins.ts";
+import { startNetKernel } from "./net-kernel.ts";
+import { startRex } from "./rex.ts";
+
+export interface NodeOptions extends TickerOptions {
+  /** A short name (`alive` or `alive@host`; host defaults to this machine's short hostname), like `erl -sname`. */
+  sname?: string;
+  /** A long name (`alive` or `alive@host`; host defaults to the FQDN or address), like `erl -name`. */
+  name?: string;
+  /** The cookie (default: `OTTER_COOKIE`, else `~/.erlang.cookie`, created like erl does when missing). */
+  cookie?: string;
+  /** A hidden node: not in other nodes' `nodes()` (erl's `-hidden`). */
+  hidden?: boolean;
+  /** Where to listen for other nodes (default: all interfaces, any free port). */
+  listen?: { host?: string; port?: number };
+  /** EPMD's port on every host (default `ERL_EPMD_PORT`, else 4369). */
+  epmdPort?: number;
+  /** Start an embedded EPMD when none listens on this host (default true). */
+  embeddedEpmd?: boolean;
+  /** net_setuptime in ms (default 7,000). */
+  setupTimeMs?: number;
+  /** Options of the node's runtime (logger, clock). */
+  runtime?: Omit<RuntimeOptions, "node" | "creation" | "transport">;
+}
+
+/** Starts a distributed node; resolves once it is registered with EPMD and listening. */
+export async function startNode(options: NodeOptions): Promise<OtterNode> {
+  if ((options.sname === undefined) === (options.name === undefined)) {
+    throw new DistError(ErrorCodes.DIST_BAD_NAME, "a node needs exactly one of `sname` and `name`");
+  }
+  const nameOption = options.sname !== undefined ? { sname: options.sname } : { name: options.name! };
+  const { name } = await ownNodeName(nameOption);
+  const cookie = await resolveCookie({ cookie: options.cookie, env: process.env });
+  const epmd = options.embeddedEpmd === false ? undefined : await ensureEpmd({ port: options.epmdPort });
+  const flags = advertisedFlags({ hidden: options.hidden });
+  // The creation comes from EPMD, which needs the port first: listen, register, then make the runtime.
+  const distribution = new Distribution({ ...options, name: name.full, flags, cookie });
+  let registration: EpmdRegistration;
+  try {
+    const port = await distribution.listen(options.listen?.port ?? 0, options.listen?.host ?? "0.0.0.0");
+    registration = await register(name.alive, port, { port: options.epmdPort, hidden: options.hidden });
+  } catch (e) {
+    await distribution.close();
+    await epmd?.close();
+    throw e;
+  }
+  const runtime = new Runtime({
+    ...options.runtime,
+    node: name.full,
+    creation: registration.creation,
+    transport: distribution,
+  });
+  return new OtterNode(runtime, distribution, registration, epmd);
+}
+
+export class OtterNode {
+  readonly name: Atom;
+  /** The functions other nodes can call here (`rpc:call`, `erpc:call`, `spawn_request`), by module. */
+  readonly modules = new ExportedModules(builtinModules(this));
+  private stopped = false;
+
+  /** @internal Use `startNode`. */
+  constructor(
+    readonly runtime: Runtime,
+    /** @internal */ readonly distribution: Distribution,
+    private readonly registration: EpmdRegistration,
+    private readonly epmd: EpmdServer | undefined,
+  ) {
+    this.name = runtime.node;
+    distribution.attach(runtime, runtime.creation, {
+      control: (message, peer) => {
+        if (message.op === "spawn_request") {
+          spawnRequested(runtime, this.modules, message, (reply) => distribution.sendTo(peer, reply, reply.to));
+        }
+      },
+      nodeUp: () => {},
+      nodeDown: () => {},
+      unsendable: (node, message, error) =>
+        runtime.logger.error(`could not send a ${message.op} to ${node.name}: ${String(error)}`),
+    });
+    startNetKernel(runtime);
+    startRex(runtime, this.modules);
+  }
+
+  get creation(): number {
+    return this.runtime.creation;
+  }
+
+  /** The nodes this one is connected to (erlang:nodes(connected)). */
+  nodes(): Atom[] {
+    return this.distribution.nodes();
+  }
+
+  /** Connects to `node` (net_kernel:connect_node/1): true once connected, false if it cannot be reached. */
+  connect(node: string | Atom): Promise<boolean> {
+    return this.distribution.connect(typeof node === "string" ? atom(node) : node);
+  }
+
+  /** Closes the connection to `node` (erlang:disconnect_node/1). */
+  disconnect(node: string | Atom): boolean {
+    return this.distribution.disconnect(typeof node === "string" ? atom(node) : node);
+  }
+
+  /** net_adm:ping/1: `pong` if `node` answers its net_kernel's `is_auth` call, else `pang`. */
+  async ping(node: string | Atom, options?: { timeoutMs?: number }): Promise<"pong" | "pang"> {
+    const target = typeof node === "string" ? atom(node) : node;
+    if (!(await this.connect(target))) return "pang";
+    try {
+      const answer = await this.runtime.run((self) =>
+        GenServer.call(self, { name: atom("net_kernel"), node: target }, tuple(atom("is_auth"), this.name), {
+          timeout: options?.timeoutMs ?? "infinity",
+        }),
+      );
+      return answer === atom("yes") ? "pong" : "pang";
+    } catch {
+      return "pang";
+    }
+  }
+
+  /** Offers `functions` to other nodes as module `name` (`rpc:call(Node, name, fn, Args)` from erl). */
+  exportModule(name: string, functions: Record<string, ExportedFunction>): void {
+    this.modules.export(name, functions);
+  }
+
+  /** Stops the node: its processes, its connections, its EPMD name (and the embedded EPMD, if it started one). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.runtime.shutdown();
+    await this.distribution.close();
+    await this.registration.close();
+    await this.epmd?.close();
+  }
+}
