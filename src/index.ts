@@ -1,5 +1,6 @@
 // Otter's public API: re-exports only.
 export * from "./errors.ts";
+export * from "./node/index.ts";
 export * from "./otp/index.ts";
 export * from "./runtime/index.ts";
 export * from "./term/index.ts";

@@ -12,6 +12,9 @@ commands:
   demo             encode terms, hand them to a real erl, decode its answers (needs erl)
   epmd             run an EPMD (the Erlang port mapper) in the foreground until SIGINT/SIGTERM
                    --port N: default $ERL_EPMD_PORT, else 4369; 0 = any free port   --address A: default 127.0.0.1
+  start            run a distributed node until SIGINT/SIGTERM
+                   --sname NAME | --name NAME   --cookie C (default $OTTER_COOKIE, else ~/.erlang.cookie)
+                   --hidden   --dist-port N (default: any)   --address A (listen address, default all)
   help             this text`;
 
 function encodeCommand(args: string[]): number {
@@ -52,6 +55,36 @@ async function epmdCommand(args: string[]): Promise<number> {
   return (await import("../dist/epmd/foreground.ts")).runEpmd({ port, host: values.address });
 }
 
+async function startCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      sname: { type: "string" },
+      name: { type: "string" },
+      cookie: { type: "string" },
+      hidden: { type: "boolean" },
+      "dist-port": { type: "string" },
+      address: { type: "string" },
+    },
+  });
+  if (positionals.length > 0) throw new UsageError("start takes no arguments yet");
+  if ((values.sname === undefined) === (values.name === undefined)) {
+    throw new UsageError("start needs one of --sname and --name");
+  }
+  const port = values["dist-port"] === undefined ? undefined : Number(values["dist-port"]);
+  if (port !== undefined && !(/^\d+$/.test(values["dist-port"]!) && port <= 65535)) {
+    throw new UsageError("--dist-port is 0..65535");
+  }
+  return (await import("./start.ts")).runNode({
+    sname: values.sname,
+    name: values.name,
+    cookie: values.cookie,
+    hidden: values.hidden,
+    listen: { host: values.address, port },
+  });
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
@@ -66,6 +99,8 @@ async function main(argv: string[]): Promise<number> {
         return (await import("./demo.ts")).runDemo();
       case "epmd":
         return await epmdCommand(rest);
+      case "start":
+        return await startCommand(rest);
       case undefined:
       case "help":
       case "--help":

@@ -69,7 +69,7 @@ export type EpmdRequest =
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const ALIVE2_FIXED = 13;
 const PORT2_FIXED = 14;
-const NAMES_LINE = /^name (.+) at port (\d+)$/;
+const NAMES_LINE = /^name (.+) at port (\d+)$/s; // s: a name may hold \r or U+2028
 
 function malformed(message: string): DistError {
   return new DistError(ErrorCodes.DIST_EPMD, message);
