@@ -38,6 +38,7 @@ import {
   terminateWith,
   timeoutTerm,
 } from "./gen.ts";
+import { abcast, multiCall } from "./multi-call.ts";
 import type { ServerRef } from "./names.ts";
 import { logGenServerTerminate, logNoHandleInfo } from "./reports.ts";
 import { type Boot, initAck, initFail, initIgnore, registerName, type StartOptions, startServer } from "./start.ts";
@@ -382,6 +383,12 @@ export const GenServer = {
       return callExit(GEN_SERVER, failed, server, args);
     }) as Promise<ReplyOf<S>>;
   },
+
+  /** gen_server:multi_call: `request` to the server named `name` on each node; the replies and the bad nodes. */
+  multiCall,
+
+  /** gen_server:abcast: `message` cast to the server named `name` on each node (default: all connected, and this). */
+  abcast,
 
   /** Sends `message` to the server's `handleCast`; never fails (to a server that is not there, it is dropped). */
   cast<S extends ServerRef>(from: Process | Runtime, server: S, message: CastOf<S>): void {

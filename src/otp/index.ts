@@ -42,6 +42,7 @@ export {
   type StatemStatus,
   type Transition,
 } from "./gen-statem.ts";
+export type { MultiCallResult } from "./multi-call.ts";
 export { globalNames, type NameRegistry, type ServerName, type ServerRef } from "./names.ts";
 export { Registry, type RegistryKeys, type RegistryOptions, type RegistryStart } from "./registry.ts";
 export type { StartOptions, StartResult } from "./start.ts";

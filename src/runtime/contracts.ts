@@ -49,6 +49,8 @@ export interface SignalSink {
 export interface SignalTransport {
   /** Sends one signal whose `to` lives on another node; may connect first. Never throws for a lost peer. */
   send(signal: Signal): void;
+  /** The nodes connected now (erlang:nodes/0); none when the transport does not say. */
+  nodes?(): Atom[];
 }
 
 /**

@@ -298,6 +298,11 @@ export class Runtime implements SignalSink {
     this.signals.unlink(p, to);
   }
 
+  /** The other nodes this one is connected to (erlang:nodes/0). */
+  nodes(): Atom[] {
+    return this.transport.nodes?.() ?? [];
+  }
+
   /** @internal */
   monitorFrom(p: Process, target: Pid | Atom | RegisteredName, alias: MonitorAlias | undefined): Ref {
     if (p.status === Status.Exited) return this.refs.make();

@@ -91,6 +91,35 @@ describe("an Otter node and erl", () => {
     assert.ok(Array.isArray(apps) && apps.some((a) => a instanceof Tuple && a.at(0) === atom("kernel")));
   });
 
+  test("GenServer.multiCall reaches erl's and this node's net_kernel; a node that is not there is bad; abcast", async () => {
+    const bogus = atom(`nobody_${process.pid}@127.0.0.1`);
+    const erlNode = atom(erl.name);
+    const result = await node.runtime.run((self) =>
+      GenServer.multiCall(self, atom("net_kernel"), tuple(atom("is_auth"), node.name), {
+        nodes: [erlNode, node.name, bogus],
+        timeout: 5000,
+      }),
+    );
+    assert.deepEqual(result.replies, [
+      { node: erlNode, reply: atom("yes") },
+      { node: node.name, reply: atom("yes") },
+    ]);
+    assert.deepEqual(result.badNodes, [bogus]);
+
+    let casts = 0;
+    const counter: GenServerCallbacks<null, undefined, Term, Term, Term> = {
+      init: () => ({ state: null }),
+      handleCast: () => {
+        casts++;
+        return { state: null };
+      },
+    };
+    await GenServer.start(node.runtime, counter, undefined, { name: atom("cast_counter") });
+    GenServer.abcast(node.runtime, atom("cast_counter"), atom("hi"), [node.name, erlNode]);
+    await node.runtime.idle();
+    assert.equal(casts, 1, "this node's server got the cast; erl has no such name and drops it");
+  });
+
   test("rpc:call and erpc:call from erl run exported functions; undef and raises come back as on the BEAM", async () => {
     node.exportModule("calc", {
       add: (_self, a, b) => (a as number) + (b as number),
