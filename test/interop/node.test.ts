@@ -85,6 +85,13 @@ describe("an Otter node and erl", () => {
     assert.ok("pid" in started);
     assert.equal(await onErl("gen_server:call({adder, Otter}, 5)"), 15);
     assert.equal(await onErl("gen_server:call({adder, Otter}, 1)"), 16);
+    // An older node's call: a plain ref as the tag, and the reply to the caller's pid.
+    assertTerm(
+      await onErl(
+        "Tag = make_ref(), {adder, Otter} ! {'$gen_call', {self(), Tag}, 4}, receive {Tag, R} -> {ok, R} after 5000 -> timeout end",
+      ),
+      tuple(atom("ok"), 20),
+    );
     const apps = await node.runtime.run((self) =>
       GenServer.call(self, { name: atom("application_controller"), node: atom(erl.name) }, atom("which_applications")),
     );
