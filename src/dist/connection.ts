@@ -36,6 +36,8 @@ export interface ConnectionStats {
   bytesOut: number;
   messagesIn: number;
   messagesOut: number;
+  /** Frames written, ticks aside: a fragmented message counts one per fragment. */
+  framesOut: number;
 }
 
 const TICK = Buffer.alloc(4);
@@ -46,7 +48,13 @@ export class Connection {
   readonly peer: Atom;
   readonly peerCreation: number;
   readonly flags: bigint;
-  readonly stats: ConnectionStats = { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 };
+  readonly stats: ConnectionStats = {
+    bytesIn: 0,
+    bytesOut: 0,
+    messagesIn: 0,
+    messagesOut: 0,
+    framesOut: 0,
+  };
   private readonly socket: Socket;
   private readonly decoder: FrameDecoder;
   private readonly encoder: FrameEncoder;
@@ -59,6 +67,8 @@ export class Connection {
   private pumping = false;
   private corked = false;
   private closedWith: DistError | undefined | null = null;
+  /** The bytes past the handshake, until `startReading` reads them. */
+  private leftover: Buffer | undefined;
 
   constructor(
     handshaken: Handshaken,
@@ -83,8 +93,19 @@ export class Connection {
     socket.on("close", () => this.fail(new DistError(ErrorCodes.DIST_CONNECTION_LOST, "connection closed")));
     socket.on("drain", () => this.pump());
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
-    if (handshaken.leftover.length > 0) this.onData(handshaken.leftover);
-    socket.resume();
+    this.leftover = handshaken.leftover;
+  }
+
+  /**
+   * Starts reading: the bytes that came with the end of the handshake, then the socket. Separate from the
+   * constructor because what arrives (a message, a malformed frame closing the connection) reaches `events`, whose
+   * handlers need the Connection object to exist.
+   */
+  startReading(): void {
+    const leftover = this.leftover;
+    this.leftover = undefined;
+    if (leftover !== undefined && leftover.length > 0) this.onData(leftover);
+    if (this.closedWith === null) this.socket.resume();
   }
 
   /** Whether the connection is still up. */
@@ -122,6 +143,7 @@ export class Connection {
   private start(message: ControlMessage, sender: unknown): void {
     const encoded = this.encoder.encode(message);
     this.stats.messagesOut++;
+    this.stats.framesOut++;
     this.write(encoded.next()!);
     const frame = encoded.next();
     if (frame !== undefined) {
@@ -144,6 +166,7 @@ export class Connection {
       const round = this.inFlight;
       this.inFlight = [];
       for (const entry of round) {
+        this.stats.framesOut++;
         this.write(entry.frame);
         const frame = entry.message.next();
         if (frame === undefined) this.finished(entry.sender);

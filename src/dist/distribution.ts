@@ -37,6 +37,8 @@ export interface DistributionHandler {
   control(message: ControlMessage, peer: Atom): void;
   nodeUp(node: Atom, hidden: boolean): void;
   nodeDown(node: Atom, reason: DistError | undefined): void;
+  /** A node's attempt to connect here failed (wrong cookie, broken handshake, refused by us, timed out). */
+  refused(error: unknown): void;
   /** A message queued behind a large one could not be encoded (logged by the node). */
   unsendable(node: Atom, message: ControlMessage, error: unknown): void;
 }
@@ -221,8 +223,9 @@ export class Distribution implements SignalTransport {
         this.sockets.delete(socket);
         this.up(handshaken);
       },
-      () => {
+      (error: unknown) => {
         this.sockets.delete(socket);
+        this.handler?.refused(error);
         for (const [node, peer] of this.peers) {
           if (peer.yielded && peer.connection === undefined && !peer.connecting) this.unreachable(node, peer);
         }
@@ -262,6 +265,7 @@ export class Distribution implements SignalTransport {
     const queue = peer.queue;
     peer.queue = [];
     for (const { message, sender, signal } of queue) this.deliverOut(connection, message, sender, signal);
+    connection.startReading();
   }
 
   private deliverOut(

@@ -20,6 +20,9 @@ import { builtinModules } from "./builtins.ts";
 import { startNetKernel } from "./net-kernel.ts";
 import { startRex } from "./rex.ts";
 
+/** The log domain of the distribution's events. */
+const DIST_DOMAIN = ["otter", "dist"];
+
 export interface NodeOptions extends TickerOptions {
   /** A short name (`alive` or `alive@host`; host defaults to this machine's short hostname), like `erl -sname`. */
   sname?: string;
@@ -92,7 +95,24 @@ export class OtterNode {
         }
       },
       nodeUp: () => {},
-      nodeDown: () => {},
+      // A malformed frame closes the connection: logged, as OTP logs a corrupted distribution term.
+      nodeDown: (node, why) => {
+        if (why?.code === ErrorCodes.DIST_PROTOCOL) {
+          runtime.logger.error(`connection to ${node.name} closed: ${why.message}`, {
+            domain: DIST_DOMAIN,
+            error: why,
+          });
+        }
+      },
+      // OTP logs a refused connection attempt too ("Connection attempt from node X rejected"); the refusals we
+      // chose (`nok` in a simultaneous connect, `not_allowed`) are not worth an error.
+      refused: (error) => {
+        if (error instanceof DistError && error.code === ErrorCodes.DIST_NOT_ALLOWED) return;
+        runtime.logger.error(`connection attempt refused: ${(error as Error).message}`, {
+          domain: DIST_DOMAIN,
+          error,
+        });
+      },
       unsendable: (node, message, error) =>
         runtime.logger.error(`could not send a ${message.op} to ${node.name}: ${String(error)}`),
     });

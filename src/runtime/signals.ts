@@ -202,20 +202,32 @@ export class Signals {
 
   /** The connection to `node` is gone: its links fire and its monitors go DOWN, with `reason`. */
   nodeDown(node: Atom, watchers: Iterable<Process>, reason: Term): void {
+    // Every link and monitor over the lost connection goes before any signal fires: a process they end must send
+    // no exit or DOWN back to that node (which would connect again).
+    const exits: { p: Process; from: Pid }[] = [];
+    const downs: { p: Process; monitor: Monitor }[] = [];
     for (const p of watchers) {
       const extra = p.extra;
       if (p.status === Status.Exited || extra === null) continue;
+      for (const m of watchersOf(extra)) if (m.watcher.node === node) this.rt.monitors.remove(m);
       if (extra.links !== undefined) {
-        for (const pid of [...extra.links.values()]) {
-          if (pid.node === node) this.exit(pid, p.pid, reason, true);
+        for (const [key, pid] of [...extra.links]) {
+          if (pid.node !== node) continue;
+          extra.links.delete(key);
+          exits.push({ p, from: pid });
         }
       }
-      for (const m of watchersOf(extra)) if (m.watcher.node === node) this.rt.monitors.remove(m);
       for (const m of monitorsOf(extra)) {
-        if (m.target !== undefined || (m.targetPid?.node ?? m.name!.node) !== node || p.exited) continue;
+        if (m.target !== undefined || (m.targetPid?.node ?? m.name!.node) !== node) continue;
         this.rt.monitors.remove(m);
-        this.rt.execution.deliver(p, downMessage(m.ref, m.subject, reason));
+        downs.push({ p, monitor: m });
       }
+    }
+    // The links are gone already, so their exits go as plain exit signals: with this reason, the same effect.
+    for (const { p, from } of exits) this.queue.push({ to: p, from, reason, link: false });
+    this.drain();
+    for (const { p, monitor } of downs) {
+      if (!p.exited) this.rt.execution.deliver(p, downMessage(monitor.ref, monitor.subject, reason));
     }
   }
 
