@@ -25,22 +25,19 @@ import {
 } from "../../src/index.ts";
 import { type OtterNode, startNode } from "../../src/node/node.ts";
 import { ErlNode, freePort } from "../../src/testing/erl-node.ts";
+import { uniqueCookie, uniqueNodeName } from "../support/dist.ts";
 import { waitFor, within } from "../support/runtime.ts";
 
-const cookie = `c${randomBytes(8).toString("hex")}`;
+const cookie = uniqueCookie();
 const logs: LogEvent[] = [];
 let epmdPort: number;
 let node: OtterNode;
 let erl: ErlNode;
 
-function uniqueName(prefix: string): string {
-  return `${prefix}_${process.pid}_${randomBytes(3).toString("hex")}@127.0.0.1`;
-}
-
 before(async () => {
   epmdPort = await freePort();
   node = await startNode({
-    name: uniqueName("otter_failures"),
+    name: uniqueNodeName("otter_failures"),
     cookie,
     epmdPort,
     listen: { host: "127.0.0.1" },
@@ -100,7 +97,7 @@ describe("distribution failures", () => {
 
   test("a frozen erl (SIGSTOP) stops ticking: monitors toward it fire noconnection within the tick time", async () => {
     const ticking = await startNode({
-      name: uniqueName("otter_tick"),
+      name: uniqueNodeName("otter_tick"),
       cookie,
       epmdPort,
       listen: { host: "127.0.0.1" },
@@ -156,7 +153,7 @@ describe("malformed frames from a peer past the handshake", () => {
   async function fakePeer(
     flags = advertisedFlags() & ~(DFlag.DIST_HDR_ATOM_CACHE | DFlag.FRAGMENTS),
   ): Promise<{ socket: Socket; pid: Pid; closed: Promise<void> }> {
-    const name = uniqueName(`fake${++fakes}`);
+    const name = uniqueNodeName(`fake${++fakes}`);
     const info = await portPlease(node.name.name.split("@")[0]!, { host: "127.0.0.1", port: epmdPort });
     const raw = connect({ host: "127.0.0.1", port: info!.port });
     await new Promise((resolve, reject) => raw.once("connect", resolve).once("error", reject));

@@ -3,27 +3,22 @@
 // and a small message that overtakes a 100 MB one still going out (distribution_SUITE's
 // message_latency_large_message: fragments of different senders take turns).
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { DFlag } from "../../src/dist/flags.ts";
 import { atom, type Pid, type Term, Tuple, tuple } from "../../src/index.ts";
-import { type OtterNode, startNode } from "../../src/node/node.ts";
-import { ErlNode, freePort } from "../../src/testing/erl-node.ts";
+import type { OtterNode } from "../../src/node/node.ts";
+import type { ErlNode } from "../../src/testing/erl-node.ts";
+import { type NodeBesideErl, startNodeBesideErl } from "../support/dist.ts";
 import { assertTerm } from "../support/runtime.ts";
 
-const cookie = `c${randomBytes(8).toString("hex")}`;
+let pair: NodeBesideErl;
 let node: OtterNode;
 let erl: ErlNode;
 
 before(async () => {
-  const epmdPort = await freePort();
-  node = await startNode({
-    name: `otter_large_${process.pid}_${randomBytes(3).toString("hex")}@127.0.0.1`,
-    cookie,
-    epmdPort,
-    listen: { host: "127.0.0.1" },
-  });
-  erl = await ErlNode.start({ cookie, epmdPort, startEpmd: false });
+  pair = await startNodeBesideErl("otter_large");
+  ({ node, erl } = pair);
   // Echoes `{From, T}` as `{echo, T}`.
   const echo = node.runtime.spawn(async (self) => {
     for (;;) {
@@ -34,10 +29,7 @@ before(async () => {
   node.runtime.register(atom("echo"), echo);
 });
 
-after(async () => {
-  await erl?.stop();
-  await node?.stop();
-});
+after(() => pair?.stop());
 
 /** Evaluates on erl with `Otter` bound to the Otter node's name. */
 function onErl(expression: string, bindings: Record<string, Term> = {}): Promise<Term> {

@@ -6,31 +6,23 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { atom, DOWN, EXIT, Pid, ProcessExit, type Term, Tuple, tuple } from "../../src/index.ts";
-import { type OtterNode, startNode } from "../../src/node/node.ts";
-import { ErlNode, freePort } from "../../src/testing/erl-node.ts";
+import type { OtterNode } from "../../src/node/node.ts";
+import { ErlNode } from "../../src/testing/erl-node.ts";
+import { type NodeBesideErl, startNodeBesideErl } from "../support/dist.ts";
 import { assertTerm, waitFor } from "../support/runtime.ts";
 
-const cookie = `c${randomBytes(8).toString("hex")}`;
+let cookie: string;
 let epmdPort: number;
+let pair: NodeBesideErl;
 let node: OtterNode;
 let erl: ErlNode;
 
 before(async () => {
-  epmdPort = await freePort();
-  node = await startNode({
-    name: `otter_links_${process.pid}_${randomBytes(3).toString("hex")}@127.0.0.1`,
-    cookie,
-    epmdPort,
-    listen: { host: "127.0.0.1" },
-    runtime: { logger: () => {} }, // the crash reports of the processes these tests kill on purpose
-  });
-  erl = await ErlNode.start({ cookie, epmdPort, startEpmd: false });
+  pair = await startNodeBesideErl("otter_links", { runtime: { logger: () => {} } });
+  ({ node, erl, cookie, epmdPort } = pair);
 });
 
-after(async () => {
-  await erl?.stop();
-  await node?.stop();
-});
+after(() => pair?.stop());
 
 /** Evaluates on erl with `Otter` bound to the Otter node's name. */
 function onErl(expression: string, bindings: Record<string, Term> = {}, target = erl): Promise<Term> {

@@ -4,7 +4,6 @@
 // package, which `npm test` builds first).
 import assert from "node:assert/strict";
 import { type ChildProcessByStdio, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import type { Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
@@ -23,18 +22,15 @@ import {
 } from "../../src/index.ts";
 import { type OtterNode, startNode } from "../../src/node/node.ts";
 import { freePort } from "../../src/testing/erl-node.ts";
+import { uniqueCookie, uniqueNodeName } from "../support/dist.ts";
 import { assertTerm, waitFor } from "../support/runtime.ts";
 
-const cookie = `c${randomBytes(8).toString("hex")}`;
+const cookie = uniqueCookie();
 let epmdPort: number;
-
-function uniqueName(prefix: string): string {
-  return `${prefix}_${process.pid}_${randomBytes(3).toString("hex")}@127.0.0.1`;
-}
 
 function start(prefix: string): Promise<OtterNode> {
   return startNode({
-    name: uniqueName(prefix),
+    name: uniqueNodeName(prefix),
     cookie,
     epmdPort,
     listen: { host: "127.0.0.1" },
@@ -189,7 +185,7 @@ process.once("SIGTERM", () => node.stop().then(() => process.exit(0)));
 describe("two Otter nodes in two OS processes", () => {
   let node: OtterNode;
   let child: ChildProcessByStdio<null, Readable, Readable>;
-  const childName = uniqueName("otter_child");
+  const childName = uniqueNodeName("otter_child");
 
   before(async () => {
     node = await start("otter_parent");

@@ -2,26 +2,20 @@
 // a DOWN with the exit reason) and for a missing one (still a pid, whose process exits with undef, as the BEAM
 // does: erlang/otp#8603), `spawn_request` with `link`, and plain `erlang:spawn(Node, M, F, A)`.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { atom, Pid, ProcessExit, type Term, tuple } from "../../src/index.ts";
-import { type OtterNode, startNode } from "../../src/node/node.ts";
-import { ErlNode, freePort } from "../../src/testing/erl-node.ts";
+import type { OtterNode } from "../../src/node/node.ts";
+import type { ErlNode } from "../../src/testing/erl-node.ts";
+import { type NodeBesideErl, startNodeBesideErl } from "../support/dist.ts";
 import { assertTerm, elements } from "../support/runtime.ts";
 
-const cookie = `c${randomBytes(8).toString("hex")}`;
+let pair: NodeBesideErl;
 let node: OtterNode;
 let erl: ErlNode;
 
 before(async () => {
-  const epmdPort = await freePort();
-  node = await startNode({
-    name: `otter_spawn_${process.pid}_${randomBytes(3).toString("hex")}@127.0.0.1`,
-    cookie,
-    epmdPort,
-    listen: { host: "127.0.0.1" },
-    runtime: { logger: () => {} }, // the crash reports of the processes these tests end on purpose
-  });
+  pair = await startNodeBesideErl("otter_spawn", { runtime: { logger: () => {} } });
+  ({ node, erl } = pair);
   node.exportModule("jobs", {
     square: (_self, n) => (n as number) * (n as number),
     fail: (_self, reason) => {
@@ -33,13 +27,9 @@ before(async () => {
     },
     wait: async (self) => self.receive((m) => m === atom("stop")),
   });
-  erl = await ErlNode.start({ cookie, epmdPort, startEpmd: false });
 });
 
-after(async () => {
-  await erl?.stop();
-  await node?.stop();
-});
+after(() => pair?.stop());
 
 /** Evaluates on erl with `Otter` bound to the Otter node's name. */
 function onErl(expression: string, bindings: Record<string, Term> = {}): Promise<Term> {

@@ -1,7 +1,6 @@
 // An Otter node and a real erl node, both ways: EPMD (ours, which erl uses), ping, messages with every term kind,
 // gen_server calls, rpc/erpc, links and monitors, and a killed BEAM node seen as `noconnection`.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import {
   atom,
@@ -18,20 +17,17 @@ import {
 } from "../../src/index.ts";
 import { type OtterNode, startNode } from "../../src/node/node.ts";
 import { ErlNode, freePort } from "../../src/testing/erl-node.ts";
+import { uniqueCookie, uniqueNodeName } from "../support/dist.ts";
 import { assertTerm } from "../support/runtime.ts";
 
-const cookie = `c${randomBytes(8).toString("hex")}`;
+const cookie = uniqueCookie();
 let epmdPort: number;
 let node: OtterNode;
 let erl: ErlNode;
 
-function uniqueName(prefix: string): string {
-  return `${prefix}_${process.pid}_${randomBytes(3).toString("hex")}@127.0.0.1`;
-}
-
 before(async () => {
   epmdPort = await freePort();
-  node = await startNode({ name: uniqueName("otter"), cookie, epmdPort, listen: { host: "127.0.0.1" } });
+  node = await startNode({ name: uniqueNodeName("otter"), cookie, epmdPort, listen: { host: "127.0.0.1" } });
   erl = await ErlNode.start({ cookie, epmdPort, startEpmd: false });
 });
 
