@@ -15,7 +15,7 @@ import { Pid } from "../term/types.ts";
 import { Connection, type ConnectionOptions } from "./connection.ts";
 import { portPlease } from "./epmd/client.ts";
 import { type Admission, accept, type Handshaken, initiate, simultaneousWinner } from "./handshake/index.ts";
-import { checkNodeName, hostMode, parseNodeName } from "./node-name.ts";
+import { checkNodeName, hostMode, type NameMode, parseNodeName } from "./node-name.ts";
 import { controlOf, signalOf, UnlinkIds } from "./signal-map.ts";
 import type { ControlMessage } from "./wire/control.ts";
 
@@ -35,7 +35,7 @@ export interface DistributionOptions extends ConnectionOptions {
 export interface DistributionHandler {
   /** A spawn request, spawn reply or group leader change from `peer`. */
   control(message: ControlMessage, peer: Atom): void;
-  nodeUp(node: Atom, hidden: boolean): void;
+  nodeUp(node: Atom): void;
   nodeDown(node: Atom, reason: DistError | undefined): void;
   /** A node's attempt to connect here failed (wrong cookie, broken handshake, refused by us, timed out). */
   refused(error: unknown): void;
@@ -58,6 +58,8 @@ const DEFAULT_SETUP_TIME_MS = 7000;
 
 export class Distribution implements SignalTransport {
   readonly name: Atom;
+  /** Short or long names, as this node's own name is: the kind of peer name it may dial. */
+  private readonly nameMode: NameMode;
   private readonly peers = new Map<Atom, Peer>();
   private readonly unlinkIds = new UnlinkIds();
   private readonly server: Server;
@@ -69,6 +71,7 @@ export class Distribution implements SignalTransport {
   private closed = false;
 
   constructor(private readonly options: DistributionOptions) {
+    this.nameMode = hostMode(parseNodeName(options.name).host);
     this.name = atom(options.name);
     this.server = createServer((socket) => this.accepted(socket));
   }
@@ -179,7 +182,7 @@ export class Distribution implements SignalTransport {
   /** EPMD lookup, TCP connect and handshake, within the setup time. */
   private async dial(node: Atom): Promise<Handshaken> {
     const timeoutMs = this.options.setupTimeMs ?? DEFAULT_SETUP_TIME_MS;
-    const name = checkNodeName(node.name, hostMode(parseNodeName(this.options.name).host));
+    const name = checkNodeName(node.name, this.nameMode);
     const info = await portPlease(name.alive, { host: name.host, port: this.options.epmdPort, timeoutMs });
     if (info === undefined) throw new DistError(ErrorCodes.DIST_EPMD, `${node.name} is not registered with EPMD`);
     const socket = await new Promise<Socket>((resolve, reject) => {
@@ -260,7 +263,7 @@ export class Distribution implements SignalTransport {
     peer.connection = connection;
     peer.connecting = false;
     peer.yielded = false;
-    this.handler?.nodeUp(node, false);
+    this.handler?.nodeUp(node);
     for (const waiter of peer.waiters.splice(0)) waiter(true);
     const queue = peer.queue;
     peer.queue = [];

@@ -5,7 +5,7 @@
 // `erpc:execute_call(Ref, M, F, A)` and `erpc:execute_cast(M, F, A)` are what erpc spawns; they are built in, so
 // `erpc:call`/`rpc:call` from erl run exported functions here. As on the BEAM, a request for a function that does
 // not exist still gets a pid, whose process exits with `undef` (erlang/otp#8603).
-import { type Process, ProcessExit, type Runtime } from "../runtime/index.ts";
+import { ProcessExit, type Runtime } from "../runtime/index.ts";
 import { atom } from "../term/atom.ts";
 import { type Term, type Tuple, tuple } from "../term/types.ts";
 import type { ExportedModules, Outcome } from "./modules.ts";
@@ -36,17 +36,16 @@ export function spawnRequested(
     self.setGroupLeader(request.groupLeader);
     if (link) self.link(request.from);
     const args = [...request.args];
-    if (request.module === ERPC && request.function === EXECUTE_CALL && args.length === 4) {
+    const erpc = request.module === ERPC;
+    if (erpc && request.function === EXECUTE_CALL && args.length === 4) {
       const [ref, m, f, a] = args as [Term, Term, Term, Term];
-      quietExit(self, callResult(ref, await modules.apply(self, m, f, a)));
+      // It ends as `exit(self(), Reason)` does: an exit signal, not a crash (no crash report).
+      self.exit(self.pid, callResult(ref, await modules.apply(self, m, f, a)));
       return;
     }
-    if (request.module === ERPC && request.function === EXECUTE_CAST && args.length === 3) {
-      const outcome = await modules.apply(self, args[0]!, args[1]!, args[2]!);
-      if (outcome.class !== "return") throw new ProcessExit(reasonOf(outcome));
-      return;
-    }
-    const outcome = await modules.apply(self, request.module, request.function, args);
+    const cast = erpc && request.function === EXECUTE_CAST && args.length === 3;
+    const [m, f, a]: Term[] = cast ? args : [request.module, request.function, args];
+    const outcome = await modules.apply(self, m!, f!, a!);
     if (outcome.class !== "return") throw new ProcessExit(reasonOf(outcome));
   });
   if (monitor) rt.deliver({ kind: "monitor", from: request.from, to: pid, ref: request.ref });
@@ -78,9 +77,4 @@ function reasonOf(outcome: Exclude<Outcome, { class: "return" }>): Term {
   if (outcome.class === "error") return tuple(outcome.reason, outcome.stack);
   if (outcome.class === "throw") return tuple(atom("nocatch"), outcome.reason);
   return outcome.reason;
-}
-
-/** Ends `self` with `reason` as `exit(self(), Reason)` does: an exit signal, not a crash (no crash report). */
-function quietExit(self: Process, reason: Term): void {
-  self.exit(self.pid, reason);
 }

@@ -142,7 +142,8 @@ function startCall(
   );
 }
 
-function isReplyTo(message: Term, mref: Ref): boolean {
+/** Whether `message` is the reply `{[alias | Mref], Reply}` to the call monitored by `mref`. */
+export function isReplyTo(message: Term, mref: Ref): boolean {
   if (!(message instanceof Tuple) || message.size !== 2) return false;
   const tag = message.at(0);
   return tag instanceof ImproperList && tag.tail instanceof Ref && equals(tag.tail, mref);

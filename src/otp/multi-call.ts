@@ -5,9 +5,8 @@
 // or has no such server, counts as bad at once, and a reply that comes after the deadline is dropped.
 import type { Process, Runtime } from "../runtime/index.ts";
 import { type Atom, atom } from "../term/atom.ts";
-import { equals } from "../term/compare.ts";
 import { ImproperList, type Ref, type Term, Tuple, tuple } from "../term/types.ts";
-import { cast, GEN_CALL, isDownOf, type Timeout } from "./gen.ts";
+import { cast, GEN_CALL, isDownOf, isReplyTo, type Timeout } from "./gen.ts";
 
 const ALIAS = atom("alias");
 
@@ -72,10 +71,6 @@ export function abcast(from: Process | Runtime, name: Atom, message: Term, nodes
 /** The monitor ref a reply `{[alias | Ref], Reply}` or a DOWN carries, if it is one of `pending`. */
 function answerOf(message: Term, pending: Map<Ref, Atom>): Ref | undefined {
   if (!(message instanceof Tuple)) return undefined;
-  for (const mref of pending.keys()) {
-    if (isDownOf(message, mref)) return mref;
-    const tag = message.size === 2 ? message.at(0) : undefined;
-    if (tag instanceof ImproperList && equals(tag.tail, mref)) return mref;
-  }
+  for (const mref of pending.keys()) if (isReplyTo(message, mref) || isDownOf(message, mref)) return mref;
   return undefined;
 }
