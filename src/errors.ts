@@ -62,6 +62,8 @@ export const ErrorCodes = {
   TASK_MAX_CHILDREN: "TASK_MAX_CHILDREN",
   /** Distribution: a node name that is not `alive@host` (or not valid for short/long names). */
   DIST_BAD_NAME: "DIST_BAD_NAME",
+  /** Distribution: an option out of range (a `distBufferBusyLimit` that is no positive whole number of bytes). */
+  DIST_BAD_OPTION: "DIST_BAD_OPTION",
   /** Distribution: no cookie could be had (unreadable or badly permissioned ~/.erlang.cookie, bad option). */
   DIST_COOKIE: "DIST_COOKIE",
   /** Distribution: talking to EPMD failed (refused, closed, malformed reply, name taken). */
@@ -70,14 +72,32 @@ export const ErrorCodes = {
   DIST_BAD_COOKIE: "DIST_BAD_COOKIE",
   /** Distribution: the handshake broke: malformed or unexpected packet, wrong version, name mismatch. */
   DIST_HANDSHAKE: "DIST_HANDSHAKE",
-  /** Distribution: the peer refused us (`not_allowed`, or `nok` after losing a simultaneous connect), or we it. */
+  /** Distribution: the peer refused us (`not_allowed`), or we it. */
   DIST_NOT_ALLOWED: "DIST_NOT_ALLOWED",
+  /** Distribution: our attempt lost a simultaneous connect (`nok`): the peer's own attempt is to be used. */
+  DIST_SIMULTANEOUS_LOST: "DIST_SIMULTANEOUS_LOST",
   /** Distribution: a handshake or connect did not finish within the setup time. */
   DIST_TIMEOUT: "DIST_TIMEOUT",
   /** Distribution: a connected peer sent a malformed frame, header, fragment or control message. */
   DIST_PROTOCOL: "DIST_PROTOCOL",
-  /** Distribution: the connection closed or the peer stopped ticking (nodedown). */
+  /** Distribution: the connection closed or broke (nodedown). */
   DIST_CONNECTION_LOST: "DIST_CONNECTION_LOST",
+  /** Distribution: the peer sent nothing, not even a tick, for net_ticktime (nodedown, `net_tick_timeout`). */
+  DIST_TICK_TIMEOUT: "DIST_TICK_TIMEOUT",
+  /** Distribution: a remote spawn (erlang:spawn/4 and friends) failed: `notsup`, `system_limit`, … */
+  DIST_SPAWN: "DIST_SPAWN",
+  /** erpc: the applied function raised; the ErpcError's `class` and `reason` are what erpc:call raises. */
+  ERPC_EXCEPTION: "ERPC_EXCEPTION",
+  /** erpc: the process applying the function was ended by an exit signal (`exit:{signal, Reason}`). */
+  ERPC_SIGNAL: "ERPC_SIGNAL",
+  /** erpc: the node could not be reached or its connection was lost (`error:{erpc, noconnection}`). */
+  ERPC_NOCONNECTION: "ERPC_NOCONNECTION",
+  /** erpc: no answer within the timeout (`error:{erpc, timeout}`); the function may or may not be applied. */
+  ERPC_TIMEOUT: "ERPC_TIMEOUT",
+  /** erpc: a bad node, module, function, argument list or timeout (`error:{erpc, badarg}`). */
+  ERPC_BADARG: "ERPC_BADARG",
+  /** erpc: any other `error:{erpc, Reason}` (`notsup`, `system_limit`, `badopt`). */
+  ERPC_FAILED: "ERPC_FAILED",
   /** Test kit (erl oracle): the `erl` executable is not installed or not on PATH. */
   ERL_MISSING: "ERL_MISSING",
   /** Test kit: erl started but the oracle did not come up (bad flags, boot failure, start deadline). */
@@ -167,3 +187,22 @@ export class TermParseError extends OtterError {
 
 /** An Erlang distribution failure: EPMD, handshake, a malformed frame, a lost connection (the DIST_* codes). */
 export class DistError extends OtterError {}
+
+/**
+ * An exception erpc:call raises (the ERPC_* codes): `class` is its Erlang class and `reason` its reason, e.g.
+ * `error` with `{exception, badarith, Stack}` for a remote runtime error, `throw` with the thrown value, `exit`
+ * with `{exception, Reason}` or `{signal, Reason}`, `error` with `{erpc, noconnection}`.
+ */
+export class ErpcError extends OtterError {
+  readonly class: "throw" | "exit" | "error";
+
+  constructor(
+    code: ErrorCode,
+    erlangClass: "throw" | "exit" | "error",
+    readonly reason: unknown,
+    message: string,
+  ) {
+    super(code, message);
+    this.class = erlangClass;
+  }
+}

@@ -1,13 +1,20 @@
 // One connection to another node after the handshake: frames in and out, ticks, and the order of what goes out.
 //
-// Out: a message is encoded only when its first frame goes out (so atom-cache entries reach the peer in the
-// order they are used) and written at once when it fits one frame. A larger one goes out a fragment at a time,
-// taking turns with every other in-flight message, so a small message is never stuck behind a 100 MB one
-// (OTP's message_latency_large_* cases). Signals of one sender keep their order: while a sender has a message in
-// flight, its later messages wait behind it. Writes made in one turn of the event loop leave in one writev.
+// Out: a message is encoded when it is sent, but its header (which atoms are new atom-cache entries) is decided
+// when its first frame goes out, so cache entries reach the peer in the order they are used. One that fits a
+// frame is written at once; a larger one goes out a fragment at a time, taking turns with every other in-flight
+// message, so a small message is never stuck behind a 100 MB one (OTP's message_latency_large_* cases). Signals
+// of one sender keep their order: while a sender has a message in flight, its later messages wait behind it.
+// Writes made in one turn of the event loop leave in one writev.
+// Back-pressure, as BEAM's busy dist port (`+zdbbl`): what was accepted and not handed to the kernel yet (the
+// socket's buffer, fragments and messages waiting their turn) is the output queue; once it reaches the busy
+// limit, `send` still accepts but answers that the connection is busy, and the runtime suspends the sending
+// process until the queue drains below the limit. Nothing accepted is dropped, and no process sender adds more
+// than its current step's messages to a busy queue.
 // In: frames are decoded as they arrive, straight from the read buffers (frames.ts, wire/receive.ts).
 import type { Socket } from "node:net";
 import { DistError, ErrorCodes } from "../errors.ts";
+import type { BusyConnection } from "../runtime/index.ts";
 import { type Atom, atom } from "../term/atom.ts";
 import { type Frame, FrameReader } from "./frames.ts";
 import type { Handshaken } from "./handshake/index.ts";
@@ -19,6 +26,25 @@ import { FrameEncoder, type OutgoingMessage } from "./wire/send.ts";
 export interface ConnectionOptions extends TickerOptions {
   /** Bytes per fragment of a large message (default 64 KiB, as OTP). */
   fragmentSize?: number;
+  /**
+   * Bytes the output queue may hold before the connection is busy and suspends the processes that send on it
+   * (erl's `+zdbbl`, dist_buf_busy_limit; default 1 MiB, as OTP).
+   */
+  distBufferBusyLimit?: number;
+}
+
+export const DEFAULT_DIST_BUFFER_BUSY_LIMIT = 1024 * 1024;
+
+/** The busy limit `options` ask for; a DIST_BAD_OPTION error if it is no positive whole number of bytes. */
+export function distBufferBusyLimit(options: ConnectionOptions): number {
+  const limit = options.distBufferBusyLimit ?? DEFAULT_DIST_BUFFER_BUSY_LIMIT;
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new DistError(
+      ErrorCodes.DIST_BAD_OPTION,
+      `distBufferBusyLimit must be a positive whole number of bytes, not ${String(limit)}`,
+    );
+  }
+  return limit;
 }
 
 export interface ConnectionEvents {
@@ -26,7 +52,7 @@ export interface ConnectionEvents {
   received(message: ControlMessage): void;
   /** The connection is gone: closed by either side, broken, or the peer stopped ticking. Called once. */
   closed(why: DistError | undefined): void;
-  /** A message that waited behind its sender's large one could not be encoded when its turn came. */
+  /** A message that waited behind its sender's large one could not be framed when its turn came. */
   unsendable(message: ControlMessage, error: unknown): void;
 }
 
@@ -38,13 +64,26 @@ export interface ConnectionStats {
   messagesOut: number;
   /** Frames written, ticks aside: a fragmented message counts one per fragment. */
   framesOut: number;
+  /**
+   * Times a process was suspended for sending while the output queue was over the busy limit (what
+   * `erlang:system_monitor` reports as `busy_dist_port`).
+   */
+  suspendedSenders: number;
 }
 
 const TICK = Buffer.alloc(4);
+/** Written with a callback to learn when the socket's buffer has gone out (see `awaitDrain`). */
+const NOTHING = Buffer.alloc(0);
 /** How long a closed connection waits for the peer to close its side before the socket is destroyed. */
 const CLOSE_GRACE_MS = 5000;
 
-export class Connection {
+/** A message waiting behind its sender's large one: encoded when it was sent, framed when its turn comes. */
+interface Waiting {
+  readonly control: ControlMessage;
+  readonly message: OutgoingMessage;
+}
+
+export class Connection implements BusyConnection {
   readonly peer: Atom;
   readonly peerCreation: number;
   readonly flags: bigint;
@@ -54,16 +93,25 @@ export class Connection {
     messagesIn: 0,
     messagesOut: 0,
     framesOut: 0,
+    suspendedSenders: 0,
   };
   private readonly socket: Socket;
   private readonly decoder: FrameDecoder;
   private readonly encoder: FrameEncoder;
   private readonly reader: FrameReader;
   private readonly ticker: Ticker;
+  private readonly busyLimit: number;
   /** Messages with frames left to send, taking turns: each with its next frame. */
   private inFlight: { sender: unknown; message: OutgoingMessage; frame: Buffer[] }[] = [];
   /** For each sender with a message in flight: what it sent since, in order. */
-  private readonly waiting = new Map<unknown, ControlMessage[]>();
+  private readonly waiting = new Map<unknown, Waiting[]>();
+  /** Body bytes of accepted messages not written to the socket yet (the rest of those in flight, those waiting). */
+  private unsentBytes = 0;
+  /** The output queue reached the busy limit and has not drained below it since. */
+  private busy = false;
+  /** What the senders suspended on this connection wait for: called once it clears, or closes. */
+  private resumers: (() => void)[] = [];
+  private readonly recheckNow = () => this.recheckBusy();
   private pumping = false;
   private corked = false;
   private closedWith: DistError | undefined | null = null;
@@ -75,6 +123,7 @@ export class Connection {
     options: ConnectionOptions,
     private readonly events: ConnectionEvents,
   ) {
+    this.busyLimit = distBufferBusyLimit(options);
     this.peer = atom(handshaken.peer);
     this.peerCreation = handshaken.peerCreation;
     this.flags = handshaken.flags;
@@ -85,7 +134,7 @@ export class Connection {
     this.ticker = new Ticker(
       options,
       () => this.write([TICK]),
-      () => this.fail(new DistError(ErrorCodes.DIST_CONNECTION_LOST, `${this.peer.name} stopped ticking`)),
+      () => this.fail(new DistError(ErrorCodes.DIST_TICK_TIMEOUT, `${this.peer.name} stopped ticking`)),
     );
     const socket = this.socket;
     socket.setNoDelay(true);
@@ -116,17 +165,48 @@ export class Connection {
   /**
    * Sends `message` for `sender` (any key that names the sending process): after everything that sender sent
    * before. Dropped if the connection is closed (the caller learns that from `closed`). A message that cannot be
-   * encoded (a value with no Erlang form, a frame over 4 GiB) throws here, and the connection stays up.
+   * encoded (a value with no Erlang form, a frame over 4 GiB) throws here, and the connection stays up. Returns
+   * the connection when its output queue is over the busy limit (the message is accepted all the same: the
+   * caller suspends the sender, see BusyConnection), else undefined.
    */
-  send(message: ControlMessage, sender: unknown): void {
-    if (this.closedWith !== null) return;
+  send(message: ControlMessage, sender: unknown): BusyConnection | undefined {
+    if (this.closedWith !== null) return undefined;
+    // Encoded now even when it must wait, so the queue knows its size (the atom cache header is decided later).
+    const encoded = this.encoder.encode(message);
     const queue = this.waiting.get(sender);
     if (queue !== undefined) {
-      queue.push(message);
+      queue.push({ control: message, message: encoded });
+      this.unsentBytes += encoded.bodyBytes;
+    } else {
+      const first = encoded.next()!;
+      this.unsentBytes += encoded.bodyBytes;
+      this.begin(encoded, first, sender);
+      this.schedulePump();
+    }
+    if (!this.busy) {
+      if (this.queuedBytes < this.busyLimit) return undefined;
+      this.busy = true;
+      this.awaitDrain();
+    }
+    return this;
+  }
+
+  /**
+   * Bytes accepted and not handed to the kernel yet: the socket's buffer, the fragments of messages in flight,
+   * and the messages waiting behind them (erts' dist entry queue size).
+   */
+  get queuedBytes(): number {
+    return this.socket.writableLength + this.unsentBytes;
+  }
+
+  /** BusyConnection: `resume` runs once the output queue has drained below the limit, or the connection closed. */
+  whenClear(resume: () => void): void {
+    if (!this.busy) {
+      resume();
       return;
     }
-    this.start(message, sender);
-    this.schedulePump();
+    this.stats.suspendedSenders++;
+    this.resumers.push(resume);
   }
 
   /** Closes the connection (the peer sees it go; `closed` is called with undefined). */
@@ -136,18 +216,17 @@ export class Connection {
     this.ticker.stop();
     this.socket.end();
     setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+    this.clearBusy();
     this.events.closed(undefined);
   }
 
-  /** Writes the first frame of `message`; if more follow, it joins the messages in flight. */
-  private start(message: ControlMessage, sender: unknown): void {
-    const encoded = this.encoder.encode(message);
+  /** Writes `first`, the first frame of `message`; if more follow, it joins the messages in flight. */
+  private begin(message: OutgoingMessage, first: Buffer[], sender: unknown): void {
     this.stats.messagesOut++;
-    this.stats.framesOut++;
-    this.write(encoded.next()!);
-    const frame = encoded.next();
+    this.writeFrame(first);
+    const frame = message.next();
     if (frame !== undefined) {
-      this.inFlight.push({ sender, message: encoded, frame });
+      this.inFlight.push({ sender, message, frame });
       this.waiting.set(sender, []);
     }
   }
@@ -158,7 +237,10 @@ export class Connection {
     setImmediate(() => this.pump());
   }
 
-  /** One round of fragments: a frame of each message in flight, while the socket takes more. */
+  /**
+   * One round of fragments: a frame of each message in flight, while the socket takes more. Runs on every drain
+   * of the socket too, so it is where a busy connection finds that it has cleared.
+   */
   private pump(): void {
     this.pumping = false;
     if (this.closedWith !== null) return;
@@ -166,8 +248,7 @@ export class Connection {
       const round = this.inFlight;
       this.inFlight = [];
       for (const entry of round) {
-        this.stats.framesOut++;
-        this.write(entry.frame);
+        this.writeFrame(entry.frame);
         const frame = entry.message.next();
         if (frame === undefined) this.finished(entry.sender);
         else {
@@ -176,7 +257,7 @@ export class Connection {
         }
       }
     }
-    if (this.inFlight.length > 0 && !this.socket.writableNeedDrain) this.schedulePump();
+    if (this.busy) this.recheckBusy();
   }
 
   /** `sender`'s message in flight went out whole: what it sent meanwhile goes now, in order. */
@@ -184,12 +265,16 @@ export class Connection {
     const queue = this.waiting.get(sender)!;
     this.waiting.delete(sender);
     for (let i = 0; i < queue.length; i++) {
+      const { control, message } = queue[i]!;
+      let first: Buffer[];
       try {
-        this.start(queue[i]!, sender);
+        first = message.next()!;
       } catch (e) {
-        this.events.unsendable(queue[i]!, e);
+        this.unsentBytes -= message.bodyBytes;
+        this.events.unsendable(control, e);
         continue;
       }
+      this.begin(message, first, sender);
       const rest = this.waiting.get(sender);
       if (rest !== undefined) {
         // Another large one: the rest waits behind it.
@@ -199,7 +284,39 @@ export class Connection {
     }
   }
 
-  private write(chunks: readonly Buffer[]): void {
+  /** A busy connection looks at its queue again: below the limit it clears, else it waits for the next look. */
+  private recheckBusy(): void {
+    if (!this.busy || this.closedWith !== null) return;
+    if (this.queuedBytes < this.busyLimit) this.clearBusy();
+    else this.awaitDrain();
+  }
+
+  /**
+   * Makes sure a busy connection looks at its queue again: the socket announces a drain (which pumps) when its
+   * buffer went over its high-water mark, and a pump round is on its way while fragments wait; otherwise (a
+   * limit below the socket's high-water mark) the buffer empties silently, so an empty write asks to be told.
+   */
+  private awaitDrain(): void {
+    if (!this.socket.writableNeedDrain && this.inFlight.length === 0) this.socket.write(NOTHING, this.recheckNow);
+  }
+
+  /** The queue is below the limit, or the connection is gone: the suspended senders run again. */
+  private clearBusy(): void {
+    this.busy = false;
+    const resumers = this.resumers;
+    if (resumers.length === 0) return;
+    this.resumers = [];
+    for (const resume of resumers) resume();
+  }
+
+  /** Writes a frame of an accepted message: its body (what follows the header chunk) leaves the unsent bytes. */
+  private writeFrame(frame: readonly Buffer[]): void {
+    this.stats.framesOut++;
+    this.unsentBytes -= this.write(frame) - frame[0]!.length;
+  }
+
+  /** Writes `chunks` (corked until the next tick, so one turn's writes leave in one writev); returns their bytes. */
+  private write(chunks: readonly Buffer[]): number {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
@@ -208,11 +325,14 @@ export class Connection {
         this.socket.uncork();
       });
     }
+    let bytes = 0;
     for (const chunk of chunks) {
-      this.stats.bytesOut += chunk.length;
+      bytes += chunk.length;
       this.socket.write(chunk);
     }
+    this.stats.bytesOut += bytes;
     this.ticker.sent();
+    return bytes;
   }
 
   private onData(chunk: Buffer): void {
@@ -242,6 +362,8 @@ export class Connection {
     this.socket.destroy();
     this.inFlight = [];
     this.waiting.clear();
+    this.unsentBytes = 0;
+    this.clearBusy();
     this.events.closed(why);
   }
 }

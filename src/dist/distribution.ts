@@ -5,18 +5,30 @@
 // signals meanwhile, in order; if it fails, links and monitors toward that node fire `noconnection` and the
 // messages are dropped, as on the BEAM. A pid of an earlier incarnation of a node (another creation) names a
 // dead process: a link to it gets `noproc`, a monitor a DOWN `noproc`, a message is dropped. Two nodes that
-// connect to each other at once keep one connection (handshake/`simultaneousWinner`); a second connection from
-// a node we are connected to replaces the first once its handshake proves it (`alive`).
+// connect to each other at once keep one connection (handshake/`simultaneousWinner`): the node whose attempt loses
+// waits, within the setup time, for the other's, as dist_util's `nok` does; a second connection from a node we are
+// connected to replaces the first once its handshake proves it (`alive`). The runtime hears of every connection
+// that comes up or goes (sink nodeUp/nodeDown, for monitor_node and monitor_nodes).
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { DistError, ErrorCodes } from "../errors.ts";
-import { NOCONNECTION, NOPROC, type Signal, type SignalSink, type SignalTransport } from "../runtime/index.ts";
+import {
+  type BusyConnection,
+  NOCONNECTION,
+  NOPROC,
+  type NodeKind,
+  type Signal,
+  type SignalSink,
+  type SignalTransport,
+} from "../runtime/index.ts";
 import { type Atom, atom } from "../term/atom.ts";
 import { Pid } from "../term/types.ts";
 import { Connection, type ConnectionOptions } from "./connection.ts";
 import { portPlease } from "./epmd/client.ts";
+import { DFlag } from "./flags.ts";
 import { type Admission, accept, type Handshaken, initiate, simultaneousWinner } from "./handshake/index.ts";
 import { checkNodeName, hostMode, type NameMode, parseNodeName } from "./node-name.ts";
-import { controlOf, signalOf, UnlinkIds } from "./signal-map.ts";
+import { type Closer, nodedownReason } from "./nodedown-reason.ts";
+import { controlOf, signalOf, spawnReplyOf, UnlinkIds } from "./signal-map.ts";
 import type { ControlMessage } from "./wire/control.ts";
 
 export interface DistributionOptions extends ConnectionOptions {
@@ -33,7 +45,7 @@ export interface DistributionOptions extends ConnectionOptions {
 
 /** What happens to control messages that are no signal between two processes. */
 export interface DistributionHandler {
-  /** A spawn request, spawn reply or group leader change from `peer`. */
+  /** A spawn request or group leader change from `peer` (this node's own name for its own spawn requests). */
   control(message: ControlMessage, peer: Atom): void;
   nodeUp(node: Atom): void;
   nodeDown(node: Atom, reason: DistError | undefined): void;
@@ -47,13 +59,20 @@ interface Peer {
   connection: Connection | undefined;
   /** Signals waiting for the connection, with their senders. */
   queue: { message: ControlMessage; sender: unknown; signal: Signal | undefined }[];
+  /** An attempt to connect is under way: ours, or the peer's that ours yielded to. */
   connecting: boolean;
+  /** Our own attempt (EPMD, TCP, handshake) is running. */
+  dialing: boolean;
   /** Callers of `connect` waiting for the connection to come up (true) or fail (false). */
   waiters: ((up: boolean) => void)[];
   /** We answered the peer's own attempt with `ok_simultaneous`: its connection, not ours, will come up. */
   yielded: boolean;
+  /** Our attempt lost a simultaneous connect (`nok`): when the peer's has not come by then, we give up. */
+  setupDeadline: NodeJS.Timeout | undefined;
 }
 
+/** spawn_request's answer from a node that cannot spawn. */
+const NOTSUP = atom("notsup");
 const DEFAULT_SETUP_TIME_MS = 7000;
 
 export class Distribution implements SignalTransport {
@@ -64,6 +83,8 @@ export class Distribution implements SignalTransport {
   private readonly unlinkIds = new UnlinkIds();
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
+  /** Connections this side closed, and why (for the nodedown reason). */
+  private readonly closers = new WeakMap<Connection, Closer>();
   private sink: SignalSink | undefined;
   private handler: DistributionHandler | undefined;
   /** This node's creation, from EPMD (known after `listen`, given by `attach`). */
@@ -99,30 +120,41 @@ export class Distribution implements SignalTransport {
   }
 
   /** SignalTransport: a signal to a process of another node. */
-  send(signal: Signal): void {
+  send(signal: Signal): BusyConnection | undefined {
     const sender = signal.from instanceof Pid ? signal.from : undefined;
-    this.sendTo(signal.to.node, controlOf(signal, this.unlinkIds), sender, signal);
+    const node = signal.kind === "spawn-request" ? signal.node : signal.to.node;
+    return this.sendTo(node, controlOf(signal, this.unlinkIds), sender, signal);
   }
 
-  /** Sends a control message to `node`, connecting first if needed. */
-  sendTo(node: Atom, message: ControlMessage, sender: unknown, signal?: Signal): void {
+  /**
+   * Sends a control message to `node`, connecting first if needed. Returns the connection if it is busy (see
+   * Connection.send); the signals queued while a connection is set up count toward no limit.
+   */
+  sendTo(node: Atom, message: ControlMessage, sender: unknown, signal?: Signal): BusyConnection | undefined {
     if (this.closed) {
       this.failSignal(signal, NOCONNECTION);
-      return;
+      return undefined;
+    }
+    if (node === this.name) {
+      this.toSelf(message);
+      return undefined;
     }
     const peer = this.peerOf(node);
     const connection = peer.connection;
-    if (connection !== undefined) this.deliverOut(connection, message, sender, signal);
-    else {
-      peer.queue.push({ message, sender, signal });
-      if (!peer.connecting) void this.connect(node);
-    }
+    if (connection !== undefined) return this.deliverOut(connection, message, sender, signal);
+    peer.queue.push({ message, sender, signal });
+    if (!peer.connecting) void this.connect(node);
+    return undefined;
   }
 
-  /** Connected nodes (`nodes(connected)`), or only the visible ones. */
-  nodes(): Atom[] {
+  /** SignalTransport: the nodes connected now, of one kind (erlang:nodes/1). */
+  nodes(kind: NodeKind): Atom[] {
     const up: Atom[] = [];
-    for (const [node, peer] of this.peers) if (peer.connection?.open === true) up.push(node);
+    for (const [node, peer] of this.peers) {
+      const connection = peer.connection;
+      if (connection?.open !== true) continue;
+      if (kind === "connected" || (kind === "hidden") === isHidden(connection)) up.push(node);
+    }
     return up;
   }
 
@@ -132,32 +164,43 @@ export class Distribution implements SignalTransport {
     return connection?.open === true ? connection : undefined;
   }
 
-  /** Connects to `node` (net_kernel:connect_node): true when a connection is up, false when it cannot be had. */
+  /**
+   * Connects to `node` (net_kernel:connect_node, SignalTransport): true when a connection is up, false when it
+   * cannot be had (the sink has heard `nodeDown` by then).
+   */
   async connect(node: Atom): Promise<boolean> {
     if (node === this.name) return true;
     const peer = this.peerOf(node);
     if (peer.connection?.open === true) return true;
     if (peer.connecting) return this.whenSettled(node);
     peer.connecting = true;
+    peer.dialing = true;
+    let handshaken: Handshaken;
     try {
-      const handshaken = await this.dial(node);
-      this.up(handshaken);
-      return true;
+      handshaken = await this.dial(node);
     } catch (e) {
-      peer.connecting = false;
+      peer.dialing = false;
       if (this.connectionTo(node) !== undefined) return true; // the peer's own attempt won meanwhile
-      if (peer.yielded && e instanceof DistError && e.code === ErrorCodes.DIST_NOT_ALLOWED) {
-        return this.whenSettled(node); // the peer's connection is on its way
+      if (peer.yielded) return this.whenSettled(node); // the peer's attempt, under way here, decides
+      if (e instanceof DistError && e.code === ErrorCodes.DIST_SIMULTANEOUS_LOST) {
+        // `nok`: the peer is connecting to us too and its attempt wins, but it may not have reached us yet.
+        // dist_util's loser waits for it (net_kernel then swaps the pending attempt), within the setup time.
+        this.awaitPeerAttempt(node, peer);
+        return this.whenSettled(node);
       }
       this.unreachable(node, peer);
       return false;
     }
+    peer.dialing = false;
+    this.up(handshaken);
+    return true;
   }
 
   /** Closes the connection to `node` (erlang:disconnect_node): true if there was one. */
   disconnect(node: Atom): boolean {
     const connection = this.peers.get(node)?.connection;
     if (connection?.open !== true) return false;
+    this.closers.set(connection, "disconnect");
     connection.close();
     return true;
   }
@@ -165,7 +208,11 @@ export class Distribution implements SignalTransport {
   /** Stops listening and closes every connection. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const peer of this.peers.values()) peer.connection?.close();
+    for (const { connection } of this.peers.values()) {
+      if (connection === undefined) continue;
+      this.closers.set(connection, "stop");
+      connection.close();
+    }
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -173,7 +220,15 @@ export class Distribution implements SignalTransport {
   private peerOf(node: Atom): Peer {
     let peer = this.peers.get(node);
     if (peer === undefined) {
-      peer = { connection: undefined, queue: [], connecting: false, waiters: [], yielded: false };
+      peer = {
+        connection: undefined,
+        queue: [],
+        connecting: false,
+        dialing: false,
+        waiters: [],
+        yielded: false,
+        setupDeadline: undefined,
+      };
       this.peers.set(node, peer);
     }
     return peer;
@@ -205,7 +260,22 @@ export class Distribution implements SignalTransport {
       peer: node.name,
       cookie: this.options.cookie,
       timeoutMs,
+      // The peer holds a connection from us: stale unless ours is up (then the peer's own attempt beat this one
+      // and this one gives up, as dist_util's is_pending answers false once net_kernel swapped the attempts).
+      replaceAlive: () => this.connectionTo(node) === undefined,
     });
+  }
+
+  /** Our attempt lost to the peer's, not here yet: wait for it until the setup time is over. */
+  private awaitPeerAttempt(node: Atom, peer: Peer): void {
+    peer.setupDeadline = setTimeout(() => {
+      peer.setupDeadline = undefined;
+      // An attempt admitted meanwhile has its own deadline and decides.
+      if (peer.connection === undefined && !peer.yielded && this.peers.get(node) === peer) {
+        this.unreachable(node, peer);
+      }
+    }, this.options.setupTimeMs ?? DEFAULT_SETUP_TIME_MS);
+    peer.setupDeadline.unref();
   }
 
   private accepted(socket: Socket): void {
@@ -216,11 +286,18 @@ export class Distribution implements SignalTransport {
     this.sockets.add(socket);
     socket.once("close", () => this.sockets.delete(socket));
     socket.on("error", () => {}); // the handshake reports what matters
+    /** The node whose attempt this is, when ours yielded to it (`ok_simultaneous`). */
+    let yieldedTo: Atom | undefined;
     accept(socket, {
       self: { name: this.options.name, creation: this.creation, flags: this.options.flags },
       cookie: this.options.cookie,
       timeoutMs: this.options.setupTimeMs ?? DEFAULT_SETUP_TIME_MS,
-      admit: (peer) => this.admit(atom(peer)),
+      admit: (name) => {
+        const node = atom(name);
+        const admission = this.admit(node);
+        if (admission === "ok_simultaneous") yieldedTo = node;
+        return admission;
+      },
     }).then(
       (handshaken) => {
         this.sockets.delete(socket);
@@ -229,8 +306,11 @@ export class Distribution implements SignalTransport {
       (error: unknown) => {
         this.sockets.delete(socket);
         this.handler?.refused(error);
-        for (const [node, peer] of this.peers) {
-          if (peer.yielded && peer.connection === undefined && !peer.connecting) this.unreachable(node, peer);
+        const peer = yieldedTo === undefined ? undefined : this.peers.get(yieldedTo);
+        if (peer?.yielded === true && peer.connection === undefined) {
+          // The attempt ours yielded to failed; ours, if it has ended, failed with it.
+          peer.yielded = false;
+          if (!peer.dialing) this.unreachable(yieldedTo!, peer);
         }
       },
     );
@@ -252,17 +332,22 @@ export class Distribution implements SignalTransport {
   /** A handshake finished: the connection is up, and what waited for it goes out. */
   private up(handshaken: Handshaken): void {
     const node = atom(handshaken.peer);
-    const peer = this.peerOf(node);
-    const old = peer.connection;
-    if (old?.open === true) old.close(); // `alive` answered true: the new connection replaces it
+    const old = this.peers.get(node)?.connection;
+    // `alive` answered true: the new connection replaces the old one, whose nodedown goes before the nodeup.
+    if (old?.open === true) old.close();
+    const peer = this.peerOf(node); // after the close, which may have dropped the entry
     const connection = new Connection(handshaken, this.options, {
       received: (message) => this.received(connection, message),
       closed: (why) => this.down(node, connection, why),
       unsendable: (message, error) => this.handler?.unsendable(node, message, error),
     });
+    clearTimeout(peer.setupDeadline);
+    peer.setupDeadline = undefined;
     peer.connection = connection;
     peer.connecting = false;
     peer.yielded = false;
+    // Listed by nodes() first, then announced, and only then read: a nodeup precedes what the node sends.
+    this.sink?.nodeUp(node, isHidden(connection));
     this.handler?.nodeUp(node);
     for (const waiter of peer.waiters.splice(0)) waiter(true);
     const queue = peer.queue;
@@ -276,19 +361,29 @@ export class Distribution implements SignalTransport {
     message: ControlMessage,
     sender: unknown,
     signal: Signal | undefined,
-  ): void {
+  ): BusyConnection | undefined {
     if (signal !== undefined && targetsOldIncarnation(signal, connection.peerCreation)) {
       this.failSignal(signal, NOPROC);
-      return;
+      return undefined;
+    }
+    if (signal?.kind === "spawn-request" && (connection.flags & DFlag.SPAWN) === 0n) {
+      // A peer without DFLAG_SPAWN cannot take the request: the BEAM answers `notsup` itself.
+      this.sink?.spawnReplied({ to: signal.from, ref: signal.ref, result: NOTSUP, link: false, monitor: false });
+      return undefined;
     }
     try {
-      connection.send(message, sender);
+      return connection.send(message, sender);
     } catch (e) {
       this.handler?.unsendable(connection.peer, message, e);
+      return undefined;
     }
   }
 
   private received(connection: Connection, message: ControlMessage): void {
+    if (message.op === "spawn_reply") {
+      this.sink?.spawnReplied(spawnReplyOf(message));
+      return;
+    }
     if (message.op === "unlink_id") {
       // The acknowledgement goes out before anything else to that sender (erl_dist_protocol.md).
       connection.send({ op: "unlink_id_ack", id: message.id, from: message.to, to: message.from }, message.to);
@@ -303,12 +398,16 @@ export class Distribution implements SignalTransport {
     if (peer === undefined || peer.connection !== connection) return; // a replaced connection
     peer.connection = undefined;
     if (peer.queue.length === 0 && !peer.connecting) this.peers.delete(node);
-    this.sink?.nodeDown(node, NOCONNECTION);
+    const nodedown = nodedownReason(why, this.closers.get(connection));
+    this.sink?.nodeDown(node, NOCONNECTION, { hidden: isHidden(connection), nodedownReason: nodedown });
     this.handler?.nodeDown(node, why);
   }
 
   /** `node` cannot be reached: what waited for it fails as the BEAM fails it. */
   private unreachable(node: Atom, peer: Peer): void {
+    clearTimeout(peer.setupDeadline);
+    peer.setupDeadline = undefined;
+    peer.connecting = false;
     const queue = peer.queue;
     this.peers.delete(node);
     for (const { signal } of queue) this.failSignal(signal, NOCONNECTION);
@@ -323,7 +422,18 @@ export class Distribution implements SignalTransport {
       this.sink.deliver({ kind: "exit", from: signal.to, to: signal.from, reason, link: true });
     } else if (signal.kind === "monitor") {
       this.sink.deliver({ kind: "down", from: signal.to, to: signal.from, ref: signal.ref, reason });
+    } else if (signal.kind === "spawn-request") {
+      this.sink.spawnReplied({ to: signal.from, ref: signal.ref, result: NOCONNECTION, link: false, monitor: false });
     }
+  }
+
+  /**
+   * A control message to this node itself: a spawn request to our own name (spawn_request(node(), …)) goes to the
+   * handler as one from another node would, and its answer back to the runtime.
+   */
+  private toSelf(message: ControlMessage): void {
+    if (message.op === "spawn_reply") this.sink?.spawnReplied(spawnReplyOf(message));
+    else this.handler?.control(message, this.name);
   }
 
   /** Resolves when the connection attempt under way (ours or the peer's) comes up (true) or fails (false). */
@@ -335,10 +445,15 @@ export class Distribution implements SignalTransport {
   }
 }
 
+/** Whether a connection is hidden: either side is a hidden node, so the flags both use lack PUBLISHED. */
+function isHidden(connection: Connection): boolean {
+  return (connection.flags & DFlag.PUBLISHED) === 0n;
+}
+
 /** Whether `signal` goes to a pid of an earlier incarnation of the peer (a dead process). */
 function targetsOldIncarnation(signal: Signal, creation: number): boolean {
-  const to = signal.to;
-  return to instanceof Pid && to.creation !== creation && signal.kind !== "down";
+  if (signal.kind === "down" || signal.kind === "spawn-request") return false;
+  return signal.to instanceof Pid && signal.to.creation !== creation;
 }
 
 /** The sender of a SEND without one (older peers): a pid of the peer that names no process. */

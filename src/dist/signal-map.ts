@@ -3,11 +3,15 @@
 // Outbound, a signal becomes the control message OTP 25 sends for it (the wire codec picks SEND_SENDER, the
 // PAYLOAD_* forms and ALIAS_SEND from the negotiated flags). Inbound, a control message becomes the signal the
 // runtime applies; the ones that are not signals between two processes (spawn requests and replies, group
-// leaders, unlink acknowledgements) are left to the caller.
-import type { RegisteredName, Signal } from "../runtime/index.ts";
+// leaders, unlink acknowledgements) are left to the caller, a SPAWN_REPLY as the runtime's SpawnReply.
+import type { RegisteredName, Signal, SpawnReply } from "../runtime/index.ts";
 import type { Atom } from "../term/atom.ts";
 import { Pid, Ref } from "../term/types.ts";
-import type { ControlMessage } from "./wire/control.ts";
+import type { ControlMessage, SpawnReplyMessage } from "./wire/control.ts";
+
+/** SPAWN_REPLY's flag bits: the link, the monitor were set up. */
+const LINKED = 1;
+const MONITORED = 2;
 
 /** Makes the ids of UNLINK_ID (1 … 2^64 − 1). */
 export class UnlinkIds {
@@ -40,7 +44,31 @@ export function controlOf(signal: Signal, unlinkIds: UnlinkIds): ControlMessage 
       return { op: "demonitor", from: signal.from, to: targetOf(signal.to), ref: signal.ref };
     case "down":
       return { op: "monitor_exit", from: targetOf(signal.from), to: signal.to, ref: signal.ref, reason: signal.reason };
+    case "spawn-request":
+      return {
+        op: "spawn_request",
+        ref: signal.ref,
+        from: signal.from,
+        groupLeader: signal.groupLeader,
+        module: signal.module,
+        function: signal.function,
+        arity: signal.args.length,
+        options: signal.options,
+        args: signal.args,
+      };
   }
+}
+
+/** A SPAWN_REPLY as the runtime takes it. */
+export function spawnReplyOf(message: SpawnReplyMessage): SpawnReply {
+  const { to, ref, result, flags } = message;
+  return { to, ref, result, link: (flags & LINKED) !== 0, monitor: (flags & MONITORED) !== 0 };
+}
+
+/** The SPAWN_REPLY for a runtime's SpawnReply (the answer to a request from another node). */
+export function spawnReplyMessage(reply: SpawnReply): SpawnReplyMessage {
+  const { to, ref, result, link, monitor } = reply;
+  return { op: "spawn_reply", to, ref, result, flags: (link ? LINKED : 0) | (monitor ? MONITORED : 0) };
 }
 
 /**

@@ -9,6 +9,7 @@ import { ProcessExit, type Runtime } from "../runtime/index.ts";
 import { atom } from "../term/atom.ts";
 import { type Term, type Tuple, tuple } from "../term/types.ts";
 import type { ExportedModules, Outcome } from "./modules.ts";
+import { spawnReplyMessage } from "./signal-map.ts";
 import type { SpawnReplyMessage, SpawnRequestMessage } from "./wire/control.ts";
 
 const ERPC = atom("erpc");
@@ -20,8 +21,6 @@ const RETURN = atom("return");
 const THROW = atom("throw");
 const EXIT = atom("exit");
 const ERROR = atom("error");
-const LINKED = 1;
-const MONITORED = 2;
 
 /** Runs a spawn request in `rt`; `reply` sends the SPAWN_REPLY back to the requester's node. */
 export function spawnRequested(
@@ -34,7 +33,6 @@ export function spawnRequested(
   const monitor = request.options.includes(MONITOR);
   const pid = rt.spawn(async (self) => {
     self.setGroupLeader(request.groupLeader);
-    if (link) self.link(request.from);
     const args = [...request.args];
     const erpc = request.module === ERPC;
     if (erpc && request.function === EXECUTE_CALL && args.length === 4) {
@@ -48,14 +46,13 @@ export function spawnRequested(
     const outcome = await modules.apply(self, m!, f!, a!);
     if (outcome.class !== "return") throw new ProcessExit(reasonOf(outcome));
   });
-  if (monitor) rt.deliver({ kind: "monitor", from: request.from, to: pid, ref: request.ref });
-  reply({
-    op: "spawn_reply",
-    ref: request.ref,
-    to: request.from,
-    flags: (link ? LINKED : 0) | (monitor ? MONITORED : 0),
-    result: pid,
-  });
+  // The new process's half of the link and the monitor hold before it first runs, so its end always reaches the
+  // requester. A requester of this node makes both halves itself when the reply comes (runtime/spawn-requests.ts).
+  if (request.from.node !== rt.node) {
+    if (link) rt.deliver({ kind: "link", from: request.from, to: pid });
+    if (monitor) rt.deliver({ kind: "monitor", from: request.from, to: pid, ref: request.ref });
+  }
+  reply(spawnReplyMessage({ to: request.from, ref: request.ref, result: pid, link, monitor }));
 }
 
 /** What erpc:execute_call exits with: `{Ref, return, V}`, `{Ref, throw, R}`, `{Ref, exit, R}`, `{Ref, error, R, S}`. */

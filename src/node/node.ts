@@ -2,20 +2,24 @@
 // other nodes (Erlang, Elixir, Otter), with the system processes a BEAM node has for its peers: `net_kernel`
 // (answers `net_adm:ping`), `rex` (old-style `rpc`), and spawn requests (what `erpc`/`rpc:call` use since OTP 23).
 
+import { distBufferBusyLimit } from "../dist/connection.ts";
 import { resolveCookie } from "../dist/cookie.ts";
 import { Distribution } from "../dist/distribution.ts";
 import { type EpmdRegistration, register } from "../dist/epmd/client.ts";
 import { type EpmdServer, ensureEpmd } from "../dist/epmd/server.ts";
+import * as erpc from "../dist/erpc.ts";
 import { advertisedFlags } from "../dist/flags.ts";
 import { type ExportedFunction, ExportedModules } from "../dist/modules.ts";
 import { ownNodeName } from "../dist/node-name.ts";
+import * as rpc from "../dist/rpc.ts";
 import { spawnRequested } from "../dist/spawn-request.ts";
 import type { TickerOptions } from "../dist/ticker.ts";
 import { DistError, ErrorCodes } from "../errors.ts";
 import { GenServer } from "../otp/gen-server.ts";
-import { Runtime, type RuntimeOptions } from "../runtime/index.ts";
+import { type NodesKind, type Process, Runtime, type RuntimeOptions } from "../runtime/index.ts";
 import { type Atom, atom } from "../term/atom.ts";
-import { tuple } from "../term/types.ts";
+import { format } from "../term/format.ts";
+import { type Term, tuple } from "../term/types.ts";
 import { builtinModules } from "./builtins.ts";
 import { startNetKernel } from "./net-kernel.ts";
 import { startRex } from "./rex.ts";
@@ -40,6 +44,11 @@ export interface NodeOptions extends TickerOptions {
   embeddedEpmd?: boolean;
   /** net_setuptime in ms (default 7,000). */
   setupTimeMs?: number;
+  /**
+   * Bytes a connection's output queue may hold before it is busy: a process sending on it is then suspended until
+   * it drains (erl's `+zdbbl` dist_buf_busy_limit; default 1 MiB). A send from outside any process is never held.
+   */
+  distBufferBusyLimit?: number;
   /** Options of the node's runtime (logger, clock). */
   runtime?: Omit<RuntimeOptions, "node" | "creation" | "transport">;
 }
@@ -54,6 +63,7 @@ export async function startNode(options: NodeOptions): Promise<OtterNode> {
   const cookie = await resolveCookie({ cookie: options.cookie, env: process.env });
   const epmd = options.embeddedEpmd === false ? undefined : await ensureEpmd({ port: options.epmdPort });
   const flags = advertisedFlags({ hidden: options.hidden });
+  distBufferBusyLimit(options); // a bad limit fails here, not at the first connection
   // The creation comes from EPMD, which needs the port first: listen, register, then make the runtime.
   const distribution = new Distribution({ ...options, name: name.full, flags, cookie });
   let registration: EpmdRegistration;
@@ -95,9 +105,15 @@ export class OtterNode {
         }
       },
       nodeUp: () => {},
-      // A malformed frame closes the connection: logged, as OTP logs a corrupted distribution term.
+      // A malformed frame closes the connection: logged, as OTP logs a corrupted distribution term. A silent peer
+      // is logged in dist_util's words.
       nodeDown: (node, why) => {
-        if (why?.code === ErrorCodes.DIST_PROTOCOL) {
+        if (why?.code === ErrorCodes.DIST_TICK_TIMEOUT) {
+          runtime.logger.error(`** Node ${format(node)} not responding **\n** Removing (timedout) connection **`, {
+            domain: DIST_DOMAIN,
+            error: why,
+          });
+        } else if (why?.code === ErrorCodes.DIST_PROTOCOL) {
           runtime.logger.error(`connection to ${node.name} closed: ${why.message}`, {
             domain: DIST_DOMAIN,
             error: why,
@@ -124,9 +140,12 @@ export class OtterNode {
     return this.runtime.creation;
   }
 
-  /** The nodes this one is connected to (erlang:nodes(connected)). */
-  nodes(): Atom[] {
-    return this.distribution.nodes();
+  /**
+   * The nodes this one is connected to (erlang:nodes/1): the `visible` ones by default (erlang:nodes/0), or the
+   * `hidden` ones, or both (`connected`); `this` adds this node.
+   */
+  nodes(kinds: NodesKind | readonly NodesKind[] = "visible"): Atom[] {
+    return this.runtime.nodes(kinds);
   }
 
   /** Connects to `node` (net_kernel:connect_node/1): true once connected, false if it cannot be reached. */
@@ -155,9 +174,41 @@ export class OtterNode {
     }
   }
 
+  /**
+   * erpc from code outside any process: `await node.erpc.call(target, "lists", "reverse", [[1, 2]])`. Each call
+   * runs in a process of its own; it resolves and rejects as `erpc.call` does (an ErpcError).
+   */
+  readonly erpc = {
+    call: (target: erpc.Name, module: erpc.Name, fn: erpc.Name, args: readonly Term[], options?: erpc.CallOptions) =>
+      this.outside((self) => erpc.call(self, target, module, fn, args, options)),
+    cast: (target: erpc.Name, module: erpc.Name, fn: erpc.Name, args: readonly Term[]) =>
+      this.outside(async (self) => erpc.cast(self, target, module, fn, args)),
+  };
+
+  /** rpc from code outside any process: `await node.rpc.call(target, "erlang", "node", [])`, as `rpc.call`. */
+  readonly rpc = {
+    call: (target: erpc.Name, module: erpc.Name, fn: erpc.Name, args: readonly Term[], timeout?: number | "infinity") =>
+      this.outside((self) => rpc.call(self, target, module, fn, args, timeout)),
+    cast: (target: erpc.Name, module: erpc.Name, fn: erpc.Name, args: readonly Term[]) =>
+      this.outside(async (self) => rpc.cast(self, target, module, fn, args)),
+  };
+
   /** Offers `functions` to other nodes as module `name` (`rpc:call(Node, name, fn, Args)` from erl). */
   exportModule(name: string, functions: Record<string, ExportedFunction>): void {
     this.modules.export(name, functions);
+  }
+
+  /** Runs `body` in a new process; settles as `body` does (what it throws is thrown here, not made an exit). */
+  private async outside<T>(body: (self: Process) => Promise<T>): Promise<T> {
+    const outcome = await this.runtime.run(async (self): Promise<{ value: T } | { error: unknown }> => {
+      try {
+        return { value: await body(self) };
+      } catch (error) {
+        return { error };
+      }
+    });
+    if ("error" in outcome) throw outcome.error;
+    return outcome.value;
   }
 
   /** Stops the node: its processes, its connections, its EPMD name (and the embedded EPMD, if it started one). */

@@ -32,25 +32,103 @@ export type Signal =
       readonly to: Pid;
       readonly ref: Ref;
       readonly reason: Term;
-    };
+    }
+  | SpawnRequest;
+
+/**
+ * erlang:spawn_request to another node: run `module:function(args…)` there for `from`. Outbound only: a spawn
+ * request from another node goes to the node's spawn handler (running M:F is no business of the runtime's), and
+ * the answer comes back through `SignalSink.spawnReplied`.
+ */
+export interface SpawnRequest {
+  readonly kind: "spawn-request";
+  readonly from: Pid;
+  /** The node to spawn on. */
+  readonly node: Atom;
+  /** The request id; also the monitor's ref when `options` has `monitor`. */
+  readonly ref: Ref;
+  /** The new process's group leader. */
+  readonly groupLeader: Pid;
+  readonly module: Atom;
+  readonly function: Atom;
+  readonly args: readonly Term[];
+  /** Spawn options as erlang:spawn_opt takes them: `link`, `monitor`, and any the other node may understand. */
+  readonly options: readonly Term[];
+}
+
+/** The answer to a SpawnRequest (SPAWN_REPLY): the new process, with the link and monitor set up over there. */
+export interface SpawnReply {
+  /** The requester. */
+  readonly to: Pid;
+  readonly ref: Ref;
+  /** The new process, or why there is none (`badopt`, `notsup`, `noconnection`, `system_limit`, …). */
+  readonly result: Pid | Atom;
+  /** Whether the other node linked the new process to the requester. */
+  readonly link: boolean;
+  /** Whether the other node set up the requester's monitor (ref = the request id). */
+  readonly monitor: boolean;
+}
+
+/**
+ * Which connected nodes to list (erlang:nodes/1): `visible` ones (erlang:nodes/0), `hidden` ones (a connection is
+ * hidden when either side is a hidden node), or both (`connected`).
+ */
+export type NodeKind = "visible" | "hidden" | "connected";
+
+/** A connection that was up and went down, as net_kernel:monitor_nodes/2 reports it. */
+export interface LostConnection {
+  /** Whether the connection was hidden. */
+  readonly hidden: boolean;
+  /** Why it went, in net_kernel's words: `connection_closed`, `disconnect`, `net_tick_timeout`, … */
+  readonly nodedownReason: Atom;
+}
 
 /** What a transport calls to hand the runtime a signal that arrived from another node, or a lost node. */
 export interface SignalSink {
   /** Delivers one inbound signal; its `to` is a process of this node. */
   deliver(signal: Signal): void;
+  /** The answer to a spawn request of a process of this node (or the transport's own: `noconnection`, `notsup`). */
+  spawnReplied(reply: SpawnReply): void;
+  /**
+   * A connection to `node` is up (`hidden`: see NodeKind): called once `nodes` lists it and before any signal
+   * that arrives over it (net_kernel:monitor_nodes/2's ordering guarantees).
+   */
+  nodeUp(node: Atom, hidden: boolean): void;
   /**
    * The connection to `node` is gone (or could not be made): every link to a process there fires an exit
-   * signal and every monitor a DOWN message, both with `reason` (`noconnection` in Erlang).
+   * signal and every monitor a DOWN message, both with `reason` (`noconnection` in Erlang), and every node monitor
+   * (erlang:monitor_node/2) a `{nodedown, Node}` message. `lost` describes a connection that was up (nodeUp was
+   * called for it); it is absent when an attempt to connect failed. Called once `nodes` no longer lists `node`
+   * and after every signal that arrived over the connection.
    */
-  nodeDown(node: Atom, reason: Term): void;
+  nodeDown(node: Atom, reason: Term, lost?: LostConnection): void;
+}
+
+/**
+ * A connection whose output queue is over its limit (BEAM's busy distribution port, `+zdbbl`). The signal that
+ * found it so was accepted and will go out in order; the runtime suspends the process that sent it (it runs no
+ * further than its current step) until `whenClear` calls back.
+ */
+export interface BusyConnection {
+  /** Calls `resume` once, when the queue has drained below the limit or the connection is gone. */
+  whenClear(resume: () => void): void;
 }
 
 /** Carries signals to processes of other nodes. `dist/` implements it; the runtime owns one. */
 export interface SignalTransport {
-  /** Sends one signal whose `to` lives on another node; may connect first. Never throws for a lost peer. */
-  send(signal: Signal): void;
-  /** The nodes connected now (erlang:nodes/0); none when the transport does not say. */
-  nodes?(): Atom[];
+  /**
+   * Sends one signal whose `to` lives on another node; may connect first. Never throws for a lost peer, never
+   * drops a signal for being busy: it returns the busy connection instead (undefined when not busy).
+   */
+  send(signal: Signal): BusyConnection | undefined;
+  /** The nodes connected now, of one kind (erlang:nodes/1); none when the transport does not say. */
+  nodes?(kind: NodeKind): Atom[];
+  /**
+   * Connects to `node` unless it is connected (net_kernel:connect_node/1): resolves true once a connection is up,
+   * false when none can be had, after calling the sink's `nodeDown(node, …)` for the failed attempt. Without it,
+   * the runtime takes every other node to be unreachable.
+   */
+  connect?(node: Atom): Promise<boolean>;
 }
 
 /**

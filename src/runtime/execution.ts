@@ -6,6 +6,7 @@
 // sender. Nothing can preempt JavaScript, so a process that overruns its slice pays the excess back as debt.
 import { ErrorCodes, ProcessError } from "../errors.ts";
 import type { Ref, Term } from "../term/types.ts";
+import type { BusyConnection } from "./contracts.ts";
 import { type Match, NO_MESSAGE } from "./mailbox.ts";
 import {
   type AsyncBody,
@@ -142,7 +143,7 @@ export class Execution {
 
   /** The scheduler's entry: runs whatever the process has to do now; true when it resumed an async continuation. */
   run(p: Process): boolean {
-    if (p.status === Status.Exited) return false;
+    if (p.status === Status.Exited || (p.flags & Flag.Suspended) !== 0) return false; // `resumeSuspended` queues it again
     if (this.slices.paysDebt(p)) {
       this.rt.scheduler.enqueue(p);
       return false;
@@ -165,6 +166,24 @@ export class Execution {
     }
     if ((p.flags & Flag.Async) === 0 && p.status === Status.Ready) this.handleMessages(p);
     return false;
+  }
+
+  /**
+   * `p` sent to a connection over its buffer limit: like BEAM's sender on a busy dist port it is suspended. Its
+   * current step runs to its end (JavaScript cannot stop it), but it is not scheduled again — no next message for
+   * a behaviour, no resumption of an async body's `await` — until the connection clears. A process suspended
+   * already waits for the connection it found busy first; a send to another busy one suspends it again later.
+   */
+  suspend(p: Process, busy: BusyConnection): void {
+    if ((p.flags & Flag.Suspended) !== 0) return;
+    p.flags |= Flag.Suspended;
+    busy.whenClear(() => this.resumeSuspended(p));
+  }
+
+  /** The connection `p` waited for cleared: it runs again when the scheduler gets to it. */
+  private resumeSuspended(p: Process): void {
+    p.flags &= ~Flag.Suspended;
+    if (p.status !== Status.Exited) this.rt.scheduler.enqueue(p);
   }
 
   /** A timer of the wheel expired: a receive timeout, an idle timeout, or (else) a user timer. */
@@ -257,7 +276,7 @@ export class Execution {
     let handled = 0; // the scheduler was charged for the sends already
     this.current = p;
     try {
-      while (p.reductions < end && p.status === Status.Ready) {
+      while (p.reductions < end && p.status === Status.Ready && (p.flags & Flag.Suspended) === 0) {
         const message = p.takeFirst();
         let next: unknown;
         if (message !== NO_MESSAGE) next = behaviour.handleMessage(p, message, p.state);
@@ -329,7 +348,7 @@ export class Execution {
       this.rt.wheel.drop(waiting.timer);
       waiting.timer = null;
     }
-    if (this.rt.scheduler.mayResumeNow()) {
+    if ((p.flags & Flag.Suspended) === 0 && this.rt.scheduler.mayResumeNow()) {
       p.waiting = null;
       p.status = Status.Ready;
       this.slices.start(p);
@@ -360,6 +379,7 @@ export class Execution {
    * or nobody else is runnable.
    */
   private mayGoOn(p: Process): boolean {
+    if ((p.flags & Flag.Suspended) !== 0) return false;
     const scheduler = this.rt.scheduler;
     if (!(this.slices.lasts(p) ? scheduler.mayContinue() : scheduler.mayResumeNow())) return false;
     p.reductions++;

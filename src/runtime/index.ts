@@ -1,5 +1,16 @@
 // The runtime layer's public surface: runtimes, processes and their bodies, patterns, exit reasons, contracts.
-export type { Clock, RegisteredName, Signal, SignalSink, SignalTransport } from "./contracts.ts";
+export type {
+  BusyConnection,
+  Clock,
+  LostConnection,
+  NodeKind,
+  RegisteredName,
+  Signal,
+  SignalSink,
+  SignalTransport,
+  SpawnReply,
+  SpawnRequest,
+} from "./contracts.ts";
 export type { CrashReport } from "./crash-report.ts";
 export type { ProcessInfo } from "./info.ts";
 export {
@@ -20,6 +31,7 @@ export {
   textHandler,
 } from "./logger.ts";
 export type { Match } from "./mailbox.ts";
+export type { MonitorNodesOptions } from "./node-monitors.ts";
 export { _, pattern, where } from "./pattern.ts";
 export type {
   AsyncBody,
@@ -46,4 +58,5 @@ export {
   reasonFromThrown,
   SHUTDOWN,
 } from "./reasons.ts";
-export { Runtime, type RuntimeOptions } from "./runtime.ts";
+export { type NodesKind, Runtime, type RuntimeOptions } from "./runtime.ts";
+export type { SpawnReplyMode, SpawnRequestOptions } from "./spawn-requests.ts";

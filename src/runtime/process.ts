@@ -8,7 +8,9 @@ import type { Pid, Ref, Term } from "../term/types.ts";
 import type { RegisteredName } from "./contracts.ts";
 import { Mailbox, type Marker, type Match } from "./mailbox.ts";
 import type { Monitor } from "./monitors.ts";
+import type { MonitorNodesOptions } from "./node-monitors.ts";
 import type { Runtime } from "./runtime.ts";
+import type { SpawnRequestOptions } from "./spawn-requests.ts";
 import type { Timer } from "./timer-wheel.ts";
 
 export type Priority = "low" | "normal" | "high";
@@ -92,6 +94,8 @@ export enum Flag {
   TimeoutDue = 256,
   /** A plain `receive()` has its message (the oldest queued) and waits for the scheduler to resume it. */
   ReceiveDue = 512,
+  /** It sent to a busy connection: it is not scheduled until the connection clears (execution.ts `suspend`). */
+  Suspended = 1024,
 }
 
 /** What a pending receive's `result` holds until a message (or the timeout) completes it. */
@@ -257,6 +261,21 @@ export class Process extends Mailbox {
   }
 
   /**
+   * Asks `node` to spawn a process running `module:fn(...args)` (Erlang's spawn_request/5); returns the request id
+   * at once. The answer comes as `{spawn_reply, ReqId, ok, Pid}` or `{spawn_reply, ReqId, error, Reason}` (see
+   * the `reply` and `replyTag` options); `link` and `monitor` (ref = ReqId) take effect with the success message.
+   * A node that cannot be reached answers `noconnection`. Throws a ProcessError PROC_BAD_ARG for bad arguments.
+   */
+  spawnRequest(node: Atom, module: Atom, fn: Atom, args: readonly Term[], options?: SpawnRequestOptions): Ref {
+    return this.runtime.spawnRequests.request(this, node, module, fn, args, options);
+  }
+
+  /** Abandons a spawn request still waiting for its answer (spawn_request_abandon/1); false if there is none. */
+  spawnRequestAbandon(ref: Ref): boolean {
+    return this.runtime.spawnRequests.abandon(this, ref);
+  }
+
+  /**
    * Links to `pid`. A dead local `pid` gives `{'EXIT', Pid, noproc}` when trapping exits, else throws a
    * ProcessError PROC_NOT_ALIVE (Erlang's `error:noproc`). A pid on another node fails later, by signal.
    */
@@ -283,6 +302,25 @@ export class Process extends Mailbox {
    */
   demonitor(ref: Ref, options?: { flush?: boolean }): boolean {
     return this.runtime.demonitorFrom(this, ref, options?.flush ?? false);
+  }
+
+  /**
+   * Monitors the connection to `node` (erlang:monitor_node/2): when it goes down, or cannot be made, this process
+   * gets `{nodedown, Node}`, once for each call. A node not connected is connected to. `flag` false removes one
+   * such monitor. Monitors of this node itself do nothing.
+   */
+  monitorNode(node: Atom, flag = true): void {
+    this.runtime.nodeMonitors.monitorNode(this, node, flag);
+  }
+
+  /**
+   * Subscribes this process to node status changes (net_kernel:monitor_nodes/2): `{nodeup, Node}` when a visible
+   * node connects and `{nodedown, Node}` when it disconnects; with options, `{nodeup, Node, Info}` and
+   * `{nodedown, Node, Info}` (see MonitorNodesOptions). `flag` false ends every subscription made with the same
+   * options. Subscriptions stack, and end with the process.
+   */
+  monitorNodes(flag: boolean, options?: MonitorNodesOptions): void {
+    this.runtime.nodeMonitors.monitorNodes(this, flag, options);
   }
 
   /** Sends an exit signal (Erlang's `exit(Pid, Reason)`). To end this process, throw a `ProcessExit`. */

@@ -8,12 +8,22 @@ import { format, formatForPeople } from "../term/format.ts";
 import { Pid, Ref, type Term } from "../term/types.ts";
 import { Aliases, type AliasMode } from "./aliases.ts";
 import { systemClock } from "./clock.ts";
-import type { Clock, RegisteredName, Signal, SignalSink, SignalTransport } from "./contracts.ts";
+import type {
+  Clock,
+  LostConnection,
+  NodeKind,
+  RegisteredName,
+  Signal,
+  SignalSink,
+  SignalTransport,
+  SpawnReply,
+} from "./contracts.ts";
 import { crashReport } from "./crash-report.ts";
 import { Execution } from "./execution.ts";
 import { type ProcessInfo, processInfo } from "./info.ts";
 import { Logger, type LoggerOptions } from "./logger.ts";
 import { Monitors } from "./monitors.ts";
+import { NodeMonitors } from "./node-monitors.ts";
 import {
   type AsyncBody,
   type Body,
@@ -33,6 +43,7 @@ import { RefMaker } from "./refs.ts";
 import { notRegistered, Registry } from "./registry.ts";
 import { Scheduler } from "./scheduler.ts";
 import { Signals } from "./signals.ts";
+import { SpawnRequests } from "./spawn-requests.ts";
 import { TimerWheel } from "./timer-wheel.ts";
 import { Timers } from "./timers.ts";
 
@@ -52,6 +63,13 @@ export interface RuntimeOptions {
   transport?: SignalTransport;
 }
 
+/** A kind of node `nodes` lists: connected ones (NodeKind) or this node itself. */
+export type NodesKind = NodeKind | "this";
+
+/** spawn_request's answer when the node cannot spawn by module and function name. */
+const NOTSUP = atom("notsup");
+const NODES_KINDS = new Set<string>(["visible", "hidden", "connected", "this"]);
+
 let lastCreation = 0;
 
 export class Runtime implements SignalSink {
@@ -64,6 +82,8 @@ export class Runtime implements SignalSink {
   /** @internal */ readonly refs: RefMaker;
   /** @internal */ readonly aliases: Aliases;
   /** @internal */ readonly monitors = new Monitors();
+  /** @internal */ readonly spawnRequests = new SpawnRequests(this);
+  /** @internal */ readonly nodeMonitors: NodeMonitors;
   /** @internal */ readonly execution: Execution;
   /** @internal */ readonly signals: Signals;
   /** @internal */ transport: SignalTransport;
@@ -88,6 +108,7 @@ export class Runtime implements SignalSink {
     this.aliases = new Aliases(this);
     this.execution = new Execution(this);
     this.signals = new Signals(this);
+    this.nodeMonitors = new NodeMonitors(this);
     this.timers = new Timers(this);
     this.scheduler = new Scheduler((p) => this.execution.run(p));
     this.clock = options.clock ?? systemClock;
@@ -122,7 +143,10 @@ export class Runtime implements SignalSink {
     });
   }
 
-  /** Sends `message` from outside any process (the sender is `rootPid`). */
+  /**
+   * Sends `message` from outside any process (the sender is `rootPid`). Nothing can be suspended here: to a busy
+   * connection the message is accepted all the same, so a caller that sends without bound bounds it itself.
+   */
   send(to: Destination, message: Term): void {
     this.sendFrom(undefined, to, message);
   }
@@ -211,11 +235,22 @@ export class Runtime implements SignalSink {
     this.signals.deliver(signal);
   }
 
-  nodeDown(node: Atom, reason: Term): void {
+  spawnReplied(reply: SpawnReply): void {
+    this.spawnRequests.replied(reply);
+  }
+
+  nodeUp(node: Atom, hidden: boolean): void {
+    this.nodeMonitors.nodeUp(node, hidden);
+  }
+
+  nodeDown(node: Atom, reason: Term, lost?: LostConnection): void {
+    this.spawnRequests.nodeDown(node);
     const watchers = this.remoteWatchers.get(node);
-    if (watchers === undefined) return;
-    this.remoteWatchers.delete(node);
-    this.signals.nodeDown(node, watchers, reason);
+    if (watchers !== undefined) {
+      this.remoteWatchers.delete(node);
+      this.signals.nodeDown(node, watchers, reason);
+    }
+    this.nodeMonitors.nodeDown(node, lost);
   }
 
   // Internal operations behind `self`.
@@ -262,7 +297,7 @@ export class Runtime implements SignalSink {
         if (p !== undefined) this.execution.deliverFrom(from, p, message);
         return;
       }
-      this.transport.send({ kind: "message", from: from?.pid ?? this.rootPid, to, message });
+      this.sendRemote(from, { kind: "message", from: from?.pid ?? this.rootPid, to, message });
       return;
     }
     if (to instanceof Atom) {
@@ -280,7 +315,17 @@ export class Runtime implements SignalSink {
       if (p !== undefined) this.execution.deliverFrom(from, p, message); // {Name, Node} to a free name: dropped, as in Erlang
       return;
     }
-    this.transport.send({ kind: "message", from: from?.pid ?? this.rootPid, to, message });
+    this.sendRemote(from, { kind: "message", from: from?.pid ?? this.rootPid, to, message });
+  }
+
+  /**
+   * Hands a message to the transport; a sender that finds the connection busy is suspended until it clears. A
+   * send from outside any process cannot be suspended: it is accepted and counted like any other, and bounding
+   * how much of it queues is the caller's part.
+   */
+  private sendRemote(from: Process | undefined, signal: Signal): void {
+    const busy = this.transport.send(signal);
+    if (busy !== undefined && from !== undefined) this.execution.suspend(from, busy);
   }
 
   /** @internal */
@@ -298,9 +343,19 @@ export class Runtime implements SignalSink {
     this.signals.unlink(p, to);
   }
 
-  /** The other nodes this one is connected to (erlang:nodes/0). */
-  nodes(): Atom[] {
-    return this.transport.nodes?.() ?? [];
+  /**
+   * Nodes by kind (erlang:nodes/1): the connected `visible` ones (the default, erlang:nodes/0), the `hidden` ones,
+   * both (`connected`), or `this` node; a list of kinds gives their union, this node first.
+   */
+  nodes(kinds: NodesKind | readonly NodesKind[] = "visible"): Atom[] {
+    const wanted = new Set<NodesKind>(typeof kinds === "string" ? [kinds] : kinds);
+    for (const kind of wanted) {
+      if (!NODES_KINDS.has(kind)) throw new ProcessError(ErrorCodes.PROC_BAD_ARG, `nodes: no kind ${String(kind)}`);
+    }
+    const visible = wanted.has("visible") || wanted.has("connected");
+    const hidden = wanted.has("hidden") || wanted.has("connected");
+    const others = visible || hidden ? (this.transport.nodes?.(connectedKind(visible, hidden)) ?? []) : [];
+    return wanted.has("this") ? [this.node, ...others] : others;
   }
 
   /** @internal */
@@ -361,7 +416,7 @@ export class Runtime implements SignalSink {
 
   private sendToAlias(from: Process | undefined, to: Ref, message: Term): void {
     if (to.node !== this.node) {
-      this.transport.send({ kind: "alias-message", from: from?.pid ?? this.rootPid, to, message });
+      this.sendRemote(from, { kind: "alias-message", from: from?.pid ?? this.rootPid, to, message });
       return;
     }
     const target = this.aliases.route(to);
@@ -373,15 +428,25 @@ export class Runtime implements SignalSink {
 class Unconnected implements SignalTransport {
   constructor(private readonly sink: SignalSink) {}
 
-  send(signal: Signal): void {
+  send(signal: Signal): undefined {
     if (signal.kind === "link") {
       const { from, to } = signal;
       queueMicrotask(() => this.sink.deliver({ kind: "exit", from: to, to: from, reason: NOCONNECTION, link: true }));
     } else if (signal.kind === "monitor") {
       const { from, to, ref } = signal;
       queueMicrotask(() => this.sink.deliver({ kind: "down", from: to, to: from, ref, reason: NOCONNECTION }));
+    } else if (signal.kind === "spawn-request") {
+      // Without distribution no node can be reached, and this one cannot spawn by module and function name.
+      const { from: to, ref, node } = signal;
+      const result = node === to.node ? NOTSUP : NOCONNECTION;
+      queueMicrotask(() => this.sink.spawnReplied({ to, ref, result, link: false, monitor: false }));
     }
   }
+}
+
+/** The NodeKind that lists the visible connected nodes, the hidden ones, or both. */
+function connectedKind(visible: boolean, hidden: boolean): NodeKind {
+  return visible && hidden ? "connected" : visible ? "visible" : "hidden";
 }
 
 function bodyFlags(body: Body): number {

@@ -139,6 +139,7 @@ export class Signals {
     p.status = Status.Exited;
     this.rt.execution.cancelWaits(p);
     this.rt.table.remove(p);
+    this.rt.nodeMonitors.forget(p);
     p.clearMailbox();
     p.state = null;
     const extra = p.extra;

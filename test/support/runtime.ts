@@ -79,6 +79,50 @@ export async function waitFor(condition: () => boolean, what: string, deadlineMs
   }
 }
 
+/**
+ * Resolves once `progress()` has not moved for `turns` event-loop turns in a row (something stopped making
+ * progress); rejects if that does not happen within `deadlineMs`.
+ */
+export async function stalled(progress: () => number, what: string, turns = 50, deadlineMs = 20_000): Promise<void> {
+  let last = progress();
+  let still = 0;
+  await waitFor(
+    () => {
+      const now = progress();
+      still = now === last ? still + 1 : 0;
+      last = now;
+      return still >= turns;
+    },
+    what,
+    deadlineMs,
+  );
+}
+
+/**
+ * Asserts that something stops making progress while the rest of `rt` runs on: with another process of `rt`
+ * running all along, waits until `progress()` stalls, then checks it stays put while that process takes 2000
+ * more steps.
+ */
+export async function assertStuckWhileOthersRun(rt: Runtime, progress: () => number, what: string): Promise<void> {
+  let laps = 0;
+  let running = true;
+  rt.spawn(async (self) => {
+    while (running) {
+      laps++;
+      await self.yield();
+    }
+  });
+  try {
+    await stalled(progress, what);
+    const stuckAt = progress();
+    const lapsThen = laps;
+    await waitFor(() => laps >= lapsThen + 2000, "another process to run on");
+    assert.equal(progress(), stuckAt, `${what}: it moved on while the other process ran`);
+  } finally {
+    running = false;
+  }
+}
+
 /** Resolves like `promise`, or rejects if it takes longer than `deadlineMs` of real time. */
 export async function within<T>(promise: Promise<T>, deadlineMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -185,7 +229,7 @@ export function sleeper(rt: Runtime, options?: SpawnOptions): Pid {
 /** A transport that records what it is asked to send: a stand-in for the distribution layer. */
 export class RecordingTransport implements SignalTransport {
   readonly sent: Signal[] = [];
-  send(signal: Signal): void {
+  send(signal: Signal): undefined {
     this.sent.push(signal);
   }
 }

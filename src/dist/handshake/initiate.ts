@@ -91,7 +91,7 @@ async function readStatus(packets: PacketReader, options: InitiateOptions): Prom
     }
     case "nok":
       throw new DistError(
-        ErrorCodes.DIST_NOT_ALLOWED,
+        ErrorCodes.DIST_SIMULTANEOUS_LOST,
         `${peer} refused (nok): it is connecting to us at the same time and its name is greater, so its attempt wins`,
       );
     case "not_allowed":

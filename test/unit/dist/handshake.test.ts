@@ -268,7 +268,7 @@ describe("our initiate against our accept", () => {
     const greatAttempt = initiate(fromGreat, { self: great, peer: small.name, cookie, timeoutMs: 5000 });
     smallAttempt.catch(() => {}); // awaited below
 
-    await rejectsWith(smallAttempt, ErrorCodes.DIST_NOT_ALLOWED, /nok.*name is greater/);
+    await rejectsWith(smallAttempt, ErrorCodes.DIST_SIMULTANEOUS_LOST, /nok.*name is greater/);
     assert.equal((await greatAttempt).peer, small.name);
     await rejectsWith(accepted[great.name]!, ErrorCodes.DIST_NOT_ALLOWED, /nok/);
     assert.equal(((await accepted[small.name]!) as { peer: string }).peer, great.name);
@@ -531,10 +531,10 @@ describe("scripted acceptors against initiate", () => {
     await closed(mine);
   });
 
-  test("nok: we lost a simultaneous connect (DIST_NOT_ALLOWED), the socket closes", async () => {
+  test("nok: we lost a simultaneous connect (DIST_SIMULTANEOUS_LOST), the socket closes", async () => {
     const { raw, mine, done } = await initiateTo();
     raw.send(status("nok"));
-    await rejectsWith(done, ErrorCodes.DIST_NOT_ALLOWED, /at the same time and its name is greater/);
+    await rejectsWith(done, ErrorCodes.DIST_SIMULTANEOUS_LOST, /at the same time and its name is greater/);
     await closed(mine);
   });
 

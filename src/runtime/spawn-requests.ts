@@ -1,0 +1,190 @@
+// Spawn requests to other nodes (erlang:spawn_request/5): the requests waiting for their answer, and what the
+// answer does — the success or error message the `reply` option asks for, and the link and monitor the other node
+// set up, recorded here without a LINK or MONITOR_P of our own (it has them already).
+//
+// The answer comes as a SPAWN_REPLY, or from the transport: `noconnection` when the node cannot be reached,
+// `notsup` when it cannot spawn. A node lost before it answered fails its requests with `noconnection`. When the
+// answer finds the requester gone (or the request abandoned), the new process is let go: a link is broken by an
+// exit signal (`noproc`, or `abandoned`) and a monitor is dropped, as the BEAM does.
+import { ErrorCodes, ProcessError } from "../errors.ts";
+import { Atom, atom } from "../term/atom.ts";
+import { equals } from "../term/compare.ts";
+import { Pid, type Ref, type Term, tuple } from "../term/types.ts";
+import type { SpawnReply } from "./contracts.ts";
+import { Monitor } from "./monitors.ts";
+import type { Process } from "./process.ts";
+import { NOCONNECTION, NOPROC } from "./reasons.ts";
+import { pidKey } from "./refs.ts";
+import type { Runtime } from "./runtime.ts";
+import { downMessage } from "./signals.ts";
+
+/** Which answers the requester gets as messages (spawn_request's `{reply, Reply}` option). */
+export type SpawnReplyMode = "yes" | "no" | "error_only" | "success_only";
+
+/** erlang:spawn_request/5's options. */
+export interface SpawnRequestOptions {
+  /** Link the new process to the requester once it exists. */
+  link?: boolean;
+  /** Monitor the new process; the monitor's ref is the request id. */
+  monitor?: boolean;
+  /** Which answers come as messages (default `yes`: the success message or the error message). */
+  reply?: SpawnReplyMode;
+  /** The first element of the answer messages (default `spawn_reply`). */
+  replyTag?: Term;
+  /** Further spawn options for the other node (`{priority, high}` …); one it does not know fails with `badopt`. */
+  spawnOptions?: readonly Term[];
+}
+
+const LINK = atom("link");
+const MONITOR = atom("monitor");
+const SPAWN_REPLY = atom("spawn_reply");
+const OK = atom("ok");
+const ERROR = atom("error");
+const ABANDONED = atom("abandoned");
+const REPLY_MODES: readonly SpawnReplyMode[] = ["yes", "no", "error_only", "success_only"];
+
+interface PendingRequest {
+  readonly ref: Ref;
+  readonly node: Atom;
+  readonly requester: Process;
+  readonly reply: SpawnReplyMode;
+  readonly tag: Term;
+  /** Set by spawn_request_abandon: the answer, when it comes, only lets the new process go. */
+  abandoned: boolean;
+}
+
+export class SpawnRequests {
+  private readonly pending = new Map<number | string, PendingRequest>();
+
+  constructor(private readonly rt: Runtime) {}
+
+  /** Sends `p`'s spawn request to `node`; returns the request id (a ref marking `p`'s queue, for `since`). */
+  request(
+    p: Process,
+    node: Atom,
+    module: Atom,
+    fn: Atom,
+    args: readonly Term[],
+    options: SpawnRequestOptions = {},
+  ): Ref {
+    checkRequest(node, module, fn, args, options);
+    const ref = this.rt.markedRef(p);
+    if (p.exited) return ref; // the code of a process killed meanwhile runs on until its next await
+    const spawnOptions = [
+      ...(options.link === true ? [LINK] : []),
+      ...(options.monitor === true ? [MONITOR] : []),
+      ...(options.spawnOptions ?? []),
+    ];
+    // Recorded before it goes: a transport may answer at once (an unreachable node, a request to this node).
+    this.pending.set(this.rt.refs.key(ref), {
+      ref,
+      node,
+      requester: p,
+      reply: options.reply ?? "yes",
+      tag: options.replyTag ?? SPAWN_REPLY,
+      abandoned: false,
+    });
+    const busy = this.rt.transport.send({
+      kind: "spawn-request",
+      from: p.pid,
+      node,
+      ref,
+      groupLeader: p.groupLeader ?? this.rt.rootPid,
+      module,
+      function: fn,
+      args: [...args],
+      options: spawnOptions,
+    });
+    if (busy !== undefined) this.rt.execution.suspend(p, busy);
+    return ref;
+  }
+
+  /** spawn_request_abandon/1: true if `ref` is a request of `p` still waiting for its answer. */
+  abandon(p: Process, ref: Ref): boolean {
+    const request = this.pending.get(this.rt.refs.key(ref));
+    if (request === undefined || request.requester !== p || request.abandoned) return false;
+    request.abandoned = true;
+    return true;
+  }
+
+  /** The answer to a request (SignalSink.spawnReplied). */
+  replied(reply: SpawnReply): void {
+    const key = this.rt.refs.key(reply.ref);
+    const request = this.pending.get(key);
+    if (request === undefined || !equals(request.requester.pid, reply.to)) return;
+    this.pending.delete(key);
+    const p = request.requester;
+    const child = reply.result;
+    if (p.exited || request.abandoned) {
+      if (child instanceof Pid) this.letGo(p.pid, child, reply, request.abandoned ? ABANDONED : NOPROC);
+      return;
+    }
+    if (!(child instanceof Pid)) {
+      if (request.reply === "yes" || request.reply === "error_only") this.answer(request, ERROR, child);
+      return;
+    }
+    // The success message goes first: no DOWN or exit signal of the new process may overtake it.
+    if (request.reply === "yes" || request.reply === "success_only") this.answer(request, OK, child);
+    if (reply.link) this.linked(p, child);
+    if (reply.monitor) this.monitored(p, child, reply.ref, key);
+  }
+
+  /** The connection to `node` is gone: its requests fail with `noconnection`. */
+  nodeDown(node: Atom): void {
+    for (const [key, request] of this.pending) {
+      if (request.node !== node) continue;
+      this.pending.delete(key);
+      const wantsErrors = request.reply === "yes" || request.reply === "error_only";
+      if (wantsErrors && !request.abandoned && !request.requester.exited) this.answer(request, ERROR, NOCONNECTION);
+    }
+  }
+
+  private answer(request: PendingRequest, status: Atom, result: Term): void {
+    this.rt.execution.deliver(request.requester, tuple(request.tag, request.ref, status, result));
+  }
+
+  /** The link the other node made: the requester's half (a local child gets both halves here, see spawn-request). */
+  private linked(p: Process, child: Pid): void {
+    if (this.rt.isLocalNode(child)) {
+      if (this.rt.isAlive(child)) this.rt.signals.link(p, child);
+      return;
+    }
+    p.extras().addLink(pidKey(child, this.rt.node), child);
+    this.rt.watchNode(child.node, p);
+  }
+
+  /** The monitor the other node made, under the request id. */
+  private monitored(p: Process, child: Pid, ref: Ref, key: number | string): void {
+    if (!this.rt.isLocalNode(child)) {
+      this.rt.monitors.add(new Monitor(ref, key, p.pid, p, undefined, child, undefined, undefined));
+      this.rt.watchNode(child.node, p);
+      return;
+    }
+    const target = this.rt.table.lookup(child);
+    if (target === undefined) this.rt.execution.deliver(p, downMessage(ref, child, NOPROC));
+    else this.rt.monitors.add(new Monitor(ref, key, p.pid, p, target, child, undefined, undefined));
+  }
+
+  /** The answer found no requester to take the new process: its link is broken and its monitor dropped. */
+  private letGo(requester: Pid, child: Pid, reply: SpawnReply, reason: Atom): void {
+    const remote = !this.rt.isLocalNode(child);
+    // A local child has no link to us yet (its half is made on the success answer): a plain exit signal.
+    if (reply.link) this.rt.signals.exit(requester, child, reason, remote);
+    if (reply.monitor && remote) {
+      this.rt.transport.send({ kind: "demonitor", from: requester, to: child, ref: reply.ref });
+    }
+  }
+}
+
+/** erlang:spawn_request's badarg cases, and ours: a `reply` mode it does not know. */
+function checkRequest(node: unknown, module: unknown, fn: unknown, args: unknown, options: SpawnRequestOptions): void {
+  const bad = (what: string) => new ProcessError(ErrorCodes.PROC_BAD_ARG, `spawn_request: ${what}`);
+  if (!(node instanceof Atom)) throw bad(`the node is not an atom: ${String(node)}`);
+  if (!(module instanceof Atom) || !(fn instanceof Atom)) {
+    throw bad(`module and function must be atoms, not ${String(module)} and ${String(fn)}`);
+  }
+  if (!Array.isArray(args)) throw bad(`the arguments are not a list: ${String(args)}`);
+  if (options.reply !== undefined && !REPLY_MODES.includes(options.reply)) {
+    throw bad(`reply must be one of ${REPLY_MODES.join(", ")}, not ${String(options.reply)}`);
+  }
+}
