@@ -11,6 +11,7 @@ const benchmarks: Record<string, () => Promise<BenchModule>> = {
   processes: () => import("./processes.ts"),
   messaging: () => import("./messaging.ts"),
   otp: () => import("./otp.ts"),
+  dist: () => import("./dist.ts"),
 };
 
 function usage(): string {

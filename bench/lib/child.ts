@@ -27,8 +27,18 @@ export interface ChildRun<T> {
 export interface ChildScript {
   /** Runs the scenario with `args`; rejects if it fails, prints no JSON, or outlives `timeoutMs` (then killed). */
   run<T>(args: readonly string[], options: { timeoutMs: number; nodeFlags?: readonly string[] }): Promise<ChildRun<T>>;
+  /** Starts a long-running scenario (a server); resolves once it prints a line starting with `ready`. */
+  start(args: readonly string[], options: { readyTimeoutMs: number }): Promise<ChildServer>;
   /** Removes the transpiled file. */
   dispose(): Promise<void>;
+}
+
+/** A long-running child: it ends by itself (`exited`) or when stopped. */
+export interface ChildServer {
+  /** Settles when the child exits (rejects if it exits with an error). */
+  readonly exited: Promise<void>;
+  /** Kills the child if it is still running and waits for it to exit. */
+  stop(): Promise<void>;
 }
 
 /** Transpiles `script` (a URL of a .ts file under bench/) once, for any number of runs. */
@@ -40,6 +50,7 @@ export async function prepareChild(script: URL): Promise<ChildScript> {
   const extraFlags = (process.env.OTTER_BENCH_NODE_FLAGS ?? "").split(/\s+/).filter((f) => f !== "");
   return {
     run: (args, options) => runNode(path, [...(options.nodeFlags ?? []), ...extraFlags], args, options.timeoutMs),
+    start: (args, options) => startServerNode(path, extraFlags, args, options.readyTimeoutMs),
     dispose: () => rm(dir, { recursive: true, force: true }),
   };
 }
@@ -108,5 +119,52 @@ function runNode<T>(
         reject(new Error(`${what}: the last line of stdout is not JSON: ${last}\n${stderr}`));
       }
     });
+  });
+}
+
+function startServerNode(
+  path: string,
+  flags: readonly string[],
+  args: readonly string[],
+  readyTimeoutMs: number,
+): Promise<ChildServer> {
+  const child = spawn(process.execPath, [...flags, path, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const what = `node ${args.join(" ")}`;
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<void>((resolveExit, rejectExit) => {
+    child.on("error", rejectExit);
+    child.on("close", (code, signal) => {
+      if (code === 0 || signal === "SIGKILL") resolveExit();
+      else rejectExit(new Error(`${what}: exited with ${code ?? signal}\n${stderr}`));
+    });
+  });
+  exited.catch(() => {}); // observed through `ready` or by the caller
+  const server: ChildServer = {
+    exited,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited.catch(() => {});
+    },
+  };
+  return new Promise((resolveReady, rejectReady) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      rejectReady(new Error(`${what}: not ready within ${readyTimeoutMs} ms\n${stderr}`));
+    }, readyTimeoutMs);
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      if (/^ready\b/m.test(stdout)) {
+        clearTimeout(timer);
+        resolveReady(server);
+      }
+    });
+    exited.then(
+      () => rejectReady(new Error(`${what}: exited before it was ready\n${stderr}`)),
+      (err: unknown) => rejectReady(err),
+    );
   });
 }

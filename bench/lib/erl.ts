@@ -28,6 +28,8 @@ export interface ErlBenchOptions {
   ebin?: string;
   /** Emulator flags placed before `-noshell`, e.g. `["+P", "2000000", "+hms", "1"]`. */
   flags?: readonly string[];
+  /** Environment variables for erl, added to this process's (e.g. `ERL_EPMD_PORT`). */
+  env?: Readonly<Record<string, string>>;
   /** `Module:main/1` is called with `args` (as a list of strings). */
   module: string;
   args: readonly string[];
@@ -84,6 +86,7 @@ export function runErlBench(options: ErlBenchOptions): Promise<ErlBenchOutput> {
     const argv = [...(options.flags ?? []), "-noshell", ...path, "-eval", evalText, "-extra", ...options.args];
     const child = spawn("erl", argv, {
       stdio: ["ignore", "pipe", "pipe"],
+      env: options.env === undefined ? process.env : { ...process.env, ...options.env },
     });
     const lines: ErlLine[] = [];
     let pending = "";
