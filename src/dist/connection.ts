@@ -76,6 +76,11 @@ const TICK = Buffer.alloc(4);
 const NOTHING = Buffer.alloc(0);
 /** How long a closed connection waits for the peer to close its side before the socket is destroyed. */
 const CLOSE_GRACE_MS = 5000;
+/**
+ * Most large messages in flight at once; the others wait their turn whole. A receiver holds a reassembly for
+ * each: an OTP 25 node receiving 100 interleaved 10 MB messages took 1.0 GB/s, 4 at a time 2.3 GB/s.
+ */
+const MAX_OPEN_SEQUENCES = 4;
 
 /** A message waiting behind its sender's large one: encoded when it was sent, framed when its turn comes. */
 interface Waiting {
@@ -105,6 +110,10 @@ export class Connection implements BusyConnection {
   private inFlight: { sender: unknown; message: OutgoingMessage; frame: Buffer[] }[] = [];
   /** For each sender with a message in flight: what it sent since, in order. */
   private readonly waiting = new Map<unknown, Waiting[]>();
+  /** Large messages waiting for fewer to be in flight (MAX_OPEN_SEQUENCES), oldest first, not started yet. */
+  private backlog: { sender: unknown; waiting: Waiting }[] = [];
+  /** Messages in flight: started, and with fragments still to send (the pump takes them out of `inFlight`). */
+  private openSequences = 0;
   /** Body bytes of accepted messages not written to the socket yet (the rest of those in flight, those waiting). */
   private unsentBytes = 0;
   /** The output queue reached the busy limit and has not drained below it since. */
@@ -178,9 +187,13 @@ export class Connection implements BusyConnection {
       queue.push({ control: message, message: encoded });
       this.unsentBytes += encoded.bodyBytes;
     } else {
-      const first = encoded.next()!;
       this.unsentBytes += encoded.bodyBytes;
-      this.begin(encoded, first, sender);
+      try {
+        this.begin(encoded, sender, message);
+      } catch (e) {
+        this.unsentBytes -= encoded.bodyBytes;
+        throw e;
+      }
       this.schedulePump();
     }
     if (!this.busy) {
@@ -220,14 +233,47 @@ export class Connection implements BusyConnection {
     this.events.closed(undefined);
   }
 
-  /** Writes `first`, the first frame of `message`; if more follow, it joins the messages in flight. */
-  private begin(message: OutgoingMessage, first: Buffer[], sender: unknown): void {
+  /**
+   * Writes the first frame of `message`; if more follow, it joins the messages in flight. A large message finding
+   * MAX_OPEN_SEQUENCES in flight waits in the backlog instead, its frames not taken yet (so its atom-cache header
+   * is still undecided). Either way the sender's later messages wait behind it.
+   */
+  private begin(message: OutgoingMessage, sender: unknown, control: ControlMessage): void {
+    if (this.openSequences >= MAX_OPEN_SEQUENCES && message.bodyBytes >= this.encoder.fragmentSize) {
+      this.backlog.push({ sender, waiting: { control, message } });
+      if (!this.waiting.has(sender)) this.waiting.set(sender, []);
+      return;
+    }
+    const first = message.next()!;
     this.stats.messagesOut++;
     this.writeFrame(first);
     const frame = message.next();
     if (frame !== undefined) {
+      this.openSequences++;
       this.inFlight.push({ sender, message, frame });
-      this.waiting.set(sender, []);
+      if (!this.waiting.has(sender)) this.waiting.set(sender, []);
+    } else if (this.waiting.has(sender)) {
+      this.finished(sender); // a backlogged message that fit one frame after all
+    }
+  }
+
+  /** Large messages of the backlog start, oldest first, while fewer than MAX_OPEN_SEQUENCES are in flight. */
+  private admitBacklog(): void {
+    while (this.backlog.length > 0 && this.openSequences < MAX_OPEN_SEQUENCES) {
+      const { sender, waiting } = this.backlog.shift()!;
+      if (!this.tryBegin(waiting, sender) && this.waiting.has(sender)) this.finished(sender);
+    }
+  }
+
+  /** `begin` for a message that waited its turn: false (and reported) if it cannot be framed after all. */
+  private tryBegin({ control, message }: Waiting, sender: unknown): boolean {
+    try {
+      this.begin(message, sender, control);
+      return true;
+    } catch (e) {
+      this.unsentBytes -= message.bodyBytes;
+      this.events.unsendable(control, e);
+      return false;
     }
   }
 
@@ -250,8 +296,11 @@ export class Connection implements BusyConnection {
       for (const entry of round) {
         this.writeFrame(entry.frame);
         const frame = entry.message.next();
-        if (frame === undefined) this.finished(entry.sender);
-        else {
+        if (frame === undefined) {
+          this.openSequences--;
+          this.finished(entry.sender);
+          this.admitBacklog();
+        } else {
           entry.frame = frame;
           this.inFlight.push(entry);
         }
@@ -265,16 +314,7 @@ export class Connection implements BusyConnection {
     const queue = this.waiting.get(sender)!;
     this.waiting.delete(sender);
     for (let i = 0; i < queue.length; i++) {
-      const { control, message } = queue[i]!;
-      let first: Buffer[];
-      try {
-        first = message.next()!;
-      } catch (e) {
-        this.unsentBytes -= message.bodyBytes;
-        this.events.unsendable(control, e);
-        continue;
-      }
-      this.begin(message, first, sender);
+      if (!this.tryBegin(queue[i]!, sender)) continue;
       const rest = this.waiting.get(sender);
       if (rest !== undefined) {
         // Another large one: the rest waits behind it.
@@ -361,6 +401,8 @@ export class Connection implements BusyConnection {
     this.ticker.stop();
     this.socket.destroy();
     this.inFlight = [];
+    this.backlog = [];
+    this.openSequences = 0;
     this.waiting.clear();
     this.unsentBytes = 0;
     this.clearBusy();

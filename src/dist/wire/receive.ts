@@ -1,5 +1,6 @@
 // Received frames to control messages: the pass-through form, the distribution header with its atom cache,
-// and fragmented messages, whose pieces are kept as received and decoded straight from that list at the end.
+// and fragmented messages, whose payload is copied into its final buffer as each fragment arrives (assembly.ts)
+// and decoded from there at the end, its large binaries as views of that buffer.
 //
 // The framing follows OTP's `erts_prepare_dist_ext` (external.c) and `erts_net_message` (dist.c): a connection
 // that negotiated DIST_HDR_ATOM_CACHE or FRAGMENTS gets every message behind a header (131,68 / 69 / 70); one
@@ -11,6 +12,7 @@ import { type DecodeOptions, decode, decodePrefix } from "../../term/etf/decode.
 import { ByteReader } from "../../term/etf/reader.ts";
 import type { Term } from "../../term/types.ts";
 import { DFlag } from "../flags.ts";
+import { PayloadAssembly } from "./assembly.ts";
 import { ReceiveAtomCache } from "./atom-cache.ts";
 import type { ControlMessage } from "./control.ts";
 import { parseControl } from "./parse-control.ts";
@@ -52,9 +54,8 @@ interface Sequence {
   /** The atom cache refs of its header, resolved when the header arrived. */
   atoms: Atom[];
   control: Term;
-  /** Every byte received for it, as the views they arrived in; the payload starts at `payloadOffset`. */
-  chunks: Uint8Array[];
-  payloadOffset: number;
+  /** Its payload's bytes so far. */
+  payload: PayloadAssembly;
   /** The FragmentId the next fragment must carry. */
   expected: bigint;
   /** Bytes charged against the limits. */
@@ -156,8 +157,10 @@ export class FrameDecoder {
     // refuses a bad one before any more of its fragments are held.
     const { term: control, end } = decodePrefix(frame, unversioned(atoms, r.offset));
     parseControl(control, PAYLOAD_PLACEHOLDER);
-    const chunks = frame instanceof Uint8Array ? [frame] : [...frame];
-    const sequence = { atoms, control, chunks, payloadOffset: end, expected: fragmentId - 1n, charged: 0 };
+    const fragments = Number(fragmentId);
+    const payload = new PayloadAssembly(fragments * r.total);
+    payload.append(frame, end);
+    const sequence = { atoms, control, payload, expected: fragmentId - 1n, charged: 0 };
     this.charge(sequence, r.total + SEQUENCE_OVERHEAD, sequenceId);
     this.sequences.set(sequenceId, sequence);
     return undefined;
@@ -174,14 +177,14 @@ export class FrameDecoder {
       throw protocolError(`fragment ${fragmentId} of sequence ${sequenceId} where ${sequence.expected} was due`);
     }
     this.charge(sequence, r.total, sequenceId);
-    appendFrom(sequence.chunks, frame, FRAG_CONT_HEADER_BYTES);
+    sequence.payload.append(frame, FRAG_CONT_HEADER_BYTES);
     if (fragmentId > 1n) {
       sequence.expected = fragmentId - 1n;
       return undefined;
     }
     this.sequences.delete(sequenceId);
     this.buffered -= sequence.charged;
-    const payload = decode(sequence.chunks, unversioned(sequence.atoms, sequence.payloadOffset));
+    const payload = decode(sequence.payload.bytes(), unversioned(sequence.atoms, 0));
     return { control: parseControl(sequence.control, payload) };
   }
 
@@ -208,23 +211,6 @@ function u64(r: ByteReader): bigint {
   const high = r.u32();
   const low = r.u32();
   return (BigInt(high) << 32n) | BigInt(low);
-}
-
-/** Appends views of `frame` from byte `from` on (its chunks, or the parts of them past `from`). */
-function appendFrom(chunks: Uint8Array[], frame: Uint8Array | readonly Uint8Array[], from: number): void {
-  if (frame instanceof Uint8Array) {
-    if (frame.length > from) chunks.push(frame.subarray(from));
-    return;
-  }
-  let skip = from;
-  for (const c of frame) {
-    if (skip >= c.length) {
-      skip -= c.length;
-      continue;
-    }
-    chunks.push(skip === 0 ? c : c.subarray(skip));
-    skip = 0;
-  }
 }
 
 function protocolError(message: string): DistError {

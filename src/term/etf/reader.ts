@@ -248,7 +248,8 @@ const slab = new Slab();
  */
 const UNZEROED_MIN = 64 * 1024;
 
-function unzeroed(n: number): Uint8Array {
+/** `n` bytes of memory that is not zeroed first: for a caller that writes every byte before any is read. */
+export function unzeroed(n: number): Uint8Array {
   const b = Buffer.allocUnsafeSlow(n);
   return new Uint8Array(b.buffer, b.byteOffset, n);
 }

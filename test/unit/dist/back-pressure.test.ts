@@ -58,10 +58,13 @@ async function socketPair(): Promise<[Socket, Socket]> {
 /** Decodes what arrives on `socket` once `start` is called; until then the socket is not read. */
 class PeerReader {
   readonly received: ControlMessage[] = [];
+  /** The most fragmented messages the decoder held open at once. */
+  maxOpenSequences = 0;
   private readonly decoder = new FrameDecoder(FLAGS);
   private readonly frames = new FrameReader({
     frame: (frame) => {
       const message = this.decoder.decode(frame);
+      this.maxOpenSequences = Math.max(this.maxOpenSequences, this.decoder.pendingSequences);
       if (message !== undefined) this.received.push(message.control);
     },
     tick: () => {},
@@ -212,6 +215,28 @@ describe("the output queue of a connection", () => {
     assertInOrder(peer.received, senders, total);
     const bound = LIMIT + LARGE + (senders - 1) * SMALL + senders * FRAME_OVERHEAD;
     assert.ok(run.maxQueued <= bound, `queue reached ${run.maxQueued}`);
+  });
+
+  test("at most 4 large messages are in flight at once; the rest wait whole, small ones pass, order holds", async () => {
+    const { connection, peer } = await connectionPair(1024 * 1024 * 1024);
+    const senders = 12;
+    const total = 6;
+    // Every sender alternates large and small messages; all are sent at once.
+    for (let seq = 0; seq < total; seq++) {
+      for (let s = 0; s < senders; s++) connection.send(numbered(s, seq, seq % 2 === 0 ? LARGE : SMALL), s);
+    }
+    connection.send(numbered(senders, 0, SMALL), senders); // a small message from another sender
+    peer.start();
+    await waitFor(() => peer.received.length === senders * total + 1, "every message", 20_000);
+    assertInOrder(
+      peer.received.filter((m) => numberOf(m)[0] < senders),
+      senders,
+      total,
+    );
+    assert.equal(peer.maxOpenSequences, 4);
+    const firstLastLarge = peer.received.findIndex((m) => numberOf(m)[1] === total - 2);
+    const lonelySmall = peer.received.findIndex((m) => numberOf(m)[0] === senders);
+    assert.ok(lonelySmall < firstLastLarge, `the small message came ${lonelySmall}th, after large ones`);
   });
 
   test("a large message alone makes the connection busy until its fragments are out", async () => {
