@@ -3,7 +3,8 @@
 // outcome, so the result arrives as the DOWN reason `{Ref, return | throw | exit | error, …}`. What erpc:call
 // raises comes as an ErpcError with the same Erlang class and reason (erpc.erl, `result/4`).
 import { ErpcError, type ErrorCode, ErrorCodes } from "../errors.ts";
-import { DOWN, NOCONNECTION, type Process } from "../runtime/index.ts";
+import { isDownOf } from "../otp/gen.ts";
+import { isSpawnReply, NOCONNECTION, type Process } from "../runtime/index.ts";
 import { Atom, atom } from "../term/atom.ts";
 import { equals } from "../term/compare.ts";
 import { formatForPeople } from "../term/format.ts";
@@ -20,7 +21,6 @@ export interface CallOptions {
 const ERPC = atom("erpc");
 const EXECUTE_CALL = atom("execute_call");
 const EXECUTE_CAST = atom("execute_cast");
-const SPAWN_REPLY = atom("spawn_reply");
 const RETURN = atom("return");
 const THROW = atom("throw");
 const EXIT = atom("exit");
@@ -54,7 +54,7 @@ export async function call(
     reply: "error_only",
   });
   const what = `${m.name}:${f.name}/${args.length} on ${to.name}`;
-  const isAnswer = (message: Term) => answers(message, reqId);
+  const isAnswer = (message: Term) => isSpawnReply(message, reqId) || isDownOf(message, reqId);
   const answer = await self.receive(isAnswer, { since: reqId, timeout });
   if (answer !== undefined) return result(answer as Tuple, tag, what);
   // Timed out: abandon the request, or drop the monitor of the process it started. If neither is left, the
@@ -73,17 +73,10 @@ export function cast(self: Process, node: Name, module: Name, fn: Name, args: re
   self.spawnRequest(to, ERPC, EXECUTE_CAST, [m, f, [...args]], { reply: "no" });
 }
 
-/** `{spawn_reply, ReqId, error, Reason}` or `{'DOWN', ReqId, process, Pid, Reason}`. */
-function answers(message: Term, reqId: Ref): boolean {
-  if (!(message instanceof Tuple)) return false;
-  const head = message.at(0);
-  const size = message.size;
-  return ((head === SPAWN_REPLY && size === 4) || (head === DOWN && size === 5)) && equals(message.at(1)!, reqId);
-}
-
-/** The call's value, or the ErpcError erpc:call raises for this answer. */
+/** The call's value, or the ErpcError erpc:call raises for this answer: `{spawn_reply, ReqId, error, Reason}` or
+ * `{'DOWN', ReqId, process, Pid, Reason}`. */
 function result(answer: Tuple, tag: Ref, what: string): Term {
-  if (answer.at(0) === SPAWN_REPLY) throw failure(answer.at(3)!, `erpc:call ${what}`);
+  if (answer.size === 4) throw failure(answer.at(3)!, `erpc:call ${what}`);
   const reason = answer.at(4)!;
   if (reason instanceof Tuple && reason.size >= 3 && equals(reason.at(0)!, tag)) {
     const [, kind, value, stack] = reason.elements as Term[];

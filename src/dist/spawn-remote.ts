@@ -3,14 +3,12 @@
 // that of a local process that exits at once with `noconnection`, so a link or monitor reports the failure the
 // way it would report the remote process's end.
 import { DistError, ErrorCodes, ProcessError } from "../errors.ts";
-import { logger, NOCONNECTION, type Process } from "../runtime/index.ts";
+import { isSpawnReply, logger, NOCONNECTION, type Process } from "../runtime/index.ts";
 import { Atom, atom } from "../term/atom.ts";
-import { equals } from "../term/compare.ts";
 import { format } from "../term/format.ts";
-import { type Pid, type Ref, type Term, Tuple } from "../term/types.ts";
+import type { Pid, Ref, Term, Tuple } from "../term/types.ts";
 import type { Name } from "./erpc.ts";
 
-const SPAWN_REPLY = atom("spawn_reply");
 const OK = atom("ok");
 const BADOPT = atom("badopt");
 
@@ -63,7 +61,7 @@ async function spawnOn(
 ): Promise<{ pid: Pid; ref?: Ref }> {
   const [to, m, f] = [asAtom(node), asAtom(module), asAtom(fn)];
   const ref = self.spawnRequest(to, m, f, args, { link, monitor });
-  const reply = (await self.receive((message) => isReplyTo(message, ref), { since: ref })) as Tuple;
+  const reply = (await self.receive((message) => isSpawnReply(message, ref), { since: ref })) as Tuple;
   const [, , status, result] = reply.elements as [Term, Term, Term, Term];
   if (status === OK) return { pid: result as Pid, ref };
   if (result === NOCONNECTION) return stillborn(self, to, m, f, args, link, monitor);
@@ -88,10 +86,6 @@ function stillborn(
   };
   if (monitor) return self.spawnMonitor(body);
   return { pid: self.spawn(body, { link }) };
-}
-
-function isReplyTo(message: Term, ref: Ref): boolean {
-  return message instanceof Tuple && message.size === 4 && message.at(0) === SPAWN_REPLY && equals(message.at(1)!, ref);
 }
 
 function asAtom(name: Name): Atom {

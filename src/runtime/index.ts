@@ -59,4 +59,4 @@ export {
   SHUTDOWN,
 } from "./reasons.ts";
 export { type NodesKind, Runtime, type RuntimeOptions } from "./runtime.ts";
-export type { SpawnReplyMode, SpawnRequestOptions } from "./spawn-requests.ts";
+export { isSpawnReply, type SpawnReplyMode, type SpawnRequestOptions } from "./spawn-requests.ts";

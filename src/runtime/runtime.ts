@@ -323,7 +323,8 @@ export class Runtime implements SignalSink {
    * send from outside any process cannot be suspended: it is accepted and counted like any other, and bounding
    * how much of it queues is the caller's part.
    */
-  private sendRemote(from: Process | undefined, signal: Signal): void {
+  /** @internal */
+  sendRemote(from: Process | undefined, signal: Signal): void {
     const busy = this.transport.send(signal);
     if (busy !== undefined && from !== undefined) this.execution.suspend(from, busy);
   }

@@ -9,7 +9,7 @@
 import { ErrorCodes, ProcessError } from "../errors.ts";
 import { Atom, atom } from "../term/atom.ts";
 import { equals } from "../term/compare.ts";
-import { Pid, type Ref, type Term, tuple } from "../term/types.ts";
+import { Pid, type Ref, type Term, Tuple, tuple } from "../term/types.ts";
 import type { SpawnReply } from "./contracts.ts";
 import { Monitor } from "./monitors.ts";
 import type { Process } from "./process.ts";
@@ -42,6 +42,13 @@ const OK = atom("ok");
 const ERROR = atom("error");
 const ABANDONED = atom("abandoned");
 const REPLY_MODES: readonly SpawnReplyMode[] = ["yes", "no", "error_only", "success_only"];
+
+/** Whether `message` is the answer `{spawn_reply, ReqId, ok | error, _}` to request `reqId` (default reply tag). */
+export function isSpawnReply(message: Term, reqId: Ref): message is Tuple {
+  return (
+    message instanceof Tuple && message.size === 4 && message.at(0) === SPAWN_REPLY && equals(message.at(1)!, reqId)
+  );
+}
 
 interface PendingRequest {
   readonly ref: Ref;
@@ -84,7 +91,7 @@ export class SpawnRequests {
       tag: options.replyTag ?? SPAWN_REPLY,
       abandoned: false,
     });
-    const busy = this.rt.transport.send({
+    this.rt.sendRemote(p, {
       kind: "spawn-request",
       from: p.pid,
       node,
@@ -95,7 +102,6 @@ export class SpawnRequests {
       args: [...args],
       options: spawnOptions,
     });
-    if (busy !== undefined) this.rt.execution.suspend(p, busy);
     return ref;
   }
 
@@ -120,7 +126,7 @@ export class SpawnRequests {
       return;
     }
     if (!(child instanceof Pid)) {
-      if (request.reply === "yes" || request.reply === "error_only") this.answer(request, ERROR, child);
+      if (wantsErrors(request)) this.answer(request, ERROR, child);
       return;
     }
     // The success message goes first: no DOWN or exit signal of the new process may overtake it.
@@ -134,8 +140,8 @@ export class SpawnRequests {
     for (const [key, request] of this.pending) {
       if (request.node !== node) continue;
       this.pending.delete(key);
-      const wantsErrors = request.reply === "yes" || request.reply === "error_only";
-      if (wantsErrors && !request.abandoned && !request.requester.exited) this.answer(request, ERROR, NOCONNECTION);
+      if (wantsErrors(request) && !request.abandoned && !request.requester.exited)
+        this.answer(request, ERROR, NOCONNECTION);
     }
   }
 
@@ -174,6 +180,11 @@ export class SpawnRequests {
       this.rt.transport.send({ kind: "demonitor", from: requester, to: child, ref: reply.ref });
     }
   }
+}
+
+/** Whether the requester asked for the error answer (`{reply, yes | error_only}`). */
+function wantsErrors(request: PendingRequest): boolean {
+  return request.reply === "yes" || request.reply === "error_only";
 }
 
 /** erlang:spawn_request's badarg cases, and ours: a `reply` mode it does not know. */
