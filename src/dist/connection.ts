@@ -5,7 +5,7 @@
 // frame is written at once; a larger one goes out a fragment at a time, taking turns with every other in-flight
 // message, so a small message is never stuck behind a 100 MB one (OTP's message_latency_large_* cases). Signals
 // of one sender keep their order: while a sender has a message in flight, its later messages wait behind it.
-// Writes made in one turn of the event loop leave in one writev.
+// Writes made in one turn of the event loop leave in one writev, small ones copied together (wire/output-batch.ts).
 // Back-pressure, as BEAM's busy dist port (`+zdbbl`): what was accepted and not handed to the kernel yet (the
 // socket's buffer, fragments and messages waiting their turn) is the output queue; once it reaches the busy
 // limit, `send` still accepts but answers that the connection is busy, and the runtime suspends the sending
@@ -20,6 +20,7 @@ import { type Frame, FrameReader } from "./frames.ts";
 import type { Handshaken } from "./handshake/index.ts";
 import { Ticker, type TickerOptions } from "./ticker.ts";
 import type { ControlMessage } from "./wire/control.ts";
+import { OutputBatch } from "./wire/output-batch.ts";
 import { FrameDecoder } from "./wire/receive.ts";
 import { FrameEncoder, type OutgoingMessage } from "./wire/send.ts";
 
@@ -122,7 +123,7 @@ export class Connection implements BusyConnection {
   private resumers: (() => void)[] = [];
   private readonly recheckNow = () => this.recheckBusy();
   private pumping = false;
-  private corked = false;
+  private readonly output: OutputBatch;
   private closedWith: DistError | undefined | null = null;
   /** The bytes past the handshake, until `startReading` reads them. */
   private leftover: Buffer | undefined;
@@ -137,6 +138,7 @@ export class Connection implements BusyConnection {
     this.peerCreation = handshaken.peerCreation;
     this.flags = handshaken.flags;
     this.socket = handshaken.socket;
+    this.output = new OutputBatch(this.socket);
     this.decoder = new FrameDecoder(this.flags);
     this.encoder = new FrameEncoder(this.flags, { fragmentSize: options.fragmentSize });
     this.reader = new FrameReader({ frame: (f) => this.onFrame(f), tick: () => {} });
@@ -209,7 +211,7 @@ export class Connection implements BusyConnection {
    * and the messages waiting behind them (erts' dist entry queue size).
    */
   get queuedBytes(): number {
-    return this.socket.writableLength + this.unsentBytes;
+    return this.socket.writableLength + this.output.pendingBytes + this.unsentBytes;
   }
 
   /** BusyConnection: `resume` runs once the output queue has drained below the limit, or the connection closed. */
@@ -227,6 +229,7 @@ export class Connection implements BusyConnection {
     if (this.closedWith !== null) return;
     this.closedWith = undefined;
     this.ticker.stop();
+    this.output.handOnRegion();
     this.socket.end();
     setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
     this.clearBusy();
@@ -355,20 +358,12 @@ export class Connection implements BusyConnection {
     this.unsentBytes -= this.write(frame) - frame[0]!.length;
   }
 
-  /** Writes `chunks` (corked until the next tick, so one turn's writes leave in one writev); returns their bytes. */
+  /** Writes `chunks` (batched until the next tick, so one turn's writes leave in one writev); returns their bytes. */
   private write(chunks: readonly Buffer[]): number {
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
     let bytes = 0;
     for (const chunk of chunks) {
       bytes += chunk.length;
-      this.socket.write(chunk);
+      this.output.add(chunk);
     }
     this.stats.bytesOut += bytes;
     this.ticker.sent();

@@ -61,6 +61,12 @@ export interface RuntimeOptions {
   logger?: LoggerOptions;
   /** Carries signals to other nodes (default: none connected; remote links and monitors fire `noconnection`). */
   transport?: SignalTransport;
+  /**
+   * How long, in microseconds, the scheduler keeps the event loop turning after running processes, so a message
+   * arriving meanwhile is taken at once instead of after the loop's wake-up from the kernel (BEAM's `+sbwt`;
+   * default 100; 0 never busy-waits, to spare the CPU of an idle node).
+   */
+  busyWaitUs?: number;
 }
 
 /** A kind of node `nodes` lists: connected ones (NodeKind) or this node itself. */
@@ -110,7 +116,7 @@ export class Runtime implements SignalSink {
     this.signals = new Signals(this);
     this.nodeMonitors = new NodeMonitors(this);
     this.timers = new Timers(this);
-    this.scheduler = new Scheduler((p) => this.execution.run(p));
+    this.scheduler = new Scheduler((p) => this.execution.run(p), options.busyWaitUs);
     this.clock = options.clock ?? systemClock;
     this.wheel = new TimerWheel(this.clock, (timer) => {
       if (!this.execution.expire(timer)) this.timers.fire(timer);

@@ -94,7 +94,7 @@ export class SendAtomCache {
     out[p++] = n;
     const flagsAt = p;
     p += (n >> 1) + 1;
-    out.fill(0, flagsAt, p);
+    for (let i = flagsAt; i < p; i++) out[i] = 0;
     for (let i = 0; i < n; i++) {
       const slot = this.plannedSlots[i]!;
       const isNew = this.plannedNew[i] === 1;

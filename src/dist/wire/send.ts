@@ -9,7 +9,7 @@
 import { Buffer } from "node:buffer";
 import { ErrorCodes, EtfEncodeError } from "../../errors.ts";
 import type { Atom } from "../../term/atom.ts";
-import { encodeIovec } from "../../term/etf/encode.ts";
+import { type EncodeIovecOptions, encodeIovec } from "../../term/etf/encode.ts";
 import { DFlag } from "../flags.ts";
 import { emptySection, HeaderAtomRefs, SendAtomCache } from "./atom-cache.ts";
 import type { ControlMessage } from "./control.ts";
@@ -44,7 +44,8 @@ export class FrameEncoder {
   /** The mirror of the peer's atom cache, when DIST_HDR_ATOM_CACHE was negotiated. */
   readonly cache: SendAtomCache | undefined;
   private readonly refs: HeaderAtomRefs | undefined;
-  private readonly referenceThreshold: number | undefined;
+  /** How control and payload terms are encoded: the same for every message of the connection. */
+  private readonly encodeOptions: EncodeIovecOptions;
   private lastSequenceId = 0;
 
   /** An encoder for one connection whose handshake settled on `flags`. */
@@ -62,17 +63,17 @@ export class FrameEncoder {
       this.cache = new SendAtomCache(options.atomCacheSlot);
       this.refs = new HeaderAtomRefs();
     }
-    this.referenceThreshold = options.referenceThreshold;
+    this.encodeOptions = {
+      versioned: !this.withHeader,
+      atomCacheRefs: this.refs,
+      referenceThreshold: options.referenceThreshold,
+    };
   }
 
   /** Encodes `control` (and its payload) now; the frames come from the result's `next()`. */
   encode(control: ControlMessage): OutgoingMessage {
     const terms = controlTerms(control, this.flags);
-    const options = {
-      versioned: !this.withHeader,
-      atomCacheRefs: this.refs,
-      referenceThreshold: this.referenceThreshold,
-    };
+    const options = this.encodeOptions;
     let body: Buffer[];
     let controlBytes = 0;
     try {

@@ -144,10 +144,14 @@ class Encoder {
 
   /** The encoding as a Buffer of its own, or as a view of the pool when it never left the pool. */
   take(): Buffer {
-    const n = this.p - this.start;
-    if (this.w === this.pool) return Buffer.from(this.poolMemory, this.start, n);
-    const out = Buffer.allocUnsafe(n);
-    this.w.copy(out, 0, this.start, this.p);
+    return this.slice(this.start, this.p);
+  }
+
+  /** Bytes `from`..`to` of this encoding, as `take` hands them out. */
+  slice(from: number, to: number): Buffer {
+    if (this.w === this.pool) return Buffer.from(this.poolMemory, from, to - from);
+    const out = Buffer.allocUnsafe(to - from);
+    this.w.copy(out, 0, from, to);
     return out;
   }
 
@@ -678,13 +682,14 @@ export function encode(term: Term, options?: EncodeOptions): Buffer {
 export function encodeIovec(term: Term, options?: EncodeIovecOptions): Buffer[] {
   if (compressLevel(options?.compressed) !== undefined) return [encode(term, options)];
   const e = encodeToScratch(term, options, options?.referenceThreshold ?? DEFAULT_REFERENCE_THRESHOLD);
+  if (e.splices.length === 0) return [e.take()];
   const chunks: Buffer[] = [];
   let from = e.start;
   for (const s of e.splices) {
-    if (s.at > from) chunks.push(Buffer.from(e.w.subarray(from, s.at)));
+    if (s.at > from) chunks.push(e.slice(from, s.at));
     chunks.push(Buffer.isBuffer(s.data) ? s.data : Buffer.from(s.data.buffer, s.data.byteOffset, s.data.length));
     from = s.at;
   }
-  if (e.p > from) chunks.push(Buffer.from(e.w.subarray(from, e.p)));
+  if (e.p > from) chunks.push(e.slice(from, e.p));
   return chunks;
 }
