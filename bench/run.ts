@@ -12,6 +12,7 @@ const benchmarks: Record<string, () => Promise<BenchModule>> = {
   messaging: () => import("./messaging.ts"),
   otp: () => import("./otp.ts"),
   dist: () => import("./dist.ts"),
+  dirty: () => import("./dirty.ts"),
 };
 
 function usage(): string {

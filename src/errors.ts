@@ -98,6 +98,26 @@ export const ErrorCodes = {
   ERPC_BADARG: "ERPC_BADARG",
   /** erpc: any other `error:{erpc, Reason}` (`notsup`, `system_limit`, `badopt`). */
   ERPC_FAILED: "ERPC_FAILED",
+  /** Dirty pools: a function threw (or its promise rejected) in a pool worker; `cause` is what it threw. */
+  DIRTY_CALL_FAILED: "DIRTY_CALL_FAILED",
+  /** Dirty pools: the worker running the call died (exit, out of memory, a WebAssembly trap that killed it). */
+  DIRTY_WORKER_DIED: "DIRTY_WORKER_DIED",
+  /** Dirty pools: the call ran past its timeout; its worker was terminated and restarted. */
+  DIRTY_TIMEOUT: "DIRTY_TIMEOUT",
+  /** Dirty pools: a function no loaded module exports, or a module that cannot be loaded. */
+  DIRTY_UNKNOWN_FUNCTION: "DIRTY_UNKNOWN_FUNCTION",
+  /** Dirty pools: a module failed to load into the workers (not found, throws, not a module). */
+  DIRTY_LOAD_FAILED: "DIRTY_LOAD_FAILED",
+  /** Dirty pools: a call after `stop()`, or a call the stop cut short. */
+  DIRTY_STOPPED: "DIRTY_STOPPED",
+  /** Dirty pools: its caller process exited before the call started; it was dropped. */
+  DIRTY_CALLER_GONE: "DIRTY_CALLER_GONE",
+  /** Dirty pools: a process asked for a dirty call in a runtime that has no pools. */
+  DIRTY_NO_POOLS: "DIRTY_NO_POOLS",
+  /** Dirty pools: a pool option out of range (size, busy wait, timeout). */
+  DIRTY_BAD_OPTION: "DIRTY_BAD_OPTION",
+  /** Dirty pools: ring bytes that do not decode (truncated, an unknown tag, a count past the end, too deep). */
+  DIRTY_BAD_FRAME: "DIRTY_BAD_FRAME",
   /** Test kit (erl oracle): the `erl` executable is not installed or not on PATH. */
   ERL_MISSING: "ERL_MISSING",
   /** Test kit: erl started but the oracle did not come up (bad flags, boot failure, start deadline). */
@@ -187,6 +207,9 @@ export class TermParseError extends OtterError {
 
 /** An Erlang distribution failure: EPMD, handshake, a malformed frame, a lost connection (the DIST_* codes). */
 export class DistError extends OtterError {}
+
+/** A dirty-pool call or pool that failed (the DIRTY_* codes); a function's own exception is the `cause`. */
+export class DirtyError extends OtterError {}
 
 /**
  * An exception erpc:call raises (the ERPC_* codes): `class` is its Erlang class and `reason` its reason, e.g.

@@ -2,6 +2,7 @@
 // other nodes (Erlang, Elixir, Otter), with the system processes a BEAM node has for its peers: `net_kernel`
 // (answers `net_adm:ping`), `rex` (old-style `rpc`), and spawn requests (what `erpc`/`rpc:call` use since OTP 23).
 
+import { DirtyPools, type DirtyPoolsOptions } from "../dirty/index.ts";
 import { distBufferBusyLimit } from "../dist/connection.ts";
 import { resolveCookie } from "../dist/cookie.ts";
 import { Distribution } from "../dist/distribution.ts";
@@ -50,7 +51,9 @@ export interface NodeOptions extends TickerOptions {
    */
   distBufferBusyLimit?: number;
   /** Options of the node's runtime (logger, clock). */
-  runtime?: Omit<RuntimeOptions, "node" | "creation" | "transport">;
+  runtime?: Omit<RuntimeOptions, "node" | "creation" | "transport" | "dirty">;
+  /** The dirty pools' sizes and busy wait (their workers start at each pool's first call). */
+  dirty?: DirtyPoolsOptions;
 }
 
 /** Starts a distributed node; resolves once it is registered with EPMD and listening. */
@@ -75,13 +78,15 @@ export async function startNode(options: NodeOptions): Promise<OtterNode> {
     await epmd?.close();
     throw e;
   }
+  const dirty = new DirtyPools(options.dirty);
   const runtime = new Runtime({
     ...options.runtime,
     node: name.full,
     creation: registration.creation,
     transport: distribution,
+    dirty,
   });
-  return new OtterNode(runtime, distribution, registration, epmd);
+  return new OtterNode(runtime, distribution, registration, epmd, dirty);
 }
 
 export class OtterNode {
@@ -96,6 +101,8 @@ export class OtterNode {
     /** @internal */ readonly distribution: Distribution,
     private readonly registration: EpmdRegistration,
     private readonly epmd: EpmdServer | undefined,
+    /** The dirty pools: `await node.dirty.load(url)` makes a module's functions callable with `self.dirty`. */
+    readonly dirty: DirtyPools,
   ) {
     this.name = runtime.node;
     distribution.attach(runtime, runtime.creation, {
@@ -216,6 +223,7 @@ export class OtterNode {
     if (this.stopped) return;
     this.stopped = true;
     await this.runtime.shutdown();
+    await this.dirty.stop();
     await this.distribution.close();
     await this.registration.close();
     await this.epmd?.close();

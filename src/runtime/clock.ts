@@ -1,4 +1,6 @@
 // The real clock: monotonic time from `performance.now()` and one-shot alarms on Node's `setTimeout`.
+// Imported, not the global: Node defines the global `performance` as a getter, which every use then calls.
+import { performance } from "node:perf_hooks";
 import type { Clock } from "./contracts.ts";
 
 /** setTimeout's longest delay; a longer one would fire after 1 ms (with a TimeoutOverflowWarning). */

@@ -131,6 +131,34 @@ export interface SignalTransport {
   connect?(node: Atom): Promise<boolean>;
 }
 
+/** Whoever makes a dirty call: its calls not started when it goes are dropped. */
+export interface DirtyCallOwner {
+  /** Runs `onGone` once the owner is gone (at once if it is already); the returned function stops watching. */
+  watch(onGone: () => void): () => void;
+}
+
+/** Where a dirty call runs: a pool of its kind, or inline when measured cheaper (`where` decides it instead). */
+export interface DirtyCallOptions {
+  /** Fails the call with DIRTY_TIMEOUT after this many ms; a worker still running it is restarted. */
+  timeoutMs?: number;
+  where?: "inline" | "dirty";
+}
+
+/**
+ * Runs functions off the event loop's thread for processes: the node's dirty pools (`dirty/` implements it), BEAM's
+ * dirty CPU and dirty IO schedulers. `fn` must be an export of a module loaded into the pools.
+ */
+export interface DirtyRunner {
+  call(
+    kind: "cpu" | "io",
+    // biome-ignore lint/suspicious/noExplicitAny: dirty functions take and return anything a worker can carry.
+    fn: (...args: any[]) => any,
+    args: readonly unknown[],
+    options: DirtyCallOptions | undefined,
+    owner: DirtyCallOwner,
+  ): Promise<unknown>;
+}
+
 /**
  * Time as the runtime sees it: a monotonic clock in milliseconds and one-shot alarms. The real clock uses
  * `performance.now()` and `setTimeout`; `otter/testing`'s ManualClock moves only when a test says so.

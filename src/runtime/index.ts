@@ -2,6 +2,9 @@
 export type {
   BusyConnection,
   Clock,
+  DirtyCallOptions,
+  DirtyCallOwner,
+  DirtyRunner,
   LostConnection,
   NodeKind,
   RegisteredName,
@@ -12,6 +15,7 @@ export type {
   SpawnRequest,
 } from "./contracts.ts";
 export type { CrashReport } from "./crash-report.ts";
+export type { ProcessDirty } from "./dirty-calls.ts";
 export type { ProcessInfo } from "./info.ts";
 export {
   jsonHandler,

@@ -6,6 +6,7 @@ import type { Atom } from "../term/atom.ts";
 import { ErlMap } from "../term/map.ts";
 import type { Pid, Ref, Term } from "../term/types.ts";
 import type { RegisteredName } from "./contracts.ts";
+import { ProcessDirty } from "./dirty-calls.ts";
 import { Mailbox, type Marker, type Match } from "./mailbox.ts";
 import type { Monitor } from "./monitors.ts";
 import type { MonitorNodesOptions } from "./node-monitors.ts";
@@ -128,6 +129,8 @@ export class ProcessExtra {
   idleTimeout: number | undefined;
   idleTimer: Timer | undefined;
   onExit: ((reason: Term, result: unknown) => void) | undefined;
+  /** Called when the process exits: the dirty calls it is waiting for, which are then dropped. */
+  exitWatchers: Set<() => void> | undefined;
   /** Inherited at spawn; only processes of an OTP application have one (and links already gave them extras). */
   groupLeader: Pid | undefined;
   marker: Marker | null = null;
@@ -252,6 +255,14 @@ export class Process extends Mailbox {
 
   spawnLink(body: Body, options?: SpawnOptions): Pid {
     return this.runtime.spawnFrom(this, body, { ...options, link: true });
+  }
+
+  /**
+   * The node's dirty pools, for this process: `await self.dirty.cpu(fn, ...args)` runs `fn` (an export of a module
+   * loaded into the pools) on a worker thread and suspends only this process meanwhile.
+   */
+  get dirty(): ProcessDirty {
+    return new ProcessDirty(this);
   }
 
   /** Spawns and monitors atomically (nothing runs in between); `ref` is the monitor's. */

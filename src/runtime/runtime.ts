@@ -10,6 +10,7 @@ import { Aliases, type AliasMode } from "./aliases.ts";
 import { systemClock } from "./clock.ts";
 import type {
   Clock,
+  DirtyRunner,
   LostConnection,
   NodeKind,
   RegisteredName,
@@ -67,6 +68,8 @@ export interface RuntimeOptions {
    * default 100; 0 never busy-waits, to spare the CPU of an idle node).
    */
   busyWaitUs?: number;
+  /** Runs dirty calls for processes (`self.dirty`): the node's dirty pools (default: none; calls are refused). */
+  dirty?: DirtyRunner;
 }
 
 /** A kind of node `nodes` lists: connected ones (NodeKind) or this node itself. */
@@ -93,6 +96,7 @@ export class Runtime implements SignalSink {
   /** @internal */ readonly execution: Execution;
   /** @internal */ readonly signals: Signals;
   /** @internal */ transport: SignalTransport;
+  /** @internal */ readonly dirty: DirtyRunner | undefined;
   private readonly timers: Timers;
   /** Where this runtime's crash reports and OTP's reports go, and `rt.logger.info(…)` from outside a process. */
   readonly logger: Logger;
@@ -123,6 +127,7 @@ export class Runtime implements SignalSink {
     });
     this.logger = new Logger(this.clock, { localNode: this.node, localCreation: this.creation }, options.logger);
     this.transport = options.transport ?? new Unconnected(this);
+    this.dirty = options.dirty;
   }
 
   /** Installs the transport for other nodes (the distribution layer, once it is up). */

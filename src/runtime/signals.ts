@@ -152,6 +152,11 @@ export class Signals {
       this.dropMonitors(p);
       this.fireMonitors(p, reason);
       extra.onExit?.(reason, how.result);
+      if (extra.exitWatchers !== undefined) {
+        const watchers = extra.exitWatchers;
+        extra.exitWatchers = undefined;
+        for (const gone of watchers) gone();
+      }
     }
   }
 

@@ -1,0 +1,107 @@
+// The shared memory between the main thread and one pool worker: a ring of calls, a ring of answers, the words
+// that say what the worker is doing, and the cancel table; plus the pool's completion signal, shared by all its
+// workers. Both sides build their views from the same SharedArrayBuffers with these functions.
+import type { RingPlace } from "./ring.ts";
+
+/** Word indexes of a channel's control array. */
+export const Word = {
+  RequestHead: 0,
+  RequestTail: 1,
+  ResponseHead: 2,
+  ResponseTail: 3,
+  /**
+   * WORKER_RUNNING, or WORKER_PARKED while the worker waits on this word: the main thread, after giving it work
+   * (a call, a control message, Stop), sets it back to WORKER_RUNNING and notifies.
+   */
+  WorkerState: 4,
+  /** Calls the worker has taken off the ring (started, or found cancelled). */
+  Taken: 5,
+  /** Control messages posted to the worker (module loads, stop); the worker drains its control port when it grows. */
+  ControlPosted: 6,
+  /** Set to ask the worker to stop once it has answered what it took. */
+  Stop: 7,
+  /** Set by the worker once it has loaded its modules and takes calls. */
+  Ready: 8,
+} as const;
+const CONTROL_WORDS = 16;
+
+export const WORKER_RUNNING = 0;
+export const WORKER_PARKED = 1;
+
+/** Calls a worker may hold at once (its ring's records and the one it runs): the cancel table's size. */
+export const MAX_OUTSTANDING = 4096;
+const RING_BYTES = 256 * 1024;
+
+/** Request record words (after the payload length): call id, function id, flags. */
+export const CALL_ARGS_ON_PORT = 1;
+/** Response record words: call id, status, execution time in µs (saturated). */
+export const Status = {
+  /** The payload (or the port message) is the result. */
+  Returned: 0,
+  /** The function threw; the port carries what it threw (structured clone keeps Errors). */
+  Threw: 1,
+  /** The call was cancelled before it started. */
+  Cancelled: 2,
+  /** No function has this id in the worker. */
+  UnknownFunction: 3,
+} as const;
+/** Added to a response's status when its value is on the port. */
+export const VALUE_ON_PORT = 16;
+
+/** Word indexes of a pool's signal array. */
+export const Signal = {
+  /** Answers written by any of the pool's workers (grows by one per answer). */
+  Completions: 0,
+  /** Set while the main thread waits for completions with Atomics.waitAsync (workers then notify). */
+  MainParked: 1,
+} as const;
+
+export interface ChannelViews {
+  readonly control: Int32Array;
+  /**
+   * Per call, at its place in the request ring's order modulo MAX_OUTSTANDING (the worker's count of calls taken
+   * before it): the call's id while it may run, its negation once cancelled. A worker holds at most
+   * MAX_OUTSTANDING calls, so the calls it holds never share an entry.
+   */
+  readonly cancel: Int32Array;
+  readonly requests: RingPlace;
+  readonly responses: RingPlace;
+}
+
+/** A new channel's memory. */
+export function createChannelMemory(): SharedArrayBuffer {
+  return new SharedArrayBuffer(CONTROL_WORDS * 4 + MAX_OUTSTANDING * 4 + 2 * RING_BYTES);
+}
+
+/** The views of a channel's memory (the same on both sides). */
+export function channelViews(memory: SharedArrayBuffer): ChannelViews {
+  const control = new Int32Array(memory, 0, CONTROL_WORDS);
+  const cancel = new Int32Array(memory, CONTROL_WORDS * 4, MAX_OUTSTANDING);
+  const bytes = new Uint8Array(memory);
+  const requestsAt = CONTROL_WORDS * 4 + MAX_OUTSTANDING * 4;
+  return {
+    control,
+    cancel,
+    requests: {
+      control,
+      headAt: Word.RequestHead,
+      tailAt: Word.RequestTail,
+      bytes,
+      dataAt: requestsAt,
+      capacity: RING_BYTES,
+    },
+    responses: {
+      control,
+      headAt: Word.ResponseHead,
+      tailAt: Word.ResponseTail,
+      bytes,
+      dataAt: requestsAt + RING_BYTES,
+      capacity: RING_BYTES,
+    },
+  };
+}
+
+/** A pool's completion signal. */
+export function createSignal(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(8 * 4));
+}

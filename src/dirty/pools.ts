@@ -1,0 +1,193 @@
+// A node's dirty pools (BEAM's dirty CPU and dirty IO schedulers): the modules they can run, the choice between
+// running a call inline and handing it to a pool, and the pools themselves, each started at its first use.
+import { availableParallelism } from "node:os";
+import { DirtyError, ErrorCodes } from "../errors.ts";
+import { type FunctionTiming, HandoffCost, runsInline } from "./adaptive.ts";
+import { type BusyWait, busyWaitMicros } from "./busy-wait.ts";
+import type { CallOptions, CallOwner, DirtyCall } from "./call.ts";
+import type { LoadModule } from "./messages.ts";
+import { type AnyFunction, ModuleTable } from "./modules.ts";
+import { DirtyPool, type PoolStats } from "./pool.ts";
+
+export type DirtyKind = "cpu" | "io";
+
+export interface DirtyPoolsOptions {
+  /** The CPU pool: `size` workers (default: cores − 1, at least 1; erl's `+SDcpu`). */
+  cpu?: { size?: number };
+  /** The IO pool: `size` workers (default 10; erl's `+SDio`). */
+  io?: { size?: number };
+  /** How long threads spin for work before they park (erl's `+sbwt`; default "medium"). */
+  busyWait?: BusyWait;
+}
+
+export interface LoadOptions {
+  /** Its functions may also run on the main thread, when measured cheaper than the hand-off (default false). */
+  mainThread?: boolean;
+}
+
+export interface FunctionStats {
+  name: string;
+  /** Moving average of its running time, µs (NaN until it ran). */
+  micros: number;
+  inlineCalls: number;
+  dirtyCalls: number;
+}
+
+export interface DirtyStats {
+  cpu: PoolStats | undefined;
+  io: PoolStats | undefined;
+  /** What a hand-off to a worker and back costs beyond the function itself, µs (moving average). */
+  handoffMicros: number;
+  functions: FunctionStats[];
+}
+
+/** What a dirty call of `F` resolves with. */
+type Result<F extends AnyFunction> = Promise<Awaited<ReturnType<F>>>;
+
+export class DirtyPools {
+  private readonly modules = new ModuleTable();
+  /** Every module loaded so far, in order: a pool started later loads them into its workers first. */
+  private readonly loaded: Omit<LoadModule, "id" | "kind">[] = [];
+  private readonly pools: Record<DirtyKind, DirtyPool | undefined> = { cpu: undefined, io: undefined };
+  private readonly sizes: Record<DirtyKind, number>;
+  private readonly spinMicros: number;
+  private readonly handoff = new HandoffCost();
+  private stopped = false;
+
+  constructor(options: DirtyPoolsOptions = {}) {
+    this.spinMicros = busyWaitMicros(options.busyWait);
+    this.sizes = {
+      cpu: poolSize("cpu", options.cpu?.size, Math.max(1, availableParallelism() - 1)),
+      io: poolSize("io", options.io?.size, 10),
+    };
+  }
+
+  /**
+   * Loads a module (a path, a file URL, or a `.wasm` file) into the pools: resolves with its exports, whose
+   * functions `cpu`, `io` and `call` then accept. DIRTY_LOAD_FAILED if it, or any worker, cannot load it.
+   */
+  async load<M = Record<string, AnyFunction>>(where: string | URL, options: LoadOptions = {}): Promise<M> {
+    this.refuseIfStopped();
+    const prepared = await this.modules.prepare(where, options.mainThread ?? false);
+    const message = { source: prepared.source, names: prepared.names, base: prepared.base };
+    await Promise.all(Object.values(this.pools).map((pool) => pool?.load(message)));
+    this.loaded.push(message);
+    return prepared.exports as M;
+  }
+
+  /** Runs `fn` (a loaded module's export) with `args` on the CPU pool, or inline where that is cheaper. */
+  cpu<F extends AnyFunction>(fn: F, ...args: Parameters<F>): Result<F> {
+    return this.call("cpu", fn, args) as Result<F>;
+  }
+
+  /** Runs `fn` with `args` on the IO pool (for blocking or long-waiting work), or inline where that is cheaper. */
+  io<F extends AnyFunction>(fn: F, ...args: Parameters<F>): Result<F> {
+    return this.call("io", fn, args) as Result<F>;
+  }
+
+  /**
+   * Runs `fn` with `args` on the `kind` pool, with per-call options; `owner`'s calls run in the order made, and
+   * those not started when it goes are dropped. Rejects with a DirtyError (DIRTY_CALL_FAILED carries what the
+   * function threw as its cause).
+   */
+  call(
+    kind: DirtyKind,
+    fn: AnyFunction,
+    args: readonly unknown[],
+    options: CallOptions = {},
+    owner?: CallOwner,
+  ): Promise<unknown> {
+    try {
+      this.refuseIfStopped();
+      const f = this.modules.lookup(fn);
+      if (options.where !== undefined && options.where !== "inline" && options.where !== "dirty") {
+        throw new DirtyError(
+          ErrorCodes.DIRTY_BAD_OPTION,
+          `where must be "inline" or "dirty", not ${String(options.where)}`,
+        );
+      }
+      const inline =
+        options.where === "inline"
+          ? f.mainThread || refuseInline(f.name)
+          : options.where !== "dirty" && runsInline(f.timing, f.mainThread, this.handoff);
+      if (inline) return runInline(f.fn, args, f.timing);
+      return this.pool(kind).call(f.id, args, options, owner);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  stats(): DirtyStats {
+    return {
+      cpu: this.pools.cpu?.stats(),
+      io: this.pools.io?.stats(),
+      handoffMicros: this.handoff.micros,
+      functions: [...this.modules.all()].map((f) => ({
+        name: f.name,
+        micros: f.timing.micros,
+        inlineCalls: f.timing.inlineCalls,
+        dirtyCalls: f.timing.dirtyCalls,
+      })),
+    };
+  }
+
+  /** Lets the workers answer what they hold, then ends them; later calls fail with DIRTY_STOPPED. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.all(Object.values(this.pools).map((pool) => pool?.stop()));
+  }
+
+  private pool(kind: DirtyKind): DirtyPool {
+    const existing = this.pools[kind];
+    if (existing !== undefined) return existing;
+    const pool = new DirtyPool(kind, this.sizes[kind], this.spinMicros, this.loaded, (call, micros) =>
+      this.answered(call, micros),
+    );
+    this.pools[kind] = pool;
+    return pool;
+  }
+
+  private answered(call: DirtyCall, micros: number): void {
+    this.modules.byId(call.fnId)?.timing.ranDirty(micros);
+    if (call.ahead === 0) this.handoff.measured((performance.now() - call.madeAt) * 1000, micros);
+  }
+
+  private refuseIfStopped(): void {
+    if (this.stopped) throw new DirtyError(ErrorCodes.DIRTY_STOPPED, "the dirty pools are stopped");
+  }
+}
+
+/** Starts a node's dirty pools (their workers start at each pool's first call). */
+export function startDirtyPools(options?: DirtyPoolsOptions): DirtyPools {
+  return new DirtyPools(options);
+}
+
+function runInline(fn: AnyFunction, args: readonly unknown[], timing: FunctionTiming): Promise<unknown> {
+  const t0 = performance.now();
+  try {
+    const value = fn(...args);
+    timing.ranInline((performance.now() - t0) * 1000);
+    return Promise.resolve(value);
+  } catch (error) {
+    timing.ranInline((performance.now() - t0) * 1000);
+    return Promise.reject(
+      new DirtyError(ErrorCodes.DIRTY_CALL_FAILED, `the dirty function threw: ${String(error)}`, { cause: error }),
+    );
+  }
+}
+
+function refuseInline(name: string): never {
+  throw new DirtyError(
+    ErrorCodes.DIRTY_BAD_OPTION,
+    `${name} may not run on the main thread: load its module with { mainThread: true }`,
+  );
+}
+
+function poolSize(kind: DirtyKind, size: number | undefined, fallback: number): number {
+  const n = size ?? fallback;
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new DirtyError(ErrorCodes.DIRTY_BAD_OPTION, `the ${kind} pool size must be a whole number ≥ 1, not ${n}`);
+  }
+  return n;
+}

@@ -1,0 +1,316 @@
+// One worker of a pool, seen from the main thread: its channel, the calls it holds in the order it answers them,
+// and its life: a worker that dies fails the call it was running, hands back the ones it had not started, and is
+// replaced by a fresh one.
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { ErrorCodes } from "../errors.ts";
+import { RingQueue } from "../runtime/ring-queue.ts";
+import type { DirtyCall } from "./call.ts";
+import {
+  CALL_ARGS_ON_PORT,
+  type ChannelViews,
+  channelViews,
+  createChannelMemory,
+  MAX_OUTSTANDING,
+  Status,
+  VALUE_ON_PORT,
+  WORKER_PARKED,
+  WORKER_RUNNING,
+  Word,
+} from "./channel.ts";
+import { DOES_NOT_FIT, decodeValues, encodeValues } from "./codec.ts";
+import type { LoadModule, WorkerAnswer, WorkerStart } from "./messages.ts";
+import { RingConsumer, RingProducer } from "./ring.ts";
+
+/** Workers in a row that may die before they are ready before a slot stops starting new ones. */
+const MAX_START_FAILURES = 3;
+/** The most bytes a call's arguments take in the ring; larger ones go by the port. */
+const MAX_INLINE_ARGS = 16 * 1024;
+
+/**
+ * The worker's script. Built, it is worker.js. Run from its TypeScript sources (Otter's own tests, through tsx),
+ * it is worker.ts, which a worker thread of Node 20 cannot load by itself: a one-line bootstrap registers tsx's
+ * loader in the thread first.
+ */
+const FROM_SOURCE = import.meta.url.endsWith(".ts");
+const WORKER_SCRIPT = new URL(FROM_SOURCE ? "./worker.ts" : "./worker.js", import.meta.url);
+
+function newWorker(options: { workerData: WorkerStart; transferList: MessagePort[] }): Worker {
+  if (!FROM_SOURCE) return new Worker(WORKER_SCRIPT, options);
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(WORKER_SCRIPT.href)}); });`;
+  return new Worker(bootstrap, { ...options, eval: true });
+}
+
+export interface SlotEvents {
+  /** `call` was answered: its worker ran it for `micros` µs (0 when it did not run). */
+  answered(call: DirtyCall, micros: number): void;
+  /**
+   * The worker died: `failed` were running (or, when no fresh worker can start, held) and failed with
+   * DIRTY_WORKER_DIED, `notStarted` were held and not started, to be placed again. `replaced`: a fresh worker took
+   * its place (false once the slot gave up starting workers).
+   */
+  died(failed: DirtyCall[], notStarted: DirtyCall[], replaced: boolean): void;
+  /** A module load's answer from this worker. */
+  loadAnswer(answer: WorkerAnswer): void;
+}
+
+/** Where a pool's slots get what they share: the completion signal, the spin time, the modules loaded so far. */
+export interface SlotSetup {
+  readonly signal: Int32Array;
+  readonly spinMicros: number;
+  modules(): readonly LoadModule[];
+  /** A call woke the worker from its park. */
+  wokeWorker(): void;
+}
+
+export class WorkerSlot {
+  private worker!: Worker;
+  private views!: ChannelViews;
+  private producer!: RingProducer;
+  private consumer!: RingConsumer;
+  private dataPort!: MessagePort;
+  private controlPort!: MessagePort;
+  /** Calls sent to the current worker and not answered, in the order it answers them. */
+  private readonly held = new RingQueue<DirtyCall>();
+  /** How the current worker ended, once it has: its last error, if any. */
+  private lastError: unknown;
+  private stopping = false;
+  /** Workers in a row that died before they were ready; at MAX_START_FAILURES, why the last one did. */
+  private startFailures = 0;
+  private cannotStart: unknown;
+  private stopped: Promise<void> | undefined;
+  /** Settles when the current worker's thread has ended. */
+  private workerEnded!: Promise<void>;
+  /** Time the current worker's calls ran, in µs, and calls it answered (for utilisation and stats). */
+  busyMicros = 0;
+  answeredCalls = 0;
+  /** Module loads posted to the current worker and not answered: while there are, its control port is ref'd. */
+  private loadsAsked = 0;
+  /** Calls appended to the current worker's ring: the next one's place in its cancel table. */
+  private appended = 0;
+
+  constructor(
+    private readonly setup: SlotSetup,
+    private readonly events: SlotEvents,
+  ) {
+    this.startWorker();
+  }
+
+  /** Calls this worker holds (queued in its ring or running). */
+  get load(): number {
+    return this.held.length;
+  }
+
+  /**
+   * Appends `call` to the worker's ring; false when the ring (or the cancel table) has no room: try later. A slot
+   * whose workers cannot start fails the call instead, and arguments that cannot be carried (a DataCloneError, a
+   * getter that throws) reject it with that error: either way it is settled and not held.
+   */
+  submit(call: DirtyCall): boolean {
+    if (this.cannotStart !== undefined) {
+      call.fail(ErrorCodes.DIRTY_WORKER_DIED, `the dirty worker cannot start: ${describe(this.cannotStart)}`);
+      return true;
+    }
+    if (this.held.length >= MAX_OUTSTANDING || this.stopping) return false;
+    const p = this.producer;
+    const room = p.reserve(MAX_INLINE_ARGS);
+    if (room < 0) return false;
+    let length: number;
+    let flags = 0;
+    try {
+      length = room === 0 ? DOES_NOT_FIT : encodeValues(call.args, this.views.requests.bytes, p.reservedAt, room);
+      if (length === DOES_NOT_FIT) {
+        this.dataPort.postMessage(call.args);
+        length = 0;
+        flags = CALL_ARGS_ON_PORT;
+      }
+    } catch (error) {
+      // Nothing was appended. Thrown from here, it would escape a collect that placed a waiting call.
+      call.reject(error);
+      return true;
+    }
+    call.cancelAt = this.appended % MAX_OUTSTANDING;
+    Atomics.store(this.views.cancel, call.cancelAt, call.id);
+    p.commit(call.id, call.fnId, flags, length);
+    this.appended++;
+    call.holder = this;
+    // A call that waits for the worker to start counts as queued behind something.
+    call.ahead = this.held.length + (Atomics.load(this.views.control, Word.Ready) === 0 ? 1 : 0);
+    this.held.push(call);
+    if (this.held.length === 1) this.worker.ref();
+    if (this.wakeWorker()) this.setup.wokeWorker();
+    return true;
+  }
+
+  /** Takes the answers the worker has written; returns how many. */
+  collect(): number {
+    if (this.held.length === 0) return 0;
+    let n = 0;
+    for (let r = this.consumer.take(); r !== undefined; r = this.consumer.take()) {
+      const call = this.held.shift()!;
+      const status = r.b;
+      const micros = r.c;
+      let value: unknown;
+      if (status === Status.Returned) value = decodeValues(this.views.responses.bytes, r.payloadAt, r.payloadLength)[0];
+      this.consumer.release();
+      if (call.id !== r.a) throw new Error(`dirty worker answered call ${r.a} where ${call.id} was next`);
+      this.settle(call, status, value, micros);
+      n++;
+    }
+    if (n > 0 && this.held.length === 0) this.worker.unref();
+    return n;
+  }
+
+  /** Whether `call` is the one this worker is running now (taken and not answered). */
+  isRunning(call: DirtyCall): boolean {
+    return this.takenNotAnswered() > 0 && this.held.length > 0 && this.held.peek() === call;
+  }
+
+  /** Marks `call` so the worker skips it if it has not started it (its answer is then Cancelled). */
+  cancel(call: DirtyCall): void {
+    Atomics.compareExchange(this.views.cancel, call.cancelAt, call.id, -call.id);
+  }
+
+  /**
+   * Wakes the worker if it is parked (after what it is woken for was made visible to it); whether it was. Taking
+   * WorkerState back to WORKER_RUNNING, not only notifying, is what a worker about to park sees.
+   */
+  private wakeWorker(): boolean {
+    const control = this.views.control;
+    const parked =
+      Atomics.load(control, Word.WorkerState) === WORKER_PARKED &&
+      Atomics.compareExchange(control, Word.WorkerState, WORKER_PARKED, WORKER_RUNNING) === WORKER_PARKED;
+    if (parked) Atomics.notify(control, Word.WorkerState);
+    return parked;
+  }
+
+  /** Calls the worker took and whose answers were not collected (Taken is a 32-bit word: it wraps). */
+  private takenNotAnswered(): number {
+    return (Atomics.load(this.views.control, Word.Taken) - this.answeredCalls) | 0;
+  }
+
+  /** Posts a module load to the worker (its answer comes through `events.loadAnswer`). */
+  postLoad(message: LoadModule): void {
+    if (this.cannotStart !== undefined) {
+      // No worker will run anything here, so none needs the module.
+      this.events.loadAnswer({ kind: "loaded", id: message.id });
+      return;
+    }
+    // The answer must keep the event loop alive (an idle worker and its port do not).
+    if (this.loadsAsked++ === 0) this.controlPort.ref();
+    this.controlPort.postMessage(message);
+    Atomics.add(this.views.control, Word.ControlPosted, 1);
+    this.wakeWorker();
+  }
+
+  /** Terminates the worker (a runaway call): it is then replaced, as when a worker dies. */
+  kill(): void {
+    void this.worker.terminate();
+  }
+
+  /** Stops the worker once it has answered what it holds; calls still held then fail with DIRTY_STOPPED. */
+  stop(): Promise<void> {
+    if (this.stopped !== undefined) return this.stopped;
+    this.stopping = true;
+    Atomics.store(this.views.control, Word.Stop, 1);
+    this.wakeWorker();
+    // Waiting for the thread keeps the event loop alive (an idle worker is unref'd): `await stop()` needs it.
+    this.worker.ref();
+    this.stopped = this.workerEnded;
+    return this.stopped;
+  }
+
+  private settle(call: DirtyCall, status: number, value: unknown, micros: number): void {
+    this.answeredCalls++;
+    this.busyMicros += micros;
+    switch (status) {
+      case Status.Returned:
+        call.resolve(value);
+        break;
+      case Status.Returned + VALUE_ON_PORT:
+        call.resolve(receiveMessageOnPort(this.dataPort)?.message);
+        break;
+      case Status.Threw: {
+        const thrown = receiveMessageOnPort(this.dataPort)?.message;
+        call.fail(ErrorCodes.DIRTY_CALL_FAILED, `the dirty function threw: ${describe(thrown)}`, thrown);
+        break;
+      }
+      case Status.Cancelled:
+        // Cancelled calls were settled when they were cancelled.
+        break;
+      default:
+        call.fail(ErrorCodes.DIRTY_UNKNOWN_FUNCTION, `no function with id ${call.fnId} is loaded in the worker`);
+    }
+    this.events.answered(call, micros);
+  }
+
+  private startWorker(): void {
+    const views = channelViews(createChannelMemory());
+    const data = new MessageChannel();
+    const control = new MessageChannel();
+    const start: WorkerStart = {
+      channel: views.control.buffer as SharedArrayBuffer,
+      signal: this.setup.signal.buffer as SharedArrayBuffer,
+      dataPort: data.port2,
+      controlPort: control.port2,
+      spinMicros: this.setup.spinMicros,
+      modules: this.setup.modules(),
+    };
+    this.views = views;
+    this.producer = new RingProducer(views.requests);
+    this.consumer = new RingConsumer(views.responses);
+    this.dataPort = data.port1;
+    this.controlPort = control.port1;
+    this.controlPort.on("message", (answer: WorkerAnswer) => {
+      if (--this.loadsAsked === 0) this.controlPort.unref();
+      this.events.loadAnswer(answer);
+    });
+    this.controlPort.unref();
+    this.loadsAsked = 0;
+    this.answeredCalls = 0;
+    this.appended = 0;
+    this.lastError = undefined;
+    const worker = newWorker({ workerData: start, transferList: [data.port2, control.port2] });
+    worker.on("error", (error) => {
+      this.lastError = error;
+    });
+    worker.on("exit", () => this.exited(worker));
+    this.workerEnded = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+    worker.unref();
+    this.worker = worker;
+  }
+
+  /** The worker is gone: what it answered counts, the call it ran fails, the rest is handed back. */
+  private exited(worker: Worker): void {
+    if (worker !== this.worker) return;
+    this.collect();
+    this.dataPort.close();
+    this.controlPort.close();
+    const held: DirtyCall[] = [];
+    while (this.held.length > 0) held.push(this.held.shift()!);
+    if (this.stopping) {
+      for (const call of held) call.fail(ErrorCodes.DIRTY_STOPPED, "the dirty pool stopped before the call ended");
+      return;
+    }
+    const why = this.lastError === undefined ? "it exited" : describe(this.lastError);
+    if (Atomics.load(this.views.control, Word.Ready) === 0 && ++this.startFailures >= MAX_START_FAILURES) {
+      // Starting again would fail again (a module that no longer loads, a thread that cannot be made).
+      this.cannotStart = this.lastError ?? new Error(why);
+      for (const call of held) call.fail(ErrorCodes.DIRTY_WORKER_DIED, `the dirty worker cannot start: ${why}`);
+      this.events.died(held, [], false);
+      return;
+    }
+    if (Atomics.load(this.views.control, Word.Ready) !== 0) this.startFailures = 0;
+    const started = this.takenNotAnswered();
+    const failed = held.slice(0, started);
+    for (const call of failed) {
+      call.fail(ErrorCodes.DIRTY_WORKER_DIED, `the dirty worker running the call died: ${why}`, this.lastError);
+    }
+    this.startWorker();
+    this.events.died(failed, held.slice(started), true);
+  }
+}
+
+function describe(thrown: unknown): string {
+  return thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
+}

@@ -1,0 +1,181 @@
+// A pool worker thread: takes calls off its ring one at a time, runs them, writes the answers back, and spins
+// for the next call before it parks.
+//
+// A function may return a promise (IO work): the worker awaits it before it takes the next call, so a worker runs
+// one call at a time, as a BEAM dirty scheduler runs one job. Parking is Atomics.wait on WorkerState set to
+// WORKER_PARKED; whoever gives the worker something to do (a call, a control message, stop) first makes it seen
+// (the ring's head, ControlPosted, Stop), then sets WorkerState back to WORKER_RUNNING and notifies. The worker
+// looks for work once more after it said it parks, so it cannot sleep through a wake-up between the two.
+import { performance } from "node:perf_hooks";
+import { receiveMessageOnPort, workerData } from "node:worker_threads";
+import {
+  CALL_ARGS_ON_PORT,
+  channelViews,
+  MAX_OUTSTANDING,
+  Signal,
+  Status,
+  VALUE_ON_PORT,
+  WORKER_PARKED,
+  WORKER_RUNNING,
+  Word,
+} from "./channel.ts";
+import { DOES_NOT_FIT, decodeValues, encodeValues } from "./codec.ts";
+import type { LoadModule, WorkerAnswer, WorkerStart } from "./messages.ts";
+import { RingConsumer, RingProducer } from "./ring.ts";
+
+/** The most bytes a result takes in the ring; larger ones go by the port. */
+const MAX_INLINE_RESULT = 16 * 1024;
+const MAX_MICROS = 0x7fff_ffff;
+
+const start = workerData as WorkerStart;
+const views = channelViews(start.channel);
+const { control, cancel } = views;
+const signal = new Int32Array(start.signal);
+const requests = new RingConsumer(views.requests);
+const responses = new RingProducer(views.responses);
+const bytes = views.requests.bytes;
+const functions: ((...args: unknown[]) => unknown)[] = [];
+let controlSeen = 0;
+let taken = 0;
+
+async function load(message: LoadModule): Promise<void> {
+  const exports: Record<string, unknown> =
+    "url" in message.source
+      ? await import(message.source.url)
+      : (await WebAssembly.instantiate(message.source.wasm, {})).exports;
+  message.names.forEach((name, i) => {
+    const fn = exports[name];
+    if (typeof fn !== "function") throw new TypeError(`the module does not export a function ${name}`);
+    functions[message.base + i] = fn as (...args: unknown[]) => unknown;
+  });
+}
+
+async function loadAnswering(message: LoadModule): Promise<void> {
+  let answer: WorkerAnswer;
+  try {
+    await load(message);
+    answer = { kind: "loaded", id: message.id };
+  } catch (error) {
+    answer = { kind: "loadFailed", id: message.id, error };
+  }
+  start.controlPort.postMessage(answer);
+}
+
+async function drainControl(): Promise<void> {
+  controlSeen = Atomics.load(control, Word.ControlPosted);
+  for (let m = receiveMessageOnPort(start.controlPort); m !== undefined; m = receiveMessageOnPort(start.controlPort)) {
+    await loadAnswering(m.message as LoadModule);
+  }
+}
+
+/** Writes an answer to the response ring (waiting for room if the main thread is behind), then signals it. */
+function answer(callId: number, status: number, value: unknown, micros: number): void {
+  let s = status;
+  let length = 0;
+  for (;;) {
+    const room = responses.reserve(status === Status.Returned ? MAX_INLINE_RESULT : 0);
+    if (room >= 0) {
+      if (status === Status.Returned) {
+        length = encodeValues([value], bytes, responses.reservedAt, room);
+        if (length === DOES_NOT_FIT) {
+          length = 0;
+          s = postValue(callId, value);
+        }
+      } else if (status === Status.Threw) {
+        postThrown(value);
+      }
+      break;
+    }
+    // The ring is full: the main thread is collecting; give it a moment.
+    Atomics.wait(control, Word.ResponseTail, Atomics.load(control, Word.ResponseTail), 1);
+  }
+  responses.commit(callId, s, Math.min(Math.round(micros), MAX_MICROS), length);
+  Atomics.add(signal, Signal.Completions, 1);
+  if (Atomics.load(signal, Signal.MainParked) !== 0) Atomics.notify(signal, Signal.Completions);
+}
+
+/** Sends a result the ring cannot carry by structured clone; a result that cannot be cloned is a throw. */
+function postValue(callId: number, value: unknown): number {
+  try {
+    start.dataPort.postMessage(value);
+    return Status.Returned + VALUE_ON_PORT;
+  } catch (error) {
+    postThrown(error);
+    void callId;
+    return Status.Threw;
+  }
+}
+
+function postThrown(thrown: unknown): void {
+  try {
+    start.dataPort.postMessage(thrown);
+  } catch {
+    start.dataPort.postMessage(new Error(String(thrown)));
+  }
+}
+
+/** Takes and runs the next call; false when none waits. */
+async function runNext(): Promise<boolean> {
+  const r = requests.take();
+  if (r === undefined) return false;
+  const callId = r.a;
+  const fnId = r.b;
+  const onPort = (r.c & CALL_ARGS_ON_PORT) !== 0;
+  const args = onPort ? undefined : decodeValues(bytes, r.payloadAt, r.payloadLength);
+  requests.release();
+  const cancelAt = taken % MAX_OUTSTANDING;
+  Atomics.store(control, Word.Taken, ++taken);
+  const portArgs = onPort ? (receiveMessageOnPort(start.dataPort)?.message as unknown[]) : undefined;
+  if (Atomics.load(cancel, cancelAt) !== callId) {
+    answer(callId, Status.Cancelled, undefined, 0);
+    return true;
+  }
+  const fn = functions[fnId];
+  if (fn === undefined) {
+    answer(callId, Status.UnknownFunction, undefined, 0);
+    return true;
+  }
+  const t0 = performance.now();
+  try {
+    let value = fn(...(args ?? portArgs ?? []));
+    if (typeof (value as PromiseLike<unknown> | undefined)?.then === "function") value = await value;
+    answer(callId, Status.Returned, value, (performance.now() - t0) * 1000);
+  } catch (error) {
+    answer(callId, Status.Threw, error, (performance.now() - t0) * 1000);
+  }
+  return true;
+}
+
+/** Whether a call, a control message or the stop request waits for the worker. */
+function hasWork(): boolean {
+  return (
+    requests.hasRecord ||
+    Atomics.load(control, Word.ControlPosted) !== controlSeen ||
+    Atomics.load(control, Word.Stop) !== 0
+  );
+}
+
+/** Spins for work for spinMicros, then parks until the main thread wakes it. */
+function waitForWork(): void {
+  const until = performance.now() + start.spinMicros / 1000;
+  do {
+    if (hasWork()) return;
+  } while (performance.now() < until);
+  Atomics.store(control, Word.WorkerState, WORKER_PARKED);
+  if (!hasWork()) Atomics.wait(control, Word.WorkerState, WORKER_PARKED);
+  Atomics.store(control, Word.WorkerState, WORKER_RUNNING);
+}
+
+async function serve(): Promise<void> {
+  for (const m of start.modules) await load(m);
+  Atomics.store(control, Word.Ready, 1);
+  for (;;) {
+    if (Atomics.load(control, Word.Stop) !== 0) break;
+    if (Atomics.load(control, Word.ControlPosted) !== controlSeen) await drainControl();
+    if (!(await runNext())) waitForWork();
+  }
+  start.dataPort.close();
+  start.controlPort.close();
+}
+
+await serve();
