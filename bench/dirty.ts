@@ -10,7 +10,9 @@
 // keeps its default dirty CPU schedulers (one per core). Figures are medians of timed runs after a warm-up.
 //
 // `--json` cases: roundtrip, pipelined, task10us (Otter spinning, BEAM busy-waiting, piscina, tinypool) and the
-// same with `_parked` (Otter with busyWait "none", BEAM with `+sbwt none +sbwtdcpu none +sbwtdio none`).
+// same with `_parked` (Otter with busyWait "none": its workers park, its main thread spins for answers as its
+// scheduler does; BEAM with `+sbwt none +sbwtdcpu none +sbwtdio none`) and `_all_parked` (Otter with
+// mainBusyWait "none" too: the main thread waits for answers with the event loop).
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,7 +38,15 @@ const GOALS = { roundtripUs: 2, parkedRoundtripUs: 30, pipelinedPerSec: 1_000_00
 type CaseName = "inline_noop" | "roundtrip" | "pipelined" | "inline_spin" | "dirty_spin";
 type Cases = Partial<Record<CaseName, { ns: number; ops: number }[]>>;
 
-type SystemId = "otter-spinning" | "otter-parked" | "beam" | "beam-parked" | "piscina" | "tinypool" | "inline";
+type SystemId =
+  | "otter-spinning"
+  | "otter-parked"
+  | "otter-all-parked"
+  | "beam"
+  | "beam-parked"
+  | "piscina"
+  | "tinypool"
+  | "inline";
 
 interface System {
   id: SystemId;
@@ -49,7 +59,13 @@ interface System {
 
 const SYSTEMS: readonly System[] = [
   { id: "otter-spinning", name: "otter", label: 'otter, busyWait "medium" (spins)', parked: false },
-  { id: "otter-parked", name: "otter", label: 'otter, busyWait "none" (parks)', parked: true },
+  { id: "otter-parked", name: "otter", label: 'otter, busyWait "none" (workers park)', parked: true },
+  {
+    id: "otter-all-parked",
+    name: "otter",
+    label: 'otter, busyWait and mainBusyWait "none"',
+    parked: true,
+  },
   { id: "beam", name: "beam", label: "beam dirty CPU NIF, default busy-wait", parked: false },
   { id: "beam-parked", name: "beam", label: "beam dirty CPU NIF, +sbwt(dcpu,dio) none", parked: true },
   { id: "piscina", name: "piscina", label: "piscina (Atomics.wait + MessagePort)", parked: false },
@@ -126,7 +142,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
       piscina: import.meta.resolve("piscina"),
       tinypool: import.meta.resolve("tinypool"),
     };
-    for (const id of ["inline", "otter-spinning", "otter-parked", "piscina", "tinypool"] as const) {
+    for (const id of ["inline", "otter-spinning", "otter-parked", "otter-all-parked", "piscina", "tinypool"] as const) {
       ctx.progress(`dirty: ${id}`);
       try {
         const out = await child.run<Measured | { unavailable: string }>([id, TASKS, peers[id] ?? "-", ...numbers], {
@@ -312,7 +328,7 @@ function toResults(figures: Map<SystemId, Figures>): BenchResult[] {
   for (const sys of SYSTEMS) {
     const f = figures.get(sys.id);
     if (f === undefined) continue;
-    const suffix = sys.parked ? "_parked" : "";
+    const suffix = sys.id === "otter-all-parked" ? "_all_parked" : sys.parked ? "_parked" : "";
     add(`roundtrip${suffix}`, sys.name, "call_time", "us", f.roundtripUs?.median);
     add(`pipelined${suffix}`, sys.name, "calls_per_s", "calls/s", f.pipelinedPerSec?.median);
     add(`task10us${suffix}`, sys.name, "call_time", "us", f.taskUs?.median);

@@ -3,7 +3,7 @@
 // node: modules and the compiled package; the npm peers and the task module come as paths and URLs in argv:
 //
 //   node scenario.mjs SYSTEM TASKS_PATH PEER_URL WARMUP_MS RUN_MS RUNS IN_FLIGHT SPIN_NS
-//   SYSTEM: inline | otter-spinning | otter-parked | piscina | tinypool   (PEER_URL: the peer's module, or -)
+//   SYSTEM: inline | otter-spinning | otter-parked | otter-all-parked | piscina | tinypool   (PEER_URL: the peer's module, or -)
 //
 // Every pool has one worker. Cases (bench/beam/dirty_bench.erl measures the same ones on the BEAM):
 //   roundtrip    `await` a no-op call, then the next: a warm-up, then RUNS timed runs of ≥ RUN_MS (calibrated
@@ -58,13 +58,21 @@ type StartDirtyPools = (options: {
   cpu: { size: number };
   io: { size: number };
   busyWait: "medium" | "none";
+  mainBusyWait: "medium" | "none";
 }) => Promise<OtterDirtyPools>;
 
-/** Otter's CPU pool with one worker; `busyWait: "none"` parks at once (the main thread does not spin either). */
-async function otterCalls(busyWait: "medium" | "none", tasksPath: string): Promise<DirtyCalls | string> {
+/**
+ * Otter's CPU pool with one worker; `busyWait: "none"`: the worker parks at once; `mainBusyWait: "none"`: the
+ * main thread does not spin for answers either.
+ */
+async function otterCalls(
+  busyWait: "medium" | "none",
+  mainBusyWait: "medium" | "none",
+  tasksPath: string,
+): Promise<DirtyCalls | string> {
   const start = (otter as unknown as { startDirtyPools?: StartDirtyPools }).startDirtyPools;
   if (typeof start !== "function") return "dist/index.js does not export startDirtyPools";
-  const pools = await start({ cpu: { size: 1 }, io: { size: 1 }, busyWait });
+  const pools = await start({ cpu: { size: 1 }, io: { size: 1 }, busyWait, mainBusyWait });
   const mod = await pools.load(pathToFileURL(tasksPath));
   const noop = mod.noop!;
   const spin = mod.spin!;
@@ -211,8 +219,9 @@ async function main(argv: readonly string[]): Promise<object> {
   }
 
   let calls: DirtyCalls | string;
-  if (system === "otter-spinning") calls = await otterCalls("medium", tasksPath!);
-  else if (system === "otter-parked") calls = await otterCalls("none", tasksPath!);
+  if (system === "otter-spinning") calls = await otterCalls("medium", "medium", tasksPath!);
+  else if (system === "otter-parked") calls = await otterCalls("none", "medium", tasksPath!);
+  else if (system === "otter-all-parked") calls = await otterCalls("none", "none", tasksPath!);
   else if (system === "piscina" || system === "tinypool") calls = await peerCalls(system, peerUrl!, tasksPath!);
   else throw new Error(`unknown system ${system}`);
   if (typeof calls === "string") return { unavailable: calls };

@@ -1,4 +1,5 @@
 // One dirty call as the main thread tracks it: what to run, who waits for it, and how it ends.
+import { performance } from "node:perf_hooks";
 import { DirtyError, type ErrorCode } from "../errors.ts";
 import type { WorkerSlot } from "./worker-slot.ts";
 

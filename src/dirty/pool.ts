@@ -1,6 +1,7 @@
 // A pool of worker threads of one kind (CPU or IO): where each call goes (the least-loaded worker with room, or a
 // queue while every worker is full), per-call timeouts, calls dropped when their owner goes, and module loads
 // that reach every worker.
+import { performance } from "node:perf_hooks";
 import { DirtyError, ErrorCodes } from "../errors.ts";
 import { RingQueue } from "../runtime/ring-queue.ts";
 import { type CallOptions, type CallOwner, DirtyCall } from "./call.ts";
@@ -46,13 +47,14 @@ export class DirtyPool {
   private readonly startedAt = performance.now();
 
   /**
-   * `size` workers spinning `spinMicros` for work before they park, which load the `loaded` modules first;
+   * `size` workers spinning `spinMicros.workers` for work before they park (the main thread spins
+   * `spinMicros.main` for their answers), which load the `loaded` modules first;
    * `answered` hears of each answer with the time its function ran (µs), for the adaptive dispatch.
    */
   constructor(
     readonly name: string,
     size: number,
-    spinMicros: number,
+    spinMicros: { workers: number; main: number },
     loaded: readonly Omit<LoadModule, "id" | "kind">[],
     private readonly answered: (call: DirtyCall, micros: number) => void = () => {},
   ) {
@@ -61,7 +63,12 @@ export class DirtyPool {
       throw new DirtyError(ErrorCodes.DIRTY_BAD_OPTION, `a ${name} pool needs at least one worker, not ${size}`);
     }
     const signal = createSignal();
-    const setup = { signal, spinMicros, modules: () => this.modules, wokeWorker: () => this.collector.workerWoken() };
+    const setup = {
+      signal,
+      spinMicros: spinMicros.workers,
+      modules: () => this.modules,
+      wokeWorker: () => this.collector.workerWoken(),
+    };
     for (let i = 0; i < size; i++) {
       const slot: WorkerSlot = new WorkerSlot(setup, {
         answered: (call, micros) => {
@@ -76,7 +83,7 @@ export class DirtyPool {
     }
     this.collector = new Collector(
       signal,
-      spinMicros,
+      spinMicros.main,
       () => this.collect(),
       () => this.held(),
     );

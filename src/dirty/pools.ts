@@ -1,6 +1,8 @@
 // A node's dirty pools (BEAM's dirty CPU and dirty IO schedulers): the modules they can run, the choice between
 // running a call inline and handing it to a pool, and the pools themselves, each started at its first use.
+
 import { availableParallelism } from "node:os";
+import { performance } from "node:perf_hooks";
 import { DirtyError, ErrorCodes } from "../errors.ts";
 import { type FunctionTiming, HandoffCost, runsInline } from "./adaptive.ts";
 import { type BusyWait, busyWaitMicros } from "./busy-wait.ts";
@@ -16,8 +18,13 @@ export interface DirtyPoolsOptions {
   cpu?: { size?: number };
   /** The IO pool: `size` workers (default 10; erl's `+SDio`). */
   io?: { size?: number };
-  /** How long threads spin for work before they park (erl's `+sbwt`; default "medium"). */
+  /** How long workers spin for work before they park (erl's `+sbwtdcpu`/`+sbwtdio`; default "medium"). */
   busyWait?: BusyWait;
+  /**
+   * How long the main thread spins for answers before it waits for them with the event loop (erl's `+sbwt` for
+   * its normal schedulers; default "medium", as the runtime scheduler's own busy wait).
+   */
+  mainBusyWait?: BusyWait;
 }
 
 export interface LoadOptions {
@@ -50,12 +57,12 @@ export class DirtyPools {
   private readonly loaded: Omit<LoadModule, "id" | "kind">[] = [];
   private readonly pools: Record<DirtyKind, DirtyPool | undefined> = { cpu: undefined, io: undefined };
   private readonly sizes: Record<DirtyKind, number>;
-  private readonly spinMicros: number;
+  private readonly spinMicros: { workers: number; main: number };
   private readonly handoff = new HandoffCost();
   private stopped = false;
 
   constructor(options: DirtyPoolsOptions = {}) {
-    this.spinMicros = busyWaitMicros(options.busyWait);
+    this.spinMicros = { workers: busyWaitMicros(options.busyWait), main: busyWaitMicros(options.mainBusyWait) };
     this.sizes = {
       cpu: poolSize("cpu", options.cpu?.size, Math.max(1, availableParallelism() - 1)),
       io: poolSize("io", options.io?.size, 10),
