@@ -169,10 +169,12 @@ function hasWork(): boolean {
 
 /** Spins for work for spinMicros, then parks until the main thread wakes it. */
 function waitForWork(): void {
-  const until = performance.now() + start.spinMicros / 1000;
-  do {
-    for (let i = 0; i < SPIN_CLOCK_EVERY; i++) if (hasWork()) return;
-  } while (performance.now() < until);
+  if (start.spinMicros > 0) {
+    const until = performance.now() + start.spinMicros / 1000;
+    do {
+      for (let i = 0; i < SPIN_CLOCK_EVERY; i++) if (hasWork()) return;
+    } while (performance.now() < until);
+  }
   Atomics.store(control, Word.WorkerState, WORKER_PARKED);
   if (!hasWork()) Atomics.wait(control, Word.WorkerState, WORKER_PARKED);
   Atomics.store(control, Word.WorkerState, WORKER_RUNNING);
