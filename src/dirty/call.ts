@@ -14,6 +14,13 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Where to run a function that may run on the main thread: decided by measurement unless given. */
   where?: "inline" | "dirty";
+  /**
+   * ArrayBuffers among the arguments to move to the worker instead of copying them (they are detached here, as
+   * with postMessage's transfer list). SharedArrayBuffer views are always shared, never copied.
+   */
+  transfer?: readonly ArrayBuffer[];
+  /** Move the ArrayBuffers of the result (it, or its elements or values one level down) instead of copying them. */
+  transferResult?: boolean;
 }
 
 let lastCallId = 0;
@@ -44,6 +51,8 @@ export class DirtyCall {
     private readonly resolveWith: (value: unknown) => void,
     private readonly rejectWith: (error: unknown) => void,
     readonly owner?: CallOwner,
+    /** How its arguments and result travel: moved (transferred) rather than copied. */
+    readonly moves: Pick<CallOptions, "transfer" | "transferResult"> = {},
   ) {}
 
   resolve(value: unknown): void {

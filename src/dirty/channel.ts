@@ -41,6 +41,8 @@ const RING_BYTES = 256 * 1024;
 
 /** Request record words (after the payload length): call id, function id, flags. */
 export const CALL_ARGS_ON_PORT = 1;
+/** Request flag: the result's ArrayBuffers are to be moved to the main thread, not copied. */
+export const CALL_TRANSFER_RESULT = 2;
 /** Response record words: call id, status, execution time in µs (saturated). */
 export const Status = {
   /** The payload (or the port message) is the result. */

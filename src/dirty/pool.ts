@@ -96,7 +96,7 @@ export class DirtyPool {
     }
     let call!: DirtyCall;
     const settled = new Promise<unknown>((resolve, reject) => {
-      call = new DirtyCall(fnId, args, resolve, reject, owner);
+      call = new DirtyCall(fnId, args, resolve, reject, owner, options);
     });
     const timeoutMs = options.timeoutMs;
     if (timeoutMs !== undefined) {

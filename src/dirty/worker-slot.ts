@@ -7,6 +7,7 @@ import { RingQueue } from "../runtime/ring-queue.ts";
 import type { DirtyCall } from "./call.ts";
 import {
   CALL_ARGS_ON_PORT,
+  CALL_TRANSFER_RESULT,
   type ChannelViews,
   channelViews,
   createChannelMemory,
@@ -118,12 +119,17 @@ export class WorkerSlot {
     let length: number;
     let flags = 0;
     try {
-      length = room === 0 ? DOES_NOT_FIT : encodeValues(call.args, this.views.requests.bytes, p.reservedAt, room);
+      const transfer = call.moves.transfer;
+      length =
+        room === 0 || transfer !== undefined
+          ? DOES_NOT_FIT
+          : encodeValues(call.args, this.views.requests.bytes, p.reservedAt, room);
       if (length === DOES_NOT_FIT) {
-        this.dataPort.postMessage(call.args);
+        this.dataPort.postMessage(call.args, transfer);
         length = 0;
         flags = CALL_ARGS_ON_PORT;
       }
+      if (call.moves.transferResult === true) flags |= CALL_TRANSFER_RESULT;
     } catch (error) {
       // Nothing was appended. Thrown from here, it would escape a collect that placed a waiting call.
       call.reject(error);

@@ -10,6 +10,7 @@ import { performance } from "node:perf_hooks";
 import { receiveMessageOnPort, workerData } from "node:worker_threads";
 import {
   CALL_ARGS_ON_PORT,
+  CALL_TRANSFER_RESULT,
   channelViews,
   MAX_OUTSTANDING,
   Signal,
@@ -71,17 +72,17 @@ async function drainControl(): Promise<void> {
 }
 
 /** Writes an answer to the response ring (waiting for room if the main thread is behind), then signals it. */
-function answer(callId: number, status: number, value: unknown, micros: number): void {
+function answer(callId: number, status: number, value: unknown, micros: number, moveResult = false): void {
   let s = status;
   let length = 0;
   for (;;) {
-    const room = responses.reserve(status === Status.Returned ? MAX_INLINE_RESULT : 0);
+    const room = responses.reserve(status === Status.Returned && !moveResult ? MAX_INLINE_RESULT : 0);
     if (room >= 0) {
       if (status === Status.Returned) {
-        length = encodeValues([value], bytes, responses.reservedAt, room);
+        length = moveResult ? DOES_NOT_FIT : encodeValues([value], bytes, responses.reservedAt, room);
         if (length === DOES_NOT_FIT) {
           length = 0;
-          s = postValue(callId, value);
+          s = postValue(value, moveResult ? buffersOf(value) : undefined);
         }
       } else if (status === Status.Threw) {
         postThrown(value);
@@ -97,15 +98,27 @@ function answer(callId: number, status: number, value: unknown, micros: number):
 }
 
 /** Sends a result the ring cannot carry by structured clone; a result that cannot be cloned is a throw. */
-function postValue(callId: number, value: unknown): number {
+function postValue(value: unknown, transfer: ArrayBuffer[] | undefined): number {
   try {
-    start.dataPort.postMessage(value);
+    start.dataPort.postMessage(value, transfer);
     return Status.Returned + VALUE_ON_PORT;
   } catch (error) {
     postThrown(error);
-    void callId;
     return Status.Threw;
   }
+}
+
+/** The ArrayBuffers a result holds: itself, or its elements or values one level down (views' buffers too). */
+function buffersOf(value: unknown): ArrayBuffer[] {
+  const found = new Set<ArrayBuffer>();
+  const add = (v: unknown): void => {
+    if (v instanceof ArrayBuffer) found.add(v);
+    else if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer) found.add(v.buffer);
+  };
+  add(value);
+  if (Array.isArray(value)) value.forEach(add);
+  else if (value !== null && typeof value === "object" && !ArrayBuffer.isView(value)) Object.values(value).forEach(add);
+  return [...found];
 }
 
 function postThrown(thrown: unknown): void {
@@ -126,6 +139,7 @@ function runNext(): boolean | Promise<void> {
   const callId = r.a;
   const fnId = r.b;
   const onPort = (r.c & CALL_ARGS_ON_PORT) !== 0;
+  const moveResult = (r.c & CALL_TRANSFER_RESULT) !== 0;
   const args = onPort ? undefined : decodeValues(bytes, r.payloadAt, r.payloadLength);
   requests.release();
   const cancelAt = taken % MAX_OUTSTANDING;
@@ -150,11 +164,11 @@ function runNext(): boolean | Promise<void> {
   }
   if (typeof (value as PromiseLike<unknown> | undefined)?.then === "function") {
     return Promise.resolve(value).then(
-      (settled) => answer(callId, Status.Returned, settled, (performance.now() - t0) * 1000),
+      (settled) => answer(callId, Status.Returned, settled, (performance.now() - t0) * 1000, moveResult),
       (error) => answer(callId, Status.Threw, error, (performance.now() - t0) * 1000),
     );
   }
-  answer(callId, Status.Returned, value, (performance.now() - t0) * 1000);
+  answer(callId, Status.Returned, value, (performance.now() - t0) * 1000, moveResult);
   return true;
 }
 

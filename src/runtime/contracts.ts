@@ -142,6 +142,13 @@ export interface DirtyCallOptions {
   /** Fails the call with DIRTY_TIMEOUT after this many ms; a worker still running it is restarted. */
   timeoutMs?: number;
   where?: "inline" | "dirty";
+  /**
+   * ArrayBuffers among the arguments to move to the worker instead of copying them (they are detached here, as
+   * with postMessage's transfer list). SharedArrayBuffer views are always shared, never copied.
+   */
+  transfer?: readonly ArrayBuffer[];
+  /** Move the ArrayBuffers of the result (it, or its elements or values one level down) instead of copying them. */
+  transferResult?: boolean;
 }
 
 /**
