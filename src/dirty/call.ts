@@ -1,27 +1,13 @@
 // One dirty call as the main thread tracks it: what to run, who waits for it, and how it ends.
 import { performance } from "node:perf_hooks";
 import { DirtyError, type ErrorCode } from "../errors.ts";
+import type { DirtyCallOptions, DirtyCallOwner } from "../runtime/contracts.ts";
 import type { WorkerSlot } from "./worker-slot.ts";
 
-/** Who made a call: when it goes away, its calls that have not started are dropped. */
-export interface CallOwner {
-  /** Runs `onGone` once the owner is gone (at once if it is already); the returned function stops watching. */
-  watch(onGone: () => void): () => void;
-}
-
-export interface CallOptions {
-  /** Fails the call with DIRTY_TIMEOUT this many ms after it was made; a worker still running it is restarted. */
-  timeoutMs?: number;
-  /** Where to run a function that may run on the main thread: decided by measurement unless given. */
-  where?: "inline" | "dirty";
-  /**
-   * ArrayBuffers among the arguments to move to the worker instead of copying them (they are detached here, as
-   * with postMessage's transfer list). SharedArrayBuffer views are always shared, never copied.
-   */
-  transfer?: readonly ArrayBuffer[];
-  /** Move the ArrayBuffers of the result (it, or its elements or values one level down) instead of copying them. */
-  transferResult?: boolean;
-}
+/** Who made a call (the runtime's contract): when it goes away, its calls that have not started are dropped. */
+export type CallOwner = DirtyCallOwner;
+/** A call's timeout, where it runs, and which buffers it moves instead of copying (the runtime's contract). */
+export type CallOptions = DirtyCallOptions;
 
 let lastCallId = 0;
 
