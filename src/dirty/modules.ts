@@ -4,11 +4,9 @@ import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { DirtyError, ErrorCodes } from "../errors.ts";
+import type { AnyFunction } from "../runtime/contracts.ts";
 import { FunctionTiming } from "./adaptive.ts";
 import type { ModuleSource } from "./messages.ts";
-
-// biome-ignore lint/suspicious/noExplicitAny: dirty functions take and return anything the codec carries.
-export type AnyFunction = (...args: any[]) => any;
 
 /** A loaded function: its id in the workers, and whether (and how fast) it runs on the main thread. */
 export interface DirtyFunction {

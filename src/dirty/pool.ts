@@ -217,10 +217,7 @@ export class DirtyPool {
     // the dead worker gave counts, the fresh one's then does not); a slot that gave up owes no answer.
     for (const [id, load] of this.loads) {
       if (replaced) slot.postLoad(load.message);
-      else if (load.owing.delete(slot) && load.owing.size === 0) {
-        this.loads.delete(id);
-        load.done(load.failed);
-      }
+      else this.answeredBy(id, load, slot);
     }
     for (const call of failed) this.release(call);
     for (const call of notStarted) {
@@ -254,15 +251,19 @@ export class DirtyPool {
 
   private loadAnswered(slot: WorkerSlot, answer: WorkerAnswer): void {
     const load = this.loads.get(answer.id);
-    if (load === undefined || !load.owing.delete(slot)) return;
+    if (load === undefined || !load.owing.has(slot)) return;
     if (answer.kind === "loadFailed" && load.failed === undefined) {
       load.failed = new DirtyError(ErrorCodes.DIRTY_LOAD_FAILED, `a worker could not load the module`, {
         cause: answer.error,
       });
     }
-    if (load.owing.size === 0) {
-      this.loads.delete(answer.id);
-      load.done(load.failed);
-    }
+    this.answeredBy(answer.id, load, slot);
+  }
+
+  /** `slot` owes load `id` no answer any more: once no slot does, the load is done. */
+  private answeredBy(id: number, load: PendingLoad, slot: WorkerSlot): void {
+    if (!load.owing.delete(slot) || load.owing.size > 0) return;
+    this.loads.delete(id);
+    load.done(load.failed);
   }
 }

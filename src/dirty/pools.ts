@@ -4,11 +4,12 @@
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { DirtyError, ErrorCodes } from "../errors.ts";
+import type { AnyFunction, DirtyResult } from "../runtime/contracts.ts";
 import { type FunctionTiming, HandoffCost, runsInline } from "./adaptive.ts";
 import { type BusyWait, busyWaitMicros } from "./busy-wait.ts";
 import type { CallOptions, CallOwner, DirtyCall } from "./call.ts";
 import type { LoadModule } from "./messages.ts";
-import { type AnyFunction, ModuleTable } from "./modules.ts";
+import { ModuleTable } from "./modules.ts";
 import { DirtyPool, type PoolStats } from "./pool.ts";
 
 export type DirtyKind = "cpu" | "io";
@@ -48,9 +49,6 @@ export interface DirtyStats {
   functions: FunctionStats[];
 }
 
-/** What a dirty call of `F` resolves with. */
-type Result<F extends AnyFunction> = Promise<Awaited<ReturnType<F>>>;
-
 export class DirtyPools {
   private readonly modules = new ModuleTable();
   /** Every module loaded so far, in order: a pool started later loads them into its workers first. */
@@ -83,13 +81,13 @@ export class DirtyPools {
   }
 
   /** Runs `fn` (a loaded module's export) with `args` on the CPU pool, or inline where that is cheaper. */
-  cpu<F extends AnyFunction>(fn: F, ...args: Parameters<F>): Result<F> {
-    return this.call("cpu", fn, args) as Result<F>;
+  cpu<F extends AnyFunction>(fn: F, ...args: Parameters<F>): DirtyResult<F> {
+    return this.call("cpu", fn, args) as DirtyResult<F>;
   }
 
   /** Runs `fn` with `args` on the IO pool (for blocking or long-waiting work), or inline where that is cheaper. */
-  io<F extends AnyFunction>(fn: F, ...args: Parameters<F>): Result<F> {
-    return this.call("io", fn, args) as Result<F>;
+  io<F extends AnyFunction>(fn: F, ...args: Parameters<F>): DirtyResult<F> {
+    return this.call("io", fn, args) as DirtyResult<F>;
   }
 
   /**

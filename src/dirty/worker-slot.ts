@@ -82,9 +82,10 @@ export class WorkerSlot {
   private stopped: Promise<void> | undefined;
   /** Settles when the current worker's thread has ended. */
   private workerEnded!: Promise<void>;
-  /** Time the current worker's calls ran, in µs, and calls it answered (for utilisation and stats). */
+  /** Time this slot's calls ran, in µs, across its workers (for utilisation). */
   busyMicros = 0;
-  answeredCalls = 0;
+  /** Calls the current worker answered (against its Taken count: which call it is running). */
+  private answeredCalls = 0;
   /** Module loads posted to the current worker and not answered: while there are, its control port is ref'd. */
   private loadsAsked = 0;
   /** Calls appended to the current worker's ring: the next one's place in its cancel table. */

@@ -151,6 +151,13 @@ export interface DirtyCallOptions {
   transferResult?: boolean;
 }
 
+/** A function a dirty call runs. */
+// biome-ignore lint/suspicious/noExplicitAny: dirty functions take and return anything a worker can carry.
+export type AnyFunction = (...args: any[]) => any;
+
+/** What a dirty call of `F` resolves with. */
+export type DirtyResult<F extends AnyFunction> = Promise<Awaited<ReturnType<F>>>;
+
 /**
  * Runs functions off the event loop's thread for processes: the node's dirty pools (`dirty/` implements it), BEAM's
  * dirty CPU and dirty IO schedulers. `fn` must be an export of a module loaded into the pools.
@@ -158,8 +165,7 @@ export interface DirtyCallOptions {
 export interface DirtyRunner {
   call(
     kind: "cpu" | "io",
-    // biome-ignore lint/suspicious/noExplicitAny: dirty functions take and return anything a worker can carry.
-    fn: (...args: any[]) => any,
+    fn: AnyFunction,
     args: readonly unknown[],
     options: DirtyCallOptions | undefined,
     owner: DirtyCallOwner,

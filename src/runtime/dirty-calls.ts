@@ -1,27 +1,21 @@
 // A process's way to its node's dirty pools: a call suspends only the process that awaits it, and the calls a
 // process made are dropped, if not started, when it exits (as a BEAM process waiting on a dirty scheduler).
 import { DirtyError, ErrorCodes } from "../errors.ts";
-import type { DirtyCallOptions, DirtyCallOwner } from "./contracts.ts";
+import type { AnyFunction, DirtyCallOptions, DirtyCallOwner, DirtyResult } from "./contracts.ts";
 import { type Process, Status } from "./process.ts";
-
-// biome-ignore lint/suspicious/noExplicitAny: dirty functions take and return anything a worker can carry.
-type AnyFunction = (...args: any[]) => any;
-
-/** What a dirty call of `F` resolves with. */
-type Result<F extends AnyFunction> = Promise<Awaited<ReturnType<F>>>;
 
 export class ProcessDirty {
   /** @internal Use `self.dirty`. */
   constructor(private readonly process: Process) {}
 
   /** Runs `fn` (a loaded module's export) with `args` on the CPU pool, or inline where measured cheaper. */
-  cpu<F extends AnyFunction>(fn: F, ...args: Parameters<F>): Result<F> {
-    return this.call("cpu", fn, args) as Result<F>;
+  cpu<F extends AnyFunction>(fn: F, ...args: Parameters<F>): DirtyResult<F> {
+    return this.call("cpu", fn, args) as DirtyResult<F>;
   }
 
   /** Runs `fn` with `args` on the IO pool (blocking or long-waiting work). */
-  io<F extends AnyFunction>(fn: F, ...args: Parameters<F>): Result<F> {
-    return this.call("io", fn, args) as Result<F>;
+  io<F extends AnyFunction>(fn: F, ...args: Parameters<F>): DirtyResult<F> {
+    return this.call("io", fn, args) as DirtyResult<F>;
   }
 
   /** Runs `fn` with `args` on the `kind` pool, with per-call options (a timeout; inline or dirty). */

@@ -1,9 +1,11 @@
 // The runtime layer's public surface: runtimes, processes and their bodies, patterns, exit reasons, contracts.
 export type {
+  AnyFunction,
   BusyConnection,
   Clock,
   DirtyCallOptions,
   DirtyCallOwner,
+  DirtyResult,
   DirtyRunner,
   LostConnection,
   NodeKind,
