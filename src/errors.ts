@@ -106,7 +106,10 @@ export const ErrorCodes = {
   DIRTY_TIMEOUT: "DIRTY_TIMEOUT",
   /** Dirty pools: a function no loaded module exports, or a module that cannot be loaded. */
   DIRTY_UNKNOWN_FUNCTION: "DIRTY_UNKNOWN_FUNCTION",
-  /** Dirty pools: a module failed to load into the workers (not found, throws, not a module). */
+  /**
+   * Dirty pools: a module failed to load into the workers (not found, throws, not a module), or a call reached a
+   * worker in which its function's module did not load (`cause`: the load's error).
+   */
   DIRTY_LOAD_FAILED: "DIRTY_LOAD_FAILED",
   /** Dirty pools: a call after `stop()`, or a call the stop cut short. */
   DIRTY_STOPPED: "DIRTY_STOPPED",
@@ -118,6 +121,38 @@ export const ErrorCodes = {
   DIRTY_BAD_OPTION: "DIRTY_BAD_OPTION",
   /** Dirty pools: ring bytes that do not decode (truncated, an unknown tag, a count past the end, too deep). */
   DIRTY_BAD_FRAME: "DIRTY_BAD_FRAME",
+  /**
+   * Dirty pools: an argument cannot be carried to a worker (a function, a symbol, what structured clone refuses, a
+   * getter that throws); the call never ran; `cause` is the error the copy raised.
+   */
+  DIRTY_BAD_ARGUMENT: "DIRTY_BAD_ARGUMENT",
+  /**
+   * Dirty pools: the function ran, but its result cannot be carried back (what structured clone refuses, a getter
+   * that throws); `cause` is the error the copy raised. The worker goes on serving.
+   */
+  DIRTY_BAD_RESULT: "DIRTY_BAD_RESULT",
+  /** Code loading: the module's file cannot be read, or its text is not a module (a syntax error, a bad import). */
+  CODE_BAD_MODULE: "CODE_BAD_MODULE",
+  /** Code loading: the module's top-level code threw, or its `check` refused it; the current version serves on. */
+  CODE_LOAD_FAILED: "CODE_LOAD_FAILED",
+  /** Code loading: the module has an old version still (erl's `not_purged`): purge it before loading another. */
+  CODE_NOT_PURGED: "CODE_NOT_PURGED",
+  /** Code loading: no current version of the module is loaded (erl's `undef` for a call through its name). */
+  CODE_NOT_LOADED: "CODE_NOT_LOADED",
+  /** Code loading: a bad argument (a module name that is not a non-empty string, a path and a source both given). */
+  CODE_BAD_ARGUMENT: "CODE_BAD_ARGUMENT",
+  /** Code loading: the code server is stopped. */
+  CODE_STOPPED: "CODE_STOPPED",
+  /**
+   * Code loading: a literal data file a module imports (`.etf`, `.json`) is malformed: truncated, a bad tag, bad
+   * compression, invalid JSON; `cause` is the decoder's or parser's error. Found while preparing, never at install.
+   */
+  CODE_BAD_LITERAL: "CODE_BAD_LITERAL",
+  /**
+   * Code loading: a live upgrade failed and was rolled back; the UpgradeError names the failed `step` and process,
+   * and `cause` is the original error (a failed load, a sys call that failed or timed out, a codeChange's reason).
+   */
+  CODE_UPGRADE_FAILED: "CODE_UPGRADE_FAILED",
   /** Test kit (erl oracle): the `erl` executable is not installed or not on PATH. */
   ERL_MISSING: "ERL_MISSING",
   /** Test kit: erl started but the oracle did not come up (bad flags, boot failure, start deadline). */
@@ -210,6 +245,9 @@ export class DistError extends OtterError {}
 
 /** A dirty-pool call or pool that failed (the DIRTY_* codes); a function's own exception is the `cause`. */
 export class DirtyError extends OtterError {}
+
+/** A module that could not be loaded, purged or called through its name (the CODE_* codes). */
+export class CodeError extends OtterError {}
 
 /**
  * An exception erpc:call raises (the ERPC_* codes): `class` is its Erlang class and `reason` its reason, e.g.

@@ -1,6 +1,6 @@
 // One dirty call as the main thread tracks it: what to run, who waits for it, and how it ends.
 import { performance } from "node:perf_hooks";
-import { DirtyError, type ErrorCode } from "../errors.ts";
+import { DirtyError, type ErrorCode, ErrorCodes } from "../errors.ts";
 import type { DirtyCallOptions, DirtyCallOwner } from "../runtime/contracts.ts";
 import type { WorkerSlot } from "./worker-slot.ts";
 
@@ -8,6 +8,43 @@ import type { WorkerSlot } from "./worker-slot.ts";
 export type CallOwner = DirtyCallOwner;
 /** A call's timeout, where it runs, and which buffers it moves instead of copying (the runtime's contract). */
 export type CallOptions = DirtyCallOptions;
+
+/** The longest delay setTimeout keeps (a longer one fires at once, with a warning). */
+export const MAX_TIMEOUT_MS = 0x7fff_ffff;
+
+/** What is wrong with `options`, as a DIRTY_BAD_OPTION error; undefined when nothing is. */
+export function badCallOption(options: CallOptions): DirtyError | undefined {
+  if (typeof options !== "object" || options === null) return badOption(`call options must be an object`, options);
+  const { timeoutMs, where, transfer, transferResult } = options;
+  if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
+    return badOption("timeoutMs must be a number of ms > 0 and < 2³¹", timeoutMs);
+  }
+  if (where !== undefined && where !== "inline" && where !== "dirty") {
+    return badOption(`where must be "inline" or "dirty"`, where);
+  }
+  if (where === "inline" && timeoutMs !== undefined) {
+    return new DirtyError(
+      ErrorCodes.DIRTY_BAD_OPTION,
+      `a call with timeoutMs cannot run inline: an inline call cannot be stopped`,
+    );
+  }
+  if (transfer !== undefined && !Array.isArray(transfer)) return badOption("transfer must be an array", transfer);
+  if (transferResult !== undefined && typeof transferResult !== "boolean") {
+    return badOption("transferResult must be a boolean", transferResult);
+  }
+  return undefined;
+}
+
+/** A DIRTY_BAD_OPTION error: `problem`, and the value it was given. */
+export function badOption(problem: string, value: unknown): DirtyError {
+  let shown: string;
+  try {
+    shown = typeof value === "string" ? JSON.stringify(value) : String(value);
+  } catch {
+    shown = typeof value;
+  }
+  return new DirtyError(ErrorCodes.DIRTY_BAD_OPTION, `${problem}, not ${shown}`);
+}
 
 let lastCallId = 0;
 

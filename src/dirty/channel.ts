@@ -47,12 +47,16 @@ export const CALL_TRANSFER_RESULT = 2;
 export const Status = {
   /** The payload (or the port message) is the result. */
   Returned: 0,
-  /** The function threw; the port carries what it threw (structured clone keeps Errors). */
+  /** The function threw; the port carries what it threw (as carried-error.ts has it). */
   Threw: 1,
   /** The call was cancelled before it started. */
   Cancelled: 2,
   /** No function has this id in the worker. */
   UnknownFunction: 3,
+  /** The function ran, but its result cannot be carried back; the port carries why. */
+  BadResult: 4,
+  /** The function's module did not load in this worker; the port carries the load's error. */
+  NotLoaded: 5,
 } as const;
 /** Added to a response's status when its value is on the port. */
 export const VALUE_ON_PORT = 16;

@@ -1,6 +1,7 @@
 // What the main thread and a pool worker say to each other outside the rings: module loads and their answers,
 // and what a worker starts with.
 import type { MessagePort } from "node:worker_threads";
+import type { CarriedError } from "./carried-error.ts";
 
 /** Where a module's code comes from: an ES module's URL, or a compiled WebAssembly module. */
 export type ModuleSource = { readonly url: string } | { readonly wasm: WebAssembly.Module };
@@ -16,7 +17,7 @@ export interface LoadModule {
 
 export type WorkerAnswer =
   | { readonly kind: "loaded"; readonly id: number }
-  | { readonly kind: "loadFailed"; readonly id: number; readonly error: unknown };
+  | { readonly kind: "loadFailed"; readonly id: number; readonly error: CarriedError };
 
 export interface WorkerStart {
   readonly channel: SharedArrayBuffer;

@@ -4,7 +4,8 @@
 import { performance } from "node:perf_hooks";
 import { DirtyError, ErrorCodes } from "../errors.ts";
 import { RingQueue } from "../runtime/ring-queue.ts";
-import { type CallOptions, type CallOwner, DirtyCall } from "./call.ts";
+import { badCallOption, badOption, type CallOptions, type CallOwner, DirtyCall, MAX_TIMEOUT_MS } from "./call.ts";
+import { describeThrown, receivedError } from "./carried-error.ts";
 import { createSignal } from "./channel.ts";
 import { Collector } from "./collector.ts";
 import type { LoadModule, WorkerAnswer } from "./messages.ts";
@@ -24,6 +25,22 @@ export interface PoolStats {
   restarts: number;
 }
 
+export interface StopOptions {
+  /** How long workers get to end the calls they are running before they are terminated, in ms (default 5,000). */
+  timeoutMs?: number;
+}
+
+const DEFAULT_STOP_TIMEOUT_MS = 5_000;
+
+/** The deadline `options` give a stop, in ms; DIRTY_BAD_OPTION for one that is not a number ≥ 0 and < 2³¹. */
+export function stopDeadline(options: StopOptions): number {
+  const timeoutMs = options?.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+  if (!(typeof timeoutMs === "number" && timeoutMs >= 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
+    throw badOption("stop's timeoutMs must be a number of ms ≥ 0 and < 2³¹", timeoutMs);
+  }
+  return timeoutMs;
+}
+
 /** A module load on its way to the workers: the slots whose workers have not answered it yet. */
 interface PendingLoad {
   readonly message: LoadModule;
@@ -41,7 +58,8 @@ export class DirtyPool {
   private lastLoadId = 0;
   /** Per caller with calls held by a worker: that worker, so its calls run and answer in the order made. */
   private readonly affinity = new Map<CallOwner, { slot: WorkerSlot; held: number }>();
-  private stopped = false;
+  /** Set by the first stop(): what later ones return. */
+  private stopping: Promise<void> | undefined;
   private restarts = 0;
   private calls = 0;
   private readonly startedAt = performance.now();
@@ -89,22 +107,22 @@ export class DirtyPool {
     );
   }
 
-  /** Runs function `fnId` with `args` on a worker; the promise settles with its result or a DirtyError. */
+  /**
+   * Runs function `fnId` with `args` on a worker; the promise settles with its result or a DirtyError (a bad
+   * option included: it never throws).
+   */
   call(fnId: number, args: readonly unknown[], options: CallOptions = {}, owner?: CallOwner): Promise<unknown> {
-    if (this.stopped) {
+    if (this.stopping !== undefined) {
       return Promise.reject(new DirtyError(ErrorCodes.DIRTY_STOPPED, `the ${this.name} pool is stopped`));
     }
+    const bad = badCallOption(options);
+    if (bad !== undefined) return Promise.reject(bad);
     let call!: DirtyCall;
     const settled = new Promise<unknown>((resolve, reject) => {
       call = new DirtyCall(fnId, args, resolve, reject, owner, options);
     });
     const timeoutMs = options.timeoutMs;
-    if (timeoutMs !== undefined) {
-      if (!(timeoutMs > 0)) {
-        throw new DirtyError(ErrorCodes.DIRTY_BAD_OPTION, `timeoutMs must be a positive number, not ${timeoutMs}`);
-      }
-      call.timer = setTimeout(() => this.timedOut(call, timeoutMs), timeoutMs);
-    }
+    if (timeoutMs !== undefined) call.timer = setTimeout(() => this.timedOut(call, timeoutMs), timeoutMs);
     if (owner !== undefined) call.stopWatching = owner.watch(() => this.ownerGone(call));
     // An owner already gone failed the call at once: it must not run.
     if (!call.settled) this.place(call);
@@ -113,6 +131,9 @@ export class DirtyPool {
 
   /** Loads `message`'s module into every worker (and every worker started later); rejects if any fails. */
   load(message: Omit<LoadModule, "id" | "kind">): Promise<void> {
+    if (this.stopping !== undefined) {
+      return Promise.reject(new DirtyError(ErrorCodes.DIRTY_STOPPED, `the ${this.name} pool is stopped`));
+    }
     const full: LoadModule = { kind: "load", id: ++this.lastLoadId, ...message };
     return new Promise<void>((resolve, reject) => {
       this.loads.set(full.id, {
@@ -144,14 +165,29 @@ export class DirtyPool {
     };
   }
 
-  /** Stops taking calls, lets the workers answer what they hold, and ends them. Waiting calls fail. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+  /**
+   * Stops taking calls and loads; calls not started and loads on their way fail with DIRTY_STOPPED. The workers
+   * get `timeoutMs` (default 5,000) to end the calls they are running; then they are terminated, and those calls
+   * fail with DIRTY_STOPPED. A second stop() returns the first one's promise.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    if (this.stopping !== undefined) return this.stopping;
+    let timeoutMs: number;
+    try {
+      timeoutMs = stopDeadline(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     while (this.waiting.length > 0) {
       this.waiting.shift()!.fail(ErrorCodes.DIRTY_STOPPED, `the ${this.name} pool stopped before the call started`);
     }
-    await Promise.all(this.slots.map((s) => s.stop()));
+    // A stopping worker takes no more control messages: a load would wait for its answer forever.
+    for (const load of this.loads.values()) {
+      load.done(new DirtyError(ErrorCodes.DIRTY_STOPPED, `the ${this.name} pool stopped before the module loaded`));
+    }
+    this.loads.clear();
+    this.stopping = Promise.all(this.slots.map((s) => s.stop(timeoutMs))).then(() => {});
+    return this.stopping;
   }
 
   private place(call: DirtyCall): void {
@@ -253,9 +289,12 @@ export class DirtyPool {
     const load = this.loads.get(answer.id);
     if (load === undefined || !load.owing.has(slot)) return;
     if (answer.kind === "loadFailed" && load.failed === undefined) {
-      load.failed = new DirtyError(ErrorCodes.DIRTY_LOAD_FAILED, `a worker could not load the module`, {
-        cause: answer.error,
-      });
+      const cause = receivedError(answer.error);
+      load.failed = new DirtyError(
+        ErrorCodes.DIRTY_LOAD_FAILED,
+        `a worker could not load the module: ${describeThrown(cause)}`,
+        { cause },
+      );
     }
     this.answeredBy(answer.id, load, slot);
   }

@@ -7,10 +7,10 @@ import { DirtyError, ErrorCodes } from "../errors.ts";
 import type { AnyFunction, DirtyResult } from "../runtime/contracts.ts";
 import { type FunctionTiming, HandoffCost, runsInline } from "./adaptive.ts";
 import { type BusyWait, busyWaitMicros } from "./busy-wait.ts";
-import type { CallOptions, CallOwner, DirtyCall } from "./call.ts";
+import { badCallOption, type CallOptions, type CallOwner, type DirtyCall } from "./call.ts";
 import type { LoadModule } from "./messages.ts";
 import { ModuleTable } from "./modules.ts";
-import { DirtyPool, type PoolStats } from "./pool.ts";
+import { DirtyPool, type PoolStats, type StopOptions, stopDeadline } from "./pool.ts";
 
 export type DirtyKind = "cpu" | "io";
 
@@ -57,7 +57,8 @@ export class DirtyPools {
   private readonly sizes: Record<DirtyKind, number>;
   private readonly spinMicros: { workers: number; main: number };
   private readonly handoff = new HandoffCost();
-  private stopped = false;
+  /** Set by the first stop(): what later ones return. */
+  private stopping: Promise<void> | undefined;
 
   constructor(options: DirtyPoolsOptions = {}) {
     this.spinMicros = { workers: busyWaitMicros(options.busyWait), main: busyWaitMicros(options.mainBusyWait) };
@@ -92,8 +93,8 @@ export class DirtyPools {
 
   /**
    * Runs `fn` with `args` on the `kind` pool, with per-call options; `owner`'s calls run in the order made, and
-   * those not started when it goes are dropped. Rejects with a DirtyError (DIRTY_CALL_FAILED carries what the
-   * function threw as its cause).
+   * those not started when it goes are dropped; `owner` hears where each call went. Rejects with a DirtyError
+   * (DIRTY_CALL_FAILED carries what the function threw as its cause), never throws.
    */
   call(
     kind: DirtyKind,
@@ -104,17 +105,17 @@ export class DirtyPools {
   ): Promise<unknown> {
     try {
       this.refuseIfStopped();
+      const bad = badCallOption(options);
+      if (bad !== undefined) throw bad;
       const f = this.modules.lookup(fn);
-      if (options.where !== undefined && options.where !== "inline" && options.where !== "dirty") {
-        throw new DirtyError(
-          ErrorCodes.DIRTY_BAD_OPTION,
-          `where must be "inline" or "dirty", not ${String(options.where)}`,
-        );
-      }
+      // A call with a timeout goes to a pool, where it can be stopped.
       const inline =
         options.where === "inline"
           ? f.mainThread || refuseInline(f.name)
-          : options.where !== "dirty" && runsInline(f.timing, f.mainThread, this.handoff);
+          : options.where !== "dirty" &&
+            options.timeoutMs === undefined &&
+            runsInline(f.timing, f.mainThread, this.handoff);
+      owner?.dispatched?.(inline ? "inline" : "dirty");
       if (inline) return runInline(f.fn, args, f.timing);
       return this.pool(kind).call(f.id, args, options, owner);
     } catch (error) {
@@ -136,11 +137,23 @@ export class DirtyPools {
     };
   }
 
-  /** Lets the workers answer what they hold, then ends them; later calls fail with DIRTY_STOPPED. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    await Promise.all(Object.values(this.pools).map((pool) => pool?.stop()));
+  /**
+   * Stops both pools: later calls, and calls not started, fail with DIRTY_STOPPED. Workers get `timeoutMs` (default
+   * 5,000) to end the calls they are running; then they are terminated, and those calls fail with DIRTY_STOPPED. A
+   * second stop() returns the first one's promise.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    if (this.stopping === undefined) {
+      let timeoutMs: number;
+      try {
+        timeoutMs = stopDeadline(options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const stops = Object.values(this.pools).map((pool) => pool?.stop({ timeoutMs }));
+      this.stopping = Promise.all(stops).then(() => {});
+    }
+    return this.stopping;
   }
 
   private pool(kind: DirtyKind): DirtyPool {
@@ -159,7 +172,7 @@ export class DirtyPools {
   }
 
   private refuseIfStopped(): void {
-    if (this.stopped) throw new DirtyError(ErrorCodes.DIRTY_STOPPED, "the dirty pools are stopped");
+    if (this.stopping !== undefined) throw new DirtyError(ErrorCodes.DIRTY_STOPPED, "the dirty pools are stopped");
   }
 }
 

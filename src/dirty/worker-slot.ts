@@ -1,46 +1,31 @@
 // One worker of a pool, seen from the main thread: its channel, the calls it holds in the order it answers them,
 // and its life: a worker that dies fails the call it was running, hands back the ones it had not started, and is
 // replaced by a fresh one.
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+import type { MessagePort, Worker } from "node:worker_threads";
 import { ErrorCodes } from "../errors.ts";
 import { RingQueue } from "../runtime/ring-queue.ts";
+import { settleByAnswer } from "./answer.ts";
 import type { DirtyCall } from "./call.ts";
+import { describeThrown } from "./carried-error.ts";
 import {
   CALL_ARGS_ON_PORT,
   CALL_TRANSFER_RESULT,
   type ChannelViews,
-  channelViews,
-  createChannelMemory,
   MAX_OUTSTANDING,
   Status,
-  VALUE_ON_PORT,
   WORKER_PARKED,
   WORKER_RUNNING,
   Word,
 } from "./channel.ts";
 import { DOES_NOT_FIT, decodeValues, encodeValues } from "./codec.ts";
-import type { LoadModule, WorkerAnswer, WorkerStart } from "./messages.ts";
+import type { LoadModule, WorkerAnswer } from "./messages.ts";
 import { RingConsumer, RingProducer } from "./ring.ts";
+import { startWorkerThread } from "./worker-thread.ts";
 
 /** Workers in a row that may die before they are ready before a slot stops starting new ones. */
 const MAX_START_FAILURES = 3;
 /** The most bytes a call's arguments take in the ring; larger ones go by the port. */
 const MAX_INLINE_ARGS = 16 * 1024;
-
-/**
- * The worker's script. Built, it is worker.js. Run from its TypeScript sources (Otter's own tests, through tsx),
- * it is worker.ts, which a worker thread of Node 20 cannot load by itself: a one-line bootstrap registers tsx's
- * loader in the thread first.
- */
-const FROM_SOURCE = import.meta.url.endsWith(".ts");
-const WORKER_SCRIPT = new URL(FROM_SOURCE ? "./worker.ts" : "./worker.js", import.meta.url);
-
-function newWorker(options: { workerData: WorkerStart; transferList: MessagePort[] }): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER_SCRIPT, options);
-  const tsx = import.meta.resolve("tsx/esm/api");
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(WORKER_SCRIPT.href)}); });`;
-  return new Worker(bootstrap, { ...options, eval: true });
-}
 
 export interface SlotEvents {
   /** `call` was answered: its worker ran it for `micros` µs (0 when it did not run). */
@@ -105,12 +90,13 @@ export class WorkerSlot {
 
   /**
    * Appends `call` to the worker's ring; false when the ring (or the cancel table) has no room: try later. A slot
-   * whose workers cannot start fails the call instead, and arguments that cannot be carried (a DataCloneError, a
-   * getter that throws) reject it with that error: either way it is settled and not held.
+   * whose workers cannot start fails the call instead, and arguments that cannot be carried (a function, a symbol,
+   * what structured clone refuses, a getter that throws) fail it with DIRTY_BAD_ARGUMENT: either way it is settled
+   * and not held.
    */
   submit(call: DirtyCall): boolean {
     if (this.cannotStart !== undefined) {
-      call.fail(ErrorCodes.DIRTY_WORKER_DIED, `the dirty worker cannot start: ${describe(this.cannotStart)}`);
+      call.fail(ErrorCodes.DIRTY_WORKER_DIED, `the dirty worker cannot start: ${describeThrown(this.cannotStart)}`);
       return true;
     }
     if (this.held.length >= MAX_OUTSTANDING || this.stopping) return false;
@@ -133,7 +119,8 @@ export class WorkerSlot {
       if (call.moves.transferResult === true) flags |= CALL_TRANSFER_RESULT;
     } catch (error) {
       // Nothing was appended. Thrown from here, it would escape a collect that placed a waiting call.
-      call.reject(error);
+      const why = describeThrown(error);
+      call.fail(ErrorCodes.DIRTY_BAD_ARGUMENT, `an argument cannot be carried to the worker: ${why}`, error);
       return true;
     }
     call.cancelAt = this.appended % MAX_OUTSTANDING;
@@ -215,59 +202,40 @@ export class WorkerSlot {
     void this.worker.terminate();
   }
 
-  /** Stops the worker once it has answered what it holds; calls still held then fail with DIRTY_STOPPED. */
-  stop(): Promise<void> {
+  /**
+   * Stops the worker once it has ended the call it is running, or terminates it after `timeoutMs`; the calls it
+   * holds as it ends (not started, or cut short) fail with DIRTY_STOPPED.
+   */
+  stop(timeoutMs: number): Promise<void> {
     if (this.stopped !== undefined) return this.stopped;
     this.stopping = true;
     Atomics.store(this.views.control, Word.Stop, 1);
     this.wakeWorker();
     // Waiting for the thread keeps the event loop alive (an idle worker is unref'd): `await stop()` needs it.
     this.worker.ref();
-    this.stopped = this.workerEnded;
+    const deadline = setTimeout(() => this.kill(), timeoutMs);
+    this.stopped = this.workerEnded.then(() => clearTimeout(deadline));
     return this.stopped;
   }
 
   private settle(call: DirtyCall, status: number, value: unknown, micros: number): void {
     this.answeredCalls++;
     this.busyMicros += micros;
-    switch (status) {
-      case Status.Returned:
-        call.resolve(value);
-        break;
-      case Status.Returned + VALUE_ON_PORT:
-        call.resolve(receiveMessageOnPort(this.dataPort)?.message);
-        break;
-      case Status.Threw: {
-        const thrown = receiveMessageOnPort(this.dataPort)?.message;
-        call.fail(ErrorCodes.DIRTY_CALL_FAILED, `the dirty function threw: ${describe(thrown)}`, thrown);
-        break;
-      }
-      case Status.Cancelled:
-        // Cancelled calls were settled when they were cancelled.
-        break;
-      default:
-        call.fail(ErrorCodes.DIRTY_UNKNOWN_FUNCTION, `no function with id ${call.fnId} is loaded in the worker`);
-    }
+    settleByAnswer(call, status, value, this.dataPort);
     this.events.answered(call, micros);
   }
 
   private startWorker(): void {
-    const views = channelViews(createChannelMemory());
-    const data = new MessageChannel();
-    const control = new MessageChannel();
-    const start: WorkerStart = {
-      channel: views.control.buffer as SharedArrayBuffer,
-      signal: this.setup.signal.buffer as SharedArrayBuffer,
-      dataPort: data.port2,
-      controlPort: control.port2,
-      spinMicros: this.setup.spinMicros,
-      modules: this.setup.modules(),
-    };
+    const { worker, views, dataPort, controlPort } = startWorkerThread(
+      this.setup.signal,
+      this.setup.spinMicros,
+      this.setup.modules(),
+    );
     this.views = views;
     this.producer = new RingProducer(views.requests);
     this.consumer = new RingConsumer(views.responses);
-    this.dataPort = data.port1;
-    this.controlPort = control.port1;
+    this.dataPort = dataPort;
+    this.controlPort = controlPort;
     this.controlPort.on("message", (answer: WorkerAnswer) => {
       if (--this.loadsAsked === 0) this.controlPort.unref();
       this.events.loadAnswer(answer);
@@ -277,18 +245,17 @@ export class WorkerSlot {
     this.answeredCalls = 0;
     this.appended = 0;
     this.lastError = undefined;
-    const worker = newWorker({ workerData: start, transferList: [data.port2, control.port2] });
     worker.on("error", (error) => {
       this.lastError = error;
     });
-    worker.on("exit", () => this.exited(worker));
+    worker.on("exit", (code) => this.exited(worker, code));
     this.workerEnded = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
     worker.unref();
     this.worker = worker;
   }
 
   /** The worker is gone: what it answered counts, the call it ran fails, the rest is handed back. */
-  private exited(worker: Worker): void {
+  private exited(worker: Worker, code: number): void {
     if (worker !== this.worker) return;
     this.collect();
     this.dataPort.close();
@@ -299,9 +266,10 @@ export class WorkerSlot {
       for (const call of held) call.fail(ErrorCodes.DIRTY_STOPPED, "the dirty pool stopped before the call ended");
       return;
     }
-    const why = this.lastError === undefined ? "it exited" : describe(this.lastError);
+    const why = this.lastError === undefined ? `it exited with code ${code}` : describeThrown(this.lastError);
     if (Atomics.load(this.views.control, Word.Ready) === 0 && ++this.startFailures >= MAX_START_FAILURES) {
-      // Starting again would fail again (a module that no longer loads, a thread that cannot be made).
+      // Starting again would fail again (a module whose import ends the thread, a thread that cannot be made). A
+      // module that throws as it loads does not count: the worker starts without it (see worker.ts `load`).
       this.cannotStart = this.lastError ?? new Error(why);
       for (const call of held) call.fail(ErrorCodes.DIRTY_WORKER_DIED, `the dirty worker cannot start: ${why}`);
       this.events.died(held, [], false);
@@ -316,8 +284,4 @@ export class WorkerSlot {
     this.startWorker();
     this.events.died(failed, held.slice(started), true);
   }
-}
-
-function describe(thrown: unknown): string {
-  return thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
 }

@@ -8,6 +8,7 @@
 // looks for work once more after it said it parks, so it cannot sleep through a wake-up between the two.
 import { performance } from "node:perf_hooks";
 import { receiveMessageOnPort, workerData } from "node:worker_threads";
+import { carriedError, describeThrown } from "./carried-error.ts";
 import {
   CALL_ARGS_ON_PORT,
   CALL_TRANSFER_RESULT,
@@ -38,30 +39,54 @@ const requests = new RingConsumer(views.requests);
 const responses = new RingProducer(views.responses);
 const bytes = views.requests.bytes;
 const functions: ((...args: unknown[]) => unknown)[] = [];
+/** Per function id whose module did not load here: the load's error, which a call to it fails with. */
+const loadErrors: unknown[] = [];
 let controlSeen = 0;
 let taken = 0;
 
-async function load(message: LoadModule): Promise<void> {
-  const exports: Record<string, unknown> =
-    "url" in message.source
-      ? await import(message.source.url)
-      : (await WebAssembly.instantiate(message.source.wasm, {})).exports;
-  message.names.forEach((name, i) => {
-    const fn = exports[name];
-    if (typeof fn !== "function") throw new TypeError(`the module does not export a function ${name}`);
-    functions[message.base + i] = fn as (...args: unknown[]) => unknown;
-  });
+/**
+ * Loads a module's functions; resolves with the error that stopped it, if any. A module that does not load leaves
+ * the worker serving: calls to its functions fail with that error, the other modules' functions run.
+ */
+async function load(message: LoadModule): Promise<unknown> {
+  try {
+    const exports: Record<string, unknown> =
+      "url" in message.source
+        ? await import(message.source.url)
+        : (await WebAssembly.instantiate(message.source.wasm, {})).exports;
+    const loaded = message.names.map((name) => {
+      const fn = exports[name];
+      if (typeof fn !== "function") throw new TypeError(`the module does not export a function ${name}`);
+      return fn as (...args: unknown[]) => unknown;
+    });
+    loaded.forEach((fn, i) => {
+      functions[message.base + i] = fn;
+    });
+    return undefined;
+  } catch (thrown) {
+    const error = thrown ?? new Error("the module threw undefined while it loaded");
+    for (let i = 0; i < message.names.length; i++) loadErrors[message.base + i] = error;
+    return error;
+  }
 }
 
 async function loadAnswering(message: LoadModule): Promise<void> {
-  let answer: WorkerAnswer;
-  try {
-    await load(message);
-    answer = { kind: "loaded", id: message.id };
-  } catch (error) {
-    answer = { kind: "loadFailed", id: message.id, error };
+  const error = await load(message);
+  if (error === undefined) {
+    start.controlPort.postMessage({ kind: "loaded", id: message.id } satisfies WorkerAnswer);
+    return;
   }
-  start.controlPort.postMessage(answer);
+  const failed = (thrown: unknown): WorkerAnswer => ({
+    kind: "loadFailed",
+    id: message.id,
+    error: carriedError(thrown),
+  });
+  try {
+    start.controlPort.postMessage(failed(error));
+  } catch {
+    // It does not clone (an object holding a function): its text does.
+    start.controlPort.postMessage(failed(new Error(describeThrown(error))));
+  }
 }
 
 async function drainControl(): Promise<void> {
@@ -71,7 +96,11 @@ async function drainControl(): Promise<void> {
   }
 }
 
-/** Writes an answer to the response ring (waiting for room if the main thread is behind), then signals it. */
+/**
+ * Writes an answer to the response ring (waiting for room if the main thread is behind), then signals it. `value`
+ * is the result (Returned) or the error the port carries (Threw, NotLoaded); a result that cannot be carried back
+ * answers BadResult instead.
+ */
 function answer(callId: number, status: number, value: unknown, micros: number, moveResult = false): void {
   let s = status;
   let length = 0;
@@ -79,13 +108,21 @@ function answer(callId: number, status: number, value: unknown, micros: number, 
     const room = responses.reserve(status === Status.Returned && !moveResult ? MAX_INLINE_RESULT : 0);
     if (room >= 0) {
       if (status === Status.Returned) {
-        length = moveResult ? DOES_NOT_FIT : encodeValues([value], bytes, responses.reservedAt, room);
-        if (length === DOES_NOT_FIT) {
+        try {
+          length = moveResult ? DOES_NOT_FIT : encodeValues([value], bytes, responses.reservedAt, room);
+          if (length === DOES_NOT_FIT) {
+            length = 0;
+            start.dataPort.postMessage(value, moveResult ? buffersOf(value) : undefined);
+            s = Status.Returned + VALUE_ON_PORT;
+          }
+        } catch (error) {
+          // What structured clone refuses, or a getter that throws: the call fails; this worker goes on.
           length = 0;
-          s = postValue(value, moveResult ? buffersOf(value) : undefined);
+          s = Status.BadResult;
+          postError(error);
         }
-      } else if (status === Status.Threw) {
-        postThrown(value);
+      } else if (status === Status.Threw || status === Status.NotLoaded) {
+        postError(value);
       }
       break;
     }
@@ -95,17 +132,6 @@ function answer(callId: number, status: number, value: unknown, micros: number, 
   responses.commit(callId, s, Math.min(Math.round(micros), MAX_MICROS), length);
   Atomics.add(signal, Signal.Completions, 1);
   if (Atomics.load(signal, Signal.MainParked) !== 0) Atomics.notify(signal, Signal.Completions);
-}
-
-/** Sends a result the ring cannot carry by structured clone; a result that cannot be cloned is a throw. */
-function postValue(value: unknown, transfer: ArrayBuffer[] | undefined): number {
-  try {
-    start.dataPort.postMessage(value, transfer);
-    return Status.Returned + VALUE_ON_PORT;
-  } catch (error) {
-    postThrown(error);
-    return Status.Threw;
-  }
 }
 
 /** The ArrayBuffers a result holds: itself, or its elements or values one level down (views' buffers too). */
@@ -121,11 +147,12 @@ function buffersOf(value: unknown): ArrayBuffer[] {
   return [...found];
 }
 
-function postThrown(thrown: unknown): void {
+/** Posts a thrown value for the answer being written; one that does not clone goes as an Error with its text. */
+function postError(thrown: unknown): void {
   try {
-    start.dataPort.postMessage(thrown);
+    start.dataPort.postMessage(carriedError(thrown));
   } catch {
-    start.dataPort.postMessage(new Error(String(thrown)));
+    start.dataPort.postMessage(carriedError(new Error(describeThrown(thrown))));
   }
 }
 
@@ -151,7 +178,8 @@ function runNext(): boolean | Promise<void> {
   }
   const fn = functions[fnId];
   if (fn === undefined) {
-    answer(callId, Status.UnknownFunction, undefined, 0);
+    if (fnId in loadErrors) answer(callId, Status.NotLoaded, loadErrors[fnId], 0);
+    else answer(callId, Status.UnknownFunction, undefined, 0);
     return true;
   }
   const t0 = performance.now();

@@ -131,16 +131,29 @@ export interface SignalTransport {
   connect?(node: Atom): Promise<boolean>;
 }
 
-/** Whoever makes a dirty call: its calls not started when it goes are dropped. */
+/**
+ * Whoever makes a dirty call: its calls not started when it goes are dropped. The pools watch it once for each call
+ * they hold and stop watching when that call settles, so the owner can count its calls in flight from `watch`.
+ */
 export interface DirtyCallOwner {
   /** Runs `onGone` once the owner is gone (at once if it is already); the returned function stops watching. */
   watch(onGone: () => void): () => void;
+  /** Hears where each of its calls went: run inline on the main thread, or handed to a pool. */
+  dispatched?(where: "inline" | "dirty"): void;
 }
 
-/** Where a dirty call runs: a pool of its kind, or inline when measured cheaper (`where` decides it instead). */
+/**
+ * Where a dirty call runs: a pool of its kind, or inline when measured cheaper (`where` decides it instead). A bad
+ * option fails the call with DIRTY_BAD_OPTION (a rejected promise, never a throw).
+ */
 export interface DirtyCallOptions {
-  /** Fails the call with DIRTY_TIMEOUT after this many ms; a worker still running it is restarted. */
+  /**
+   * Fails the call with DIRTY_TIMEOUT after this many ms (a number > 0 and < 2³¹); a worker still running it is
+   * restarted. A call with a timeout always goes to a pool, however cheap: an inline call cannot be stopped, so
+   * `where: "inline"` with a timeout is DIRTY_BAD_OPTION.
+   */
   timeoutMs?: number;
+  /** "inline": on the main thread (its module loaded with `mainThread`); "dirty": on a pool, however cheap. */
   where?: "inline" | "dirty";
   /**
    * ArrayBuffers among the arguments to move to the worker instead of copying them (they are detached here, as
@@ -170,6 +183,19 @@ export interface DirtyRunner {
     options: DirtyCallOptions | undefined,
     owner: DirtyCallOwner,
   ): Promise<unknown>;
+}
+
+/**
+ * What the runtime asks the code server (`code/` implements it) about the module code a process runs, so that
+ * purging a module's old version can find the processes still running it (BEAM's check_process_code).
+ */
+export interface CodeTracker {
+  /**
+   * The module version (an opaque token) whose code an async body spawned now runs: `body`'s own module's if it
+   * is a loaded module's function, else the version whose function is being called now, else `spawnerCode` (the
+   * spawning process's). Undefined when it runs no loaded module's code.
+   */
+  codeOf(body: (...args: never[]) => unknown, spawnerCode: object | undefined): object | undefined;
 }
 
 /**

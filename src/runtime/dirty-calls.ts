@@ -1,5 +1,6 @@
-// A process's way to its node's dirty pools: a call suspends only the process that awaits it, and the calls a
-// process made are dropped, if not started, when it exits (as a BEAM process waiting on a dirty scheduler).
+// A process's way to its node's dirty pools: a call suspends only the process that awaits it, the calls a process
+// made are dropped, if not started, when it exits (as a BEAM process waiting on a dirty scheduler), and each
+// process's calls are counted for processInfo.
 import { DirtyError, ErrorCodes } from "../errors.ts";
 import type { AnyFunction, DirtyCallOptions, DirtyCallOwner, DirtyResult } from "./contracts.ts";
 import { type Process, Status } from "./process.ts";
@@ -30,26 +31,64 @@ export class ProcessDirty {
   }
 }
 
-/** Each process's owner: the pools know a caller by it (its calls go to one worker, in order), so it is made once. */
-const owners = new WeakMap<Process, DirtyCallOwner>();
+/** A process's dirty work, as processInfo shows it. */
+export interface DirtyCounts {
+  /** Its calls handed to a pool that have not settled yet (an inline call settles as it runs). */
+  readonly waiting: number;
+  /** Its calls that ran inline, on the main thread. */
+  readonly inline: number;
+  /** Its calls handed to a pool. */
+  readonly dirty: number;
+}
 
-/** `p` as the owner of dirty calls: gone when it exits. */
-function ownerOf(p: Process): DirtyCallOwner {
+/** A process as the owner of its dirty calls: gone when it exits; counts its calls as the pools report them. */
+class ProcessCallOwner implements DirtyCallOwner, DirtyCounts {
+  waiting = 0;
+  inline = 0;
+  dirty = 0;
+
+  constructor(private readonly process: Process) {}
+
+  /** The pools watch once per call they hold and stop when it settles: that brackets the call's wait. */
+  watch(onGone: () => void): () => void {
+    const p = this.process;
+    if (p.status === Status.Exited) {
+      onGone();
+      return () => {};
+    }
+    const extra = p.extras();
+    extra.exitWatchers ??= new Set();
+    extra.exitWatchers.add(onGone);
+    this.waiting++;
+    return () => {
+      this.waiting--;
+      extra.exitWatchers?.delete(onGone);
+    };
+  }
+
+  dispatched(where: "inline" | "dirty"): void {
+    if (where === "inline") this.inline++;
+    else this.dirty++;
+  }
+}
+
+/** Each process's owner: the pools know a caller by it (its calls go to one worker, in order), so it is made once. */
+const owners = new WeakMap<Process, ProcessCallOwner>();
+
+/** `p` as the owner of dirty calls. */
+function ownerOf(p: Process): ProcessCallOwner {
   let owner = owners.get(p);
   if (owner === undefined) {
-    owner = {
-      watch(onGone) {
-        if (p.status === Status.Exited) {
-          onGone();
-          return () => {};
-        }
-        const extra = p.extras();
-        extra.exitWatchers ??= new Set();
-        extra.exitWatchers.add(onGone);
-        return () => extra.exitWatchers?.delete(onGone);
-      },
-    };
+    owner = new ProcessCallOwner(p);
     owners.set(p, owner);
   }
   return owner;
+}
+
+/** `p`'s dirty work so far (zeros for a process that never made a dirty call). */
+export function dirtyCountsOf(p: Process): DirtyCounts {
+  const owner = owners.get(p);
+  return owner === undefined
+    ? { waiting: 0, inline: 0, dirty: 0 }
+    : { waiting: owner.waiting, inline: owner.inline, dirty: owner.dirty };
 }

@@ -2,6 +2,7 @@
 import type { Atom } from "../term/atom.ts";
 import type { Pid } from "../term/types.ts";
 import type { RegisteredName } from "./contracts.ts";
+import { type DirtyCounts, dirtyCountsOf } from "./dirty-calls.ts";
 import { monitorsOf, watchersOf } from "./monitors.ts";
 import { type Behaviour, Flag, type Priority, type Process, priorityOf, Status } from "./process.ts";
 
@@ -29,6 +30,8 @@ export interface ProcessInfo {
   readonly priority: Priority;
   /** Inherited from the spawning process (see `Process.groupLeader`). */
   readonly groupLeader: Pid | undefined;
+  /** Its dirty calls: those waiting on a pool, and how many ran inline and how many on a pool. */
+  readonly dirty: DirtyCounts;
 }
 
 // Rough V8 sizes (pointer compression): the process object with its pid and table slot; one queued message
@@ -64,6 +67,7 @@ export function processInfo(p: Process, running: boolean): ProcessInfo {
     trapExit: (p.flags & Flag.TrapExit) !== 0,
     priority: priorityOf(p.flags),
     groupLeader: extra?.groupLeader,
+    dirty: dirtyCountsOf(p),
   };
 }
 

@@ -1,11 +1,13 @@
-// Tests for the dirty pools from outside processes: values both ways, many calls in flight, each fault (a throw, a
-// dead worker, a runaway call, unknown functions, modules that do not load, stop, bad options, workers that cannot
-// start), the adaptive choice between inline and dirty, and the stats that show it all. Real worker threads.
+// Tests for the dirty pools from outside processes: values both ways, many calls in flight, each fault (a throw,
+// arguments and results that cannot be carried, a dead worker, a runaway call, unknown functions, modules that do
+// not load, stop and its deadline, bad options, workers that cannot start), the adaptive choice between inline and
+// dirty, and the stats that show it all. Real worker threads.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { setFlagsFromString } from "node:v8";
-import { DirtyCall } from "../../../src/dirty/call.ts";
+import { type CallOptions, DirtyCall } from "../../../src/dirty/call.ts";
 import { DirtyPools } from "../../../src/dirty/index.ts";
+import { DirtyPool } from "../../../src/dirty/pool.ts";
 import { ErrorCodes } from "../../../src/errors.ts";
 import { dirtyError, dirtyHarness, fixture, settled, TASKS, type Tasks } from "./fixtures/harness.ts";
 
@@ -13,6 +15,21 @@ const TIMEOUT = { timeout: 20_000 };
 
 /** What structured clone throws for what it cannot carry (a DOMException). */
 const isDataCloneError = (error: unknown): boolean => (error as Error).name === "DataCloneError";
+
+/** Call options that are wrong, each in its own way. */
+const BAD_CALL_OPTIONS: CallOptions[] = [
+  { timeoutMs: 0 },
+  { timeoutMs: -5 },
+  { timeoutMs: Number.NaN },
+  { timeoutMs: Number.POSITIVE_INFINITY },
+  { timeoutMs: 2 ** 31 },
+  { timeoutMs: "10" as never },
+  { where: "elsewhere" as never },
+  { where: "inline", timeoutMs: 1000 },
+  { transfer: new ArrayBuffer(8) as never },
+  { transferResult: "yes" as never },
+  null as never,
+];
 
 /** The next id a dirty call gets (ids are numbered across all pools). */
 function nextCallId(): number {
@@ -116,23 +133,85 @@ describe("dirty calls", () => {
 });
 
 describe("dirty call faults", () => {
-  test("a throwing function fails only its own call, with what it threw as the cause", TIMEOUT, async (t) => {
+  test(
+    "a throwing function fails only its own call, with what it threw (a DOMException too) as the cause",
+    TIMEOUT,
+    async (t) => {
+      const { pools, tasks } = await dirtyHarness(t).poolsWithTasks({ cpu: { size: 1 } });
+      const [before, failed, after] = await Promise.allSettled([
+        pools.cpu(tasks.add, 1, 2),
+        pools.cpu(tasks.fail, "boom"),
+        pools.cpu(tasks.add, 3, 4),
+      ]);
+      assert.deepEqual(before, { status: "fulfilled", value: 3 });
+      assert.deepEqual(after, { status: "fulfilled", value: 7 });
+      assert.equal(failed.status, "rejected");
+      dirtyError(
+        ErrorCodes.DIRTY_CALL_FAILED,
+        (cause) => cause instanceof TypeError && cause.message === "boom",
+      )((failed as PromiseRejectedResult).reason);
+      // Node 20's structured clone empties a DOMException: it crosses as its parts.
+      await assert.rejects(
+        pools.cpu(tasks.abort),
+        dirtyError(
+          ErrorCodes.DIRTY_CALL_FAILED,
+          (cause) =>
+            cause instanceof DOMException &&
+            cause.name === "AbortError" &&
+            cause.message === "the operation was aborted",
+        ),
+      );
+      assert.equal(await pools.cpu(tasks.add, 5, 6), 11);
+      assert.equal(pools.stats().cpu?.restarts, 0);
+    },
+  );
+
+  test("arguments that cannot be carried fail with DIRTY_BAD_ARGUMENT; the worker goes on", TIMEOUT, async (t) => {
     const { pools, tasks } = await dirtyHarness(t).poolsWithTasks({ cpu: { size: 1 } });
-    const [before, failed, after] = await Promise.allSettled([
-      pools.cpu(tasks.add, 1, 2),
-      pools.cpu(tasks.fail, "boom"),
-      pools.cpu(tasks.add, 3, 4),
-    ]);
-    assert.deepEqual(before, { status: "fulfilled", value: 3 });
-    assert.deepEqual(after, { status: "fulfilled", value: 7 });
-    assert.equal(failed.status, "rejected");
-    dirtyError(
-      ErrorCodes.DIRTY_CALL_FAILED,
-      (cause) => cause instanceof TypeError && cause.message === "boom",
-    )((failed as PromiseRejectedResult).reason);
-    await assert.rejects(pools.cpu(tasks.unclonable), dirtyError(ErrorCodes.DIRTY_CALL_FAILED));
-    assert.equal(await pools.cpu(tasks.add, 5, 6), 11);
+    const thread = await pools.cpu(tasks.where);
+    const throwing = {
+      get x(): never {
+        throw new RangeError("no x here");
+      },
+    };
+    const cases: [string, unknown[], CallOptions, (cause: unknown) => boolean][] = [
+      ["a function", [() => 1], {}, isDataCloneError],
+      ["a symbol", [Symbol("no clone")], {}, isDataCloneError],
+      ["a WeakMap", [{ deep: [new WeakMap()] }], {}, isDataCloneError],
+      ["a getter that throws", [throwing], {}, (c) => c instanceof RangeError && c.message === "no x here"],
+      [
+        "a transfer list that cannot move",
+        [1],
+        { transfer: [new SharedArrayBuffer(8) as unknown as ArrayBuffer] },
+        (c) => c instanceof TypeError,
+      ],
+    ];
+    for (const [what, args, options, cause] of cases) {
+      await assert.rejects(
+        pools.call("cpu", tasks.echo, args, options),
+        dirtyError(ErrorCodes.DIRTY_BAD_ARGUMENT, cause),
+        what,
+      );
+    }
+    assert.equal(await pools.cpu(tasks.where), thread, "the same worker");
     assert.equal(pools.stats().cpu?.restarts, 0);
+  });
+
+  test("a result that cannot be carried back fails with DIRTY_BAD_RESULT; the worker goes on", TIMEOUT, async (t) => {
+    const { pools, tasks } = await dirtyHarness(t).poolsWithTasks({ cpu: { size: 1 }, io: { size: 1 } });
+    const [cpuThread, ioThread] = [await pools.cpu(tasks.where), await pools.io(tasks.where)];
+    await assert.rejects(pools.cpu(tasks.unclonable), dirtyError(ErrorCodes.DIRTY_BAD_RESULT, isDataCloneError));
+    await assert.rejects(
+      pools.call("cpu", tasks.unclonable, [], { transferResult: true }),
+      dirtyError(ErrorCodes.DIRTY_BAD_RESULT, isDataCloneError),
+    );
+    await assert.rejects(
+      pools.cpu(tasks.throwingGetter),
+      dirtyError(ErrorCodes.DIRTY_BAD_RESULT, (c) => c instanceof RangeError && c.message === "no x here"),
+    );
+    await assert.rejects(pools.io(tasks.unclonableLater), dirtyError(ErrorCodes.DIRTY_BAD_RESULT, isDataCloneError));
+    assert.deepEqual([await pools.cpu(tasks.where), await pools.io(tasks.where)], [cpuThread, ioThread]);
+    assert.deepEqual([pools.stats().cpu?.restarts, pools.stats().io?.restarts], [0, 0]);
   });
 
   test("arguments that cannot be cloned fail their call alone, and its timeout never fires", TIMEOUT, async (t) => {
@@ -144,13 +223,14 @@ describe("dirty call faults", () => {
     t.after(() => process.off("unhandledRejection", onUnhandled));
     assert.equal(await pools.cpu(tasks.add, 0, 0), 0);
 
+    const badArgument = dirtyError(ErrorCodes.DIRTY_BAD_ARGUMENT, isDataCloneError);
     // Straight to the worker.
-    await assert.rejects(pools.call("cpu", tasks.echo, [() => 1], { timeoutMs: 20 }), isDataCloneError);
+    await assert.rejects(pools.call("cpu", tasks.echo, [() => 1], { timeoutMs: 20 }), badArgument);
     // After waiting for room: the worker, held by a gate, holds all the calls it may.
     const gated = pools.cpu(tasks.gate, h.flags.words, 0);
     const many = Array.from({ length: 4100 }, (_, i) => pools.cpu(tasks.add, i, 1));
     assert.ok((pools.stats().cpu?.queued ?? 0) > 0, "the worker holds all it may: calls wait");
-    const waited = assert.rejects(pools.cpu(tasks.echo, Symbol("no clone") as never), isDataCloneError);
+    const waited = assert.rejects(pools.cpu(tasks.echo, Symbol("no clone") as never), badArgument);
     const last = pools.cpu(tasks.add, 1, 2);
     // A later timeout of the same length fires after the first one's.
     await assert.rejects(pools.call("cpu", tasks.noop, [], { timeoutMs: 20 }), dirtyError(ErrorCodes.DIRTY_TIMEOUT));
@@ -299,6 +379,42 @@ describe("dirty call faults", () => {
     assert.notEqual(await pools.cpu(tasks.where), first);
   });
 
+  test("a module that does not load in a pool's workers fails only its functions' calls", TIMEOUT, async (t) => {
+    const pools = dirtyHarness(t).pools({ cpu: { size: 1 }, io: { size: 1 } });
+    const tasks = await pools.load<Tasks>(TASKS);
+    // Loaded before either pool started (on the main thread only): each pool's workers load it as they start.
+    const refusing = await pools.load<{ unreachable(): void }>(fixture("worker-only-failure.mjs"));
+    const refused = dirtyError(
+      ErrorCodes.DIRTY_LOAD_FAILED,
+      (cause) => (cause as Error).message === "this module refuses to load in a worker",
+    );
+    const thread = await pools.cpu(tasks.where);
+    await assert.rejects(pools.cpu(refusing.unreachable), refused);
+    await assert.rejects(pools.io(refusing.unreachable), refused);
+    assert.equal(await pools.cpu(tasks.where), thread, "the worker started without the module and goes on");
+    assert.equal(await pools.io(tasks.add, 1, 2), 3);
+    assert.deepEqual([pools.stats().cpu?.restarts, pools.stats().io?.restarts], [0, 0]);
+  });
+
+  test("a module that loads in one pool's workers and not in the other's fails only there", TIMEOUT, async (t) => {
+    const pools = dirtyHarness(t).pools({ cpu: { size: 1 }, io: { size: 1 } });
+    const tasks = await pools.load<Tasks>(TASKS);
+    const m = await pools.load<{ add(a: number, b: number): number }>(fixture("breaks-in-new-workers.mjs"));
+    assert.equal(await pools.cpu(m.add, 1, 2), 3);
+    // The IO pool's worker starts after this: its import of the module throws.
+    process.env.OTTER_DIRTY_FIXTURE_BROKEN = "throw";
+    t.after(() => {
+      delete process.env.OTTER_DIRTY_FIXTURE_BROKEN;
+    });
+    await assert.rejects(
+      pools.io(m.add, 1, 2),
+      dirtyError(ErrorCodes.DIRTY_LOAD_FAILED, (cause) => (cause as Error).message === "broken since the last start"),
+    );
+    assert.equal(await pools.io(tasks.add, 2, 2), 4);
+    assert.equal(await pools.cpu(m.add, 3, 4), 7);
+    assert.deepEqual([pools.stats().cpu?.restarts, pools.stats().io?.restarts], [0, 0]);
+  });
+
   test("stop lets the running call end, fails the rest, and refuses later calls", TIMEOUT, async (t) => {
     const h = dirtyHarness(t);
     const { pools, tasks } = await h.poolsWithTasks({ cpu: { size: 1 } });
@@ -318,6 +434,45 @@ describe("dirty call faults", () => {
     await pools.stop();
   });
 
+  test(
+    "stop's deadline ends a runaway call: it and the calls behind it fail with DIRTY_STOPPED",
+    TIMEOUT,
+    async (t) => {
+      const h = dirtyHarness(t);
+      const { pools, tasks } = await h.poolsWithTasks({ cpu: { size: 1 }, io: { size: 1 } });
+      await pools.io(tasks.noop);
+      const runaway = pools.cpu(tasks.spinGate, h.flags.words, 0);
+      const behind = pools.cpu(tasks.mark, h.flags.words, 1);
+      // Running when the stop comes, it ends within the deadline.
+      const inTime = pools.io(tasks.gate, h.flags.words, 2);
+      await Promise.all([h.flags.whenEntered(0), h.flags.whenEntered(2)]);
+      const stopping = pools.stop({ timeoutMs: 500 });
+      h.flags.open(2);
+      assert.equal(pools.stop(), stopping, "a second stop returns the first one's promise");
+      await assert.rejects(runaway, dirtyError(ErrorCodes.DIRTY_STOPPED));
+      await assert.rejects(behind, dirtyError(ErrorCodes.DIRTY_STOPPED));
+      assert.notEqual(await inTime, 0, "a call that ends within the deadline is answered");
+      await stopping;
+      assert.equal(h.flags.isSet(1), false, "the call behind the runaway never ran");
+    },
+  );
+
+  test("a load on its way when the pools stop fails with DIRTY_STOPPED", TIMEOUT, async (t) => {
+    const h = dirtyHarness(t);
+    const { pools, tasks } = await h.poolsWithTasks({ cpu: { size: 1 } });
+    await pools.cpu(tasks.noop);
+    // The worker is held by a gate: it cannot take the load before the stop.
+    const gated = pools.cpu(tasks.gate, h.flags.words, 0);
+    await h.flags.whenEntered(0);
+    // Whether the load reaches the worker before the stop or after it, it must fail, not wait forever.
+    const loading = pools.load(fixture("breaks-in-new-workers.mjs"));
+    const stopping = pools.stop();
+    h.flags.open(0);
+    await assert.rejects(loading, dirtyError(ErrorCodes.DIRTY_STOPPED));
+    assert.notEqual(await gated, 0);
+    await stopping;
+  });
+
   test("bad options fail with DIRTY_BAD_OPTION", TIMEOUT, async (t) => {
     const h = dirtyHarness(t);
     for (const options of [
@@ -330,17 +485,34 @@ describe("dirty call faults", () => {
       assert.throws(() => h.pools(options), dirtyError(ErrorCodes.DIRTY_BAD_OPTION), JSON.stringify(options));
     }
     const { pools, tasks } = await h.poolsWithTasks({ cpu: { size: 1 }, busyWait: "none" });
-    for (const timeoutMs of [0, -5, Number.NaN]) {
+    for (const options of BAD_CALL_OPTIONS) {
       await assert.rejects(
-        pools.call("cpu", tasks.add, [1, 2], { timeoutMs }),
+        pools.call("cpu", tasks.add, [1, 2], options),
         dirtyError(ErrorCodes.DIRTY_BAD_OPTION),
+        String(options && JSON.stringify(options)),
       );
     }
-    await assert.rejects(
-      pools.call("cpu", tasks.add, [1, 2], { where: "elsewhere" as never }),
-      dirtyError(ErrorCodes.DIRTY_BAD_OPTION),
-    );
-    assert.equal(await pools.cpu(tasks.add, 1, 2), 3);
+    for (const timeoutMs of [-1, Number.NaN, Number.POSITIVE_INFINITY, "10" as never]) {
+      await assert.rejects(pools.stop({ timeoutMs }), dirtyError(ErrorCodes.DIRTY_BAD_OPTION), String(timeoutMs));
+    }
+    assert.equal(await pools.cpu(tasks.add, 1, 2), 3, "a stop with a bad option did not stop the pools");
+  });
+
+  test("a pool refuses bad options with a rejected promise, before it makes a call", TIMEOUT, async (t) => {
+    const pool = new DirtyPool("cpu", 1, { workers: 0, main: 0 }, []);
+    t.after(() => pool.stop());
+    for (const options of BAD_CALL_OPTIONS) {
+      const what = String(options && JSON.stringify(options));
+      const before = nextCallId();
+      let settled: Promise<unknown> | undefined;
+      assert.doesNotThrow(() => {
+        settled = pool.call(0, [], options);
+      }, what);
+      await assert.rejects(settled!, dirtyError(ErrorCodes.DIRTY_BAD_OPTION), what);
+      // nextCallId() takes an id itself: one more than before means the pool took none.
+      assert.equal(nextCallId(), before + 1, `${what}: no call was made`);
+    }
+    await assert.rejects(pool.stop({ timeoutMs: -1 }), dirtyError(ErrorCodes.DIRTY_BAD_OPTION));
   });
 
   test("a worker that cannot start is tried three times, then its calls fail", TIMEOUT, async (t) => {
@@ -349,7 +521,7 @@ describe("dirty call faults", () => {
       fixture("breaks-in-new-workers.mjs"),
     );
     assert.equal(await pools.cpu(m.add, 1, 2), 3);
-    process.env.OTTER_DIRTY_FIXTURE_BROKEN = "1";
+    process.env.OTTER_DIRTY_FIXTURE_BROKEN = "exit";
     t.after(() => {
       delete process.env.OTTER_DIRTY_FIXTURE_BROKEN;
     });
@@ -358,7 +530,7 @@ describe("dirty call faults", () => {
     await assert.rejects(exiting, dirtyError(ErrorCodes.DIRTY_WORKER_DIED));
     await assert.rejects(queued, (error: Error) => {
       dirtyError(ErrorCodes.DIRTY_WORKER_DIED)(error);
-      assert.match(error.message, /cannot start: .*broken since the last start/);
+      assert.match(error.message, /cannot start: it exited with code 5/);
       return true;
     });
     assert.equal(pools.stats().cpu?.restarts, 3, "three new workers were tried");
@@ -406,6 +578,26 @@ describe("adaptive dispatch", () => {
     );
     assert.equal(dirtyOnly.stats().cpu, undefined, "refused before any pool started");
   });
+});
+
+describe("adaptive dispatch and timeouts", () => {
+  test(
+    "a call with a timeout never runs inline, however cheap; `where: inline` with one is refused",
+    TIMEOUT,
+    async (t) => {
+      const { pools, tasks } = await dirtyHarness(t).poolsWithTasks({ cpu: { size: 1 } }, true);
+      let inline = false;
+      for (let n = 0; n < 50 && !inline; n++) inline = (await pools.cpu(tasks.where)) === 0;
+      assert.ok(inline, `where() never moved inline: ${JSON.stringify(pools.stats())}`);
+      const dirtyBefore = pools.stats().functions.find((f) => f.name === "where")?.dirtyCalls ?? 0;
+      assert.notEqual(await pools.call("cpu", tasks.where, [], { timeoutMs: 10_000 }), 0, "it ran on a worker");
+      assert.equal(pools.stats().functions.find((f) => f.name === "where")?.dirtyCalls, dirtyBefore + 1);
+      await assert.rejects(
+        pools.call("cpu", tasks.where, [], { where: "inline", timeoutMs: 10_000 }),
+        dirtyError(ErrorCodes.DIRTY_BAD_OPTION),
+      );
+    },
+  );
 });
 
 describe("dirty pool stats", () => {

@@ -1,6 +1,7 @@
 // Tests for dirty calls made by processes (`self.dirty`): a call suspends only its caller and ends in its result or
 // a typed error, a caller's calls answer in the order made, callers share the workers fairly, the calls of a caller
-// that exited are dropped if not started, and processes and timers keep running while the CPU pool is saturated.
+// that exited are dropped if not started, processInfo counts a process's calls, and processes and timers keep
+// running while the CPU pool is saturated.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { atom, type DirtyError, ErrorCodes, type Pid, ProcessExitError } from "../../../src/index.ts";
@@ -103,6 +104,34 @@ describe("dirty calls from processes", () => {
       assert.ok(Math.abs(a - b) <= 2, `one caller ran ahead of the other: ${log.join("")}`);
     }
   });
+});
+
+test("processInfo shows a process's dirty calls: waiting, run inline, run on a pool", TIMEOUT, async (t) => {
+  const h = dirtyHarness(t);
+  const { pools, tasks } = await h.poolsWithTasks({ cpu: { size: 1 } }, true);
+  const { rt } = runtime(t, { dirty: pools, realClock: true });
+  const bystander = rt.spawn(async (self) => {
+    await self.receive();
+  });
+  const caller = rt.spawn(async (self) => {
+    await self.dirty.call("cpu", tasks.where, [], { where: "inline" });
+    await self.dirty.call("cpu", tasks.add, [1, 2], { where: "inline" });
+    // Refused before it went anywhere: not counted.
+    await codeOf(self.dirty.call("cpu", tasks.add, [1, 2], { timeoutMs: -1 }));
+    await Promise.all([
+      self.dirty.call("cpu", tasks.gate, [h.flags.words, 0], { where: "dirty" }),
+      self.dirty.call("cpu", tasks.add, [1, 2], { where: "dirty" }),
+    ]);
+    await self.receive();
+  });
+  await h.flags.whenEntered(0);
+  assert.deepEqual(rt.processInfo(caller)?.dirty, { waiting: 2, inline: 2, dirty: 2 });
+  assert.deepEqual(rt.processInfo(bystander)?.dirty, { waiting: 0, inline: 0, dirty: 0 });
+  h.flags.open(0);
+  await waitFor(() => rt.processInfo(caller)?.dirty.waiting === 0, "the caller's calls to settle", 10_000);
+  assert.deepEqual(rt.processInfo(caller)?.dirty, { waiting: 0, inline: 2, dirty: 2 });
+  rt.send(caller, "done");
+  rt.send(bystander, "done");
 });
 
 describe("dirty calls of processes that exit", () => {
