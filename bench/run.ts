@@ -13,6 +13,7 @@ const benchmarks: Record<string, () => Promise<BenchModule>> = {
   otp: () => import("./otp.ts"),
   dist: () => import("./dist.ts"),
   dirty: () => import("./dirty.ts"),
+  codeload: () => import("./codeload.ts"),
 };
 
 function usage(): string {

@@ -1,10 +1,10 @@
 // The functions a node offers other nodes under Erlang module names (what `rpc:call(Node, M, F, A)`,
 // `erpc:call` and `spawn_request` from erl can run here), and `apply` with Erlang's outcome classes.
 //
-// An Otter node has no BEAM code, so `M:F/A` means a TypeScript function exported with `exportModule`. A
-// function's arity is its parameter count after `self` (the process running it). The `erlang` functions a
-// remote caller commonly asks for (node/0, nodes/0, whereis/1, processes/0, …) are built in. A function that
-// declares no parameter at all has arity 0.
+// An Otter node has no BEAM code, so `M:F/A` means a TypeScript function exported with `exportModule`, or one
+// that module M's current version in the node's code server exports. A function's arity is its parameter count
+// after `self` (the process running it). The `erlang` functions a remote caller commonly asks for (node/0,
+// nodes/0, whereis/1, processes/0, …) are built in. A function that declares no parameter at all has arity 0.
 import { type Process, ProcessExit } from "../runtime/index.ts";
 import { reasonFromThrown } from "../runtime/reasons.ts";
 import { Atom, atom } from "../term/atom.ts";
@@ -30,11 +30,20 @@ export class ErlangThrow extends Error {
 const UNDEF = atom("undef");
 const BADARG = atom("badarg");
 
+/** Where a module not exported here is looked up next (a node's code server: its loaded modules' functions). */
+export type ModuleFallback = (module: string, fn: string) => unknown;
+
 export class ExportedModules {
   private readonly modules = new Map<Atom, Map<Atom, ExportedFunction>>();
+  private fallback: ModuleFallback | undefined;
 
   constructor(builtins: Record<string, Record<string, ExportedFunction>>) {
     for (const [name, functions] of Object.entries(builtins)) this.export(name, functions);
+  }
+
+  /** Looks up modules not exported here in `fallback` too (same convention: `self` first, then the arguments). */
+  setFallback(fallback: ModuleFallback): void {
+    this.fallback = fallback;
   }
 
   /** Offers `functions` as module `name` (replacing what that module offered before). */
@@ -49,8 +58,11 @@ export class ExportedModules {
 
   /** `M:F/Arity`, if offered with that arity. */
   lookup(module: Atom, fn: Atom, arity: number): ExportedFunction | undefined {
-    const body = this.modules.get(module)?.get(fn);
-    return body !== undefined && Math.max(0, body.length - 1) === arity ? body : undefined;
+    let body: unknown = this.modules.get(module)?.get(fn);
+    if (body === undefined && this.fallback !== undefined) body = this.fallback(module.name, fn.name);
+    return typeof body === "function" && Math.max(0, body.length - 1) === arity
+      ? (body as ExportedFunction)
+      : undefined;
   }
 
   /** Runs `M:F(Args)` in `self`; never throws: every end is an Outcome (`undef` as BEAM reports it). */

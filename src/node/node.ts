@@ -2,6 +2,7 @@
 // other nodes (Erlang, Elixir, Otter), with the system processes a BEAM node has for its peers: `net_kernel`
 // (answers `net_adm:ping`), `rex` (old-style `rpc`), and spawn requests (what `erpc`/`rpc:call` use since OTP 23).
 
+import { type CodeServer, type CodeServerOptions, startCodeServer } from "../code/index.ts";
 import { DirtyPools, type DirtyPoolsOptions } from "../dirty/index.ts";
 import { distBufferBusyLimit } from "../dist/connection.ts";
 import { resolveCookie } from "../dist/cookie.ts";
@@ -54,6 +55,8 @@ export interface NodeOptions extends TickerOptions {
   runtime?: Omit<RuntimeOptions, "node" | "creation" | "transport" | "dirty">;
   /** The dirty pools' sizes and busy wait (their workers start at each pool's first call). */
   dirty?: DirtyPoolsOptions;
+  /** The code server's options (its preparing workers, slice length). Modules it loads import Otter as "otter". */
+  code?: CodeServerOptions;
 }
 
 /** Starts a distributed node; resolves once it is registered with EPMD and listening. */
@@ -86,7 +89,10 @@ export async function startNode(options: NodeOptions): Promise<OtterNode> {
     transport: distribution,
     dirty,
   });
-  return new OtterNode(runtime, distribution, registration, epmd, dirty);
+  // Loaded modules get the Otter the node runs on: the same atom table, term classes and behaviours.
+  const otter = (await import("../index.ts")) as Record<string, unknown>;
+  const code = startCodeServer(runtime, { ...options.code, modules: { otter, ...options.code?.modules } });
+  return new OtterNode(runtime, distribution, registration, epmd, dirty, code);
 }
 
 export class OtterNode {
@@ -103,8 +109,12 @@ export class OtterNode {
     private readonly epmd: EpmdServer | undefined,
     /** The dirty pools: `await node.dirty.load(url)` makes a module's functions callable with `self.dirty`. */
     readonly dirty: DirtyPools,
+    /** The code server: `await node.code.load("name", { path })`, then `node.code.module("name")`. */
+    readonly code: CodeServer,
   ) {
     this.name = runtime.node;
+    // `rpc:call(Node, M, F, A)` reaches a module loaded into the code server too (its current version).
+    this.modules.setFallback((module, fn) => (code.isLoaded(module) === false ? undefined : code.current(module)[fn]));
     distribution.attach(runtime, runtime.creation, {
       control: (message, peer) => {
         if (message.op === "spawn_request") {
@@ -224,6 +234,7 @@ export class OtterNode {
     this.stopped = true;
     await this.runtime.shutdown();
     await this.dirty.stop();
+    await this.code.stop();
     await this.distribution.close();
     await this.registration.close();
     await this.epmd?.close();

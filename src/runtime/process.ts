@@ -131,6 +131,8 @@ export class ProcessExtra {
   onExit: ((reason: Term, result: unknown) => void) | undefined;
   /** Called when the process exits: the dirty calls it is waiting for, which are then dropped. */
   exitWatchers: Set<() => void> | undefined;
+  /** The module version whose code it runs (an async body from a loaded module; see CodeTracker). */
+  code: object | undefined;
   /** Inherited at spawn; only processes of an OTP application have one (and links already gave them extras). */
   groupLeader: Pid | undefined;
   marker: Marker | null = null;

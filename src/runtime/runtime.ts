@@ -10,6 +10,7 @@ import { Aliases, type AliasMode } from "./aliases.ts";
 import { systemClock } from "./clock.ts";
 import type {
   Clock,
+  CodeTracker,
   DirtyRunner,
   LostConnection,
   NodeKind,
@@ -97,6 +98,8 @@ export class Runtime implements SignalSink {
   /** @internal */ readonly signals: Signals;
   /** @internal */ transport: SignalTransport;
   /** @internal */ readonly dirty: DirtyRunner | undefined;
+  /** The code server, once one is installed: it says which module version a spawned process runs. */
+  private code: CodeTracker | undefined;
   private readonly timers: Timers;
   /** Where this runtime's crash reports and OTP's reports go, and `rt.logger.info(…)` from outside a process. */
   readonly logger: Logger;
@@ -128,6 +131,11 @@ export class Runtime implements SignalSink {
     this.logger = new Logger(this.clock, { localNode: this.node, localCreation: this.creation }, options.logger);
     this.transport = options.transport ?? new Unconnected(this);
     this.dirty = options.dirty;
+  }
+
+  /** Installs the code server that tells which module version each spawned process runs (see `code/`). */
+  setCodeTracker(tracker: CodeTracker): void {
+    this.code = tracker;
   }
 
   /** Installs the transport for other nodes (the distribution layer, once it is up). */
@@ -190,6 +198,13 @@ export class Runtime implements SignalSink {
   /** Every live local process. */
   processes(): Pid[] {
     return Array.from(this.table.all(), (p) => p.pid);
+  }
+
+  /** The live local processes running `code` (a module version, as the code tracker gave it at their spawn). */
+  processesRunningCode(code: object): Pid[] {
+    const found: Pid[] = [];
+    for (const p of this.table.all()) if (p.extra?.code === code) found.push(p.pid);
+    return found;
   }
 
   /** A snapshot of a live local process, or undefined. */
@@ -277,6 +292,10 @@ export class Runtime implements SignalSink {
     const pid = this.table.allocate();
     const p = new Process(this, pid, body, flags);
     if ((flags & Flag.Async) === 0) p.state = options?.arg;
+    else if (this.code !== undefined) {
+      const code = this.code.codeOf(body as AsyncBody<unknown>, this.execution.current?.extra?.code);
+      if (code !== undefined) p.extras().code = code;
+    }
     this.table.insert(p);
     if (name !== undefined) this.registry.register(name, p);
     this.scheduler.enqueue(p);

@@ -70,7 +70,8 @@ const frameItems: Term[][] = [];
 const frameCounts: number[] = [];
 const frameExtras: (Term[] | FunHeader | undefined)[] = [];
 
-class Decoder extends ByteReader {
+/** Reads terms from an input; the functions below share one, and `TermChecker` (check.ts) extends it. */
+export class Decoder extends ByteReader {
   private safe = false;
   private cacheRefs: readonly (Atom | undefined)[] | undefined = undefined;
   private maxDepth = DEFAULT_MAX_DEPTH;
@@ -97,13 +98,7 @@ class Decoder extends ByteReader {
 
   /** Reads the version byte (when `versioned`) and one term; a compressed term is allowed only here. */
   top(versioned: boolean): Term {
-    if (versioned) {
-      const v = this.u8();
-      if (v !== T.VERSION_MAGIC) {
-        this.pos--;
-        this.fail(ErrorCodes.ETF_BAD_VERSION, `expected version byte 131, got ${v}`);
-      }
-    }
+    if (versioned) this.version();
     this.ensure(1);
     if (this.buf[this.pos] === T.COMPRESSED) {
       this.pos++;
@@ -112,21 +107,17 @@ class Decoder extends ByteReader {
     return this.value(0);
   }
 
+  /** Reads the version byte 131. */
+  version(): void {
+    const v = this.u8();
+    if (v !== T.VERSION_MAGIC) {
+      this.pos--;
+      this.fail(ErrorCodes.ETF_BAD_VERSION, `expected version byte 131, got ${v}`);
+    }
+  }
+
   private compressed(): Term {
-    const size = this.u32();
-    if (size > this.maxInflated) {
-      this.fail(ErrorCodes.ETF_BAD_COMPRESSED, `compressed term declares ${size} bytes, over the limit`);
-    }
-    const deflated = this.bytes(this.remaining, Number.POSITIVE_INFINITY);
-    let inflated: Buffer;
-    try {
-      inflated = inflateSync(deflated, { maxOutputLength: Math.max(size, 1) });
-    } catch (e) {
-      return this.fail(ErrorCodes.ETF_BAD_COMPRESSED, `compressed term does not inflate: ${(e as Error).message}`);
-    }
-    if (inflated.length !== size) {
-      this.fail(ErrorCodes.ETF_BAD_COMPRESSED, `compressed term inflates to ${inflated.length}, not ${size} bytes`);
-    }
+    const inflated = this.inflate();
     const inner = new Decoder().configure(inflated, {
       safe: this.safe,
       atomCacheRefs: this.cacheRefs,
@@ -138,11 +129,36 @@ class Decoder extends ByteReader {
     return term;
   }
 
+  /** After the COMPRESSED tag: the rest of the input inflated, checked against its declared size. */
+  inflate(): Buffer {
+    const size = this.u32();
+    if (size > this.maxInflated) {
+      this.fail(ErrorCodes.ETF_BAD_COMPRESSED, `compressed term declares ${size} bytes, over the limit`);
+    }
+    // A view where the input allows (zlib reads it and keeps nothing): copying megabytes first cost milliseconds.
+    const deflated = this.bytes(this.remaining, 0);
+    let inflated: Buffer;
+    try {
+      inflated = inflateSync(deflated, { maxOutputLength: Math.max(size, 1) });
+    } catch (e) {
+      return this.fail(ErrorCodes.ETF_BAD_COMPRESSED, `compressed term does not inflate: ${(e as Error).message}`);
+    }
+    if (inflated.length !== size) {
+      this.fail(ErrorCodes.ETF_BAD_COMPRESSED, `compressed term inflates to ${inflated.length}, not ${size} bytes`);
+    }
+    return inflated;
+  }
+
+  /** Reads `count` consecutive terms into `out[at…]`. */
+  run(count: number, out: Term[], at: number): void {
+    for (let i = 0; i < count; i++) out[at + i] = this.value(0);
+  }
+
   /**
    * Reads one term inside `depth` open containers, recursing into containers while that stays below
    * RECURSION_LIMIT: a call per nested term costs less than the iterative loop's frames.
    */
-  private value(depth: number): Term {
+  protected value(depth: number): Term {
     if (depth >= RECURSION_LIMIT) return this.iterate(depth);
     const tag = this.u8();
     switch (tag) {
@@ -208,7 +224,7 @@ class Decoder extends ByteReader {
   }
 
   /** Throws unless one more container fits inside the `depth` already open. */
-  private enter(depth: number): void {
+  protected enter(depth: number): void {
     if (depth >= this.maxDepth) this.fail(ErrorCodes.ETF_TOO_DEEP, `nesting deeper than ${this.maxDepth}`);
   }
 
@@ -338,7 +354,7 @@ class Decoder extends ByteReader {
   }
 
   /** Reads a term with no nested terms, after its tag: the common tags here, the rarer ones in `scalar`. */
-  private leaf(tag: number): Term {
+  protected leaf(tag: number): Term {
     switch (tag) {
       case T.SMALL_INTEGER_EXT:
         return this.u8();
@@ -446,7 +462,7 @@ class Decoder extends ByteReader {
     return a === true ? TRUE : a === false ? FALSE : a;
   }
 
-  private newFloat(): Term {
+  protected newFloat(): Term {
     this.ensure(8);
     const b = this.buf;
     const p = this.pos;
@@ -627,10 +643,16 @@ const EMPTY_TERMS: Term[] = [];
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 /** The list `[items | tail]`, flattened when the tail is itself a list (BEAM never writes that, but may read it). */
-function makeList(items: Term[], tail: Term): Term {
+export function makeList(items: Term[], tail: Term): Term {
   if (Array.isArray(tail)) return items.length === 0 ? tail : items.concat(tail);
   if (tail instanceof ImproperList) return new ImproperList(items.concat(tail.items), tail.tail);
   return items.length === 0 ? tail : new ImproperList(items, tail);
+}
+
+/** Drops the half-built containers of a term that failed to decode. */
+function dropFrames(): void {
+  frameItems.length = 0;
+  frameExtras.length = 0;
 }
 
 // One decoder serves every call: decoding is synchronous and calls no user code, so calls never overlap.
@@ -646,9 +668,7 @@ function run<R>(input: Uint8Array | readonly Uint8Array[], options: DecodeOption
     }
     return { term, end: d.offset } as R;
   } catch (e) {
-    // Drop the half-built containers of the failed term.
-    frameItems.length = 0;
-    frameExtras.length = 0;
+    dropFrames();
     throw e;
   } finally {
     d.release();
@@ -666,4 +686,40 @@ export function decodePrefix(
   options?: DecodeOptions,
 ): { term: Term; end: number } {
   return run<{ term: Term; end: number }>(input, options, false);
+}
+
+/**
+ * Decodes `count` consecutive terms (no version byte) that start at `options.offset` into `out[at…]`, and says
+ * where they end: a large term's elements, read a few at a time. The terms need not be the whole input.
+ */
+export function decodeRun(
+  input: Uint8Array,
+  count: number,
+  out: Term[],
+  at: number,
+  options: DecodeOptions & { offset: number },
+): number {
+  const d = shared.configure(input, options);
+  try {
+    d.run(count, out, at);
+    return d.offset;
+  } catch (e) {
+    dropFrames();
+    throw e;
+  } finally {
+    d.release();
+  }
+}
+
+/**
+ * The term a versioned input holds, as bytes with no version byte: the input itself from offset 1, or, for a
+ * compressed term, its inflated bytes from offset 0 (checked as `decode` checks them).
+ */
+export function termBytes(input: Uint8Array, options?: DecodeOptions): { bytes: Uint8Array; offset: number } {
+  const d = new Decoder().configure(input, options);
+  d.version();
+  d.ensure(1);
+  if (d.buf[d.pos] !== T.COMPRESSED) return { bytes: input, offset: 1 };
+  d.pos++;
+  return { bytes: d.inflate(), offset: 0 };
 }

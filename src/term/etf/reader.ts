@@ -19,6 +19,13 @@ export class ByteReader {
   /** Total bytes in all chunks. */
   total: number;
   private chunks: readonly Uint8Array[];
+  /**
+   * The window `bytes` last made a view of, with its buffer and offset: reading `buffer` and `byteOffset` anew
+   * for every view took a sixth of the time to decode a list of small records whose binaries are views.
+   */
+  private viewSource: Uint8Array;
+  private viewBuffer: ArrayBufferLike;
+  private viewOffset: number;
   /** The next chunk to refill from, and where in it to start. */
   private nextChunk: number;
   private nextOffset: number;
@@ -32,6 +39,9 @@ export class ByteReader {
     this.base = 0;
     this.total = 0;
     this.chunks = [];
+    this.viewSource = EMPTY;
+    this.viewBuffer = EMPTY.buffer;
+    this.viewOffset = 0;
     this.nextChunk = 0;
     this.nextOffset = 0;
     this.nextChunkBase = 0;
@@ -66,6 +76,8 @@ export class ByteReader {
   release(): void {
     this.buf = EMPTY;
     this.chunks = EMPTY_LIST;
+    this.viewSource = EMPTY;
+    this.viewBuffer = EMPTY.buffer;
   }
 
   private badOffset(offset: number): never {
@@ -138,7 +150,14 @@ export class ByteReader {
       const b = this.buf;
       const p = this.pos;
       this.pos = p + n;
-      if (n >= viewThreshold) return new Uint8Array(b.buffer, b.byteOffset + p, n);
+      if (n >= viewThreshold) {
+        if (b !== this.viewSource) {
+          this.viewSource = b;
+          this.viewBuffer = b.buffer;
+          this.viewOffset = b.byteOffset;
+        }
+        return new Uint8Array(this.viewBuffer, this.viewOffset + p, n);
+      }
       return copyOf(b, p, n);
     }
     this.checkLength(n, "binary length");
