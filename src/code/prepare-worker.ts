@@ -1,31 +1,37 @@
 // A preparing worker's thread: everything about loading a module that can happen off the main thread — reading
 // it, transpiling TypeScript, cutting it into segments, compiling each and making its V8 code cache, and reading
 // and indexing its literal data.
+import { readlinkSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { setPriority } from "node:os";
 import { dirname, resolve } from "node:path";
 import vm from "node:vm";
 import { parentPort } from "node:worker_threads";
 import { CodeError, ErrorCodes, OtterError } from "../errors.ts";
 import { type PreparedLiteral, prepareLiteral } from "./literals/index.ts";
 import type { PrepareAnswer, PrepareRequest } from "./prepare-messages.ts";
-import type { PreparedSegment } from "./prepared.ts";
+import type { PreparedSegment, SegmentInstance, SegmentScript } from "./prepared.ts";
 import { splitModule } from "./split/index.ts";
 
 const port = parentPort!;
 
+lowerPriority();
+warmUp();
+
 port.on("message", (request: PrepareRequest) => {
-  prepare(request).then(
-    ({ answer, transfer }) => port.postMessage(answer, transfer),
-    (error: unknown) => {
-      const code = error instanceof OtterError ? error.code : ErrorCodes.CODE_BAD_MODULE;
-      const answer: PrepareAnswer = { kind: "failed", id: request.id, code, message: describe(error) };
-      port.postMessage(answer);
-    },
-  );
+  prepare(request).catch((error: unknown) => {
+    const code = error instanceof OtterError ? error.code : ErrorCodes.CODE_BAD_MODULE;
+    const answer: PrepareAnswer = { kind: "failed", id: request.id, code, message: describe(error) };
+    port.postMessage(answer);
+  });
 });
 
-async function prepare(request: PrepareRequest): Promise<{ answer: PrepareAnswer; transfer: ArrayBuffer[] }> {
-  const { filename } = request;
+/**
+ * Prepares one module and posts it: each segment in a message of its own (so that the main thread takes them one
+ * event-loop turn at a time, not megabytes at once), then the rest.
+ */
+async function prepare(request: PrepareRequest): Promise<void> {
+  const { filename, id } = request;
   let text = request.source ?? (await readModule(filename));
   if (request.typescript) text = await transpile(text, filename);
   let split = splitModule(text, { filename, segmentBytes: request.segmentBytes });
@@ -35,9 +41,8 @@ async function prepare(request: PrepareRequest): Promise<{ answer: PrepareAnswer
     split = splitModule(text, { filename, whole: true });
     segments = compileAll(split.segments, false)!;
   }
-  const transfer: ArrayBuffer[] = [];
-  for (const s of segments) if (s.cache !== undefined) transfer.push(s.cache.buffer as ArrayBuffer);
   const literals: Record<string, PreparedLiteral> = {};
+  const transfer: ArrayBuffer[] = [];
   for (const imported of split.imports) {
     if (imported.literal === undefined) continue;
     const path = resolve(dirname(filename), imported.specifier);
@@ -46,24 +51,51 @@ async function prepare(request: PrepareRequest): Promise<{ answer: PrepareAnswer
     });
     const literal = prepareLiteral(bytes, imported.literal);
     literals[imported.specifier] = literal;
-    transfer.push(...literalBuffers(literal));
+    transfer.push(literal.bytes.buffer as ArrayBuffer);
   }
-  const module = { segments, imports: split.imports, exports: split.exports, exportAllFrom: split.exportAllFrom };
+  for (const segment of segments) {
+    const answer: PrepareAnswer = { kind: "segment", id, segment };
+    const buffers = [segment.utf8.buffer as ArrayBuffer];
+    if (segment.cache !== undefined) buffers.push(segment.cache.buffer as ArrayBuffer);
+    port.postMessage(answer, buffers);
+  }
+  const module = { imports: split.imports, exports: split.exports, exportAllFrom: split.exportAllFrom };
   const answer: PrepareAnswer = {
     kind: "prepared",
-    id: request.id,
+    id,
     module,
     literals,
     ...(split.split ? {} : { whole: split.reason }),
   };
-  return { answer, transfer };
+  port.postMessage(answer, transfer);
+}
+
+/**
+ * Runs this thread at the lowest priority (nice 19, where the OS allows it: Linux gives threads their own): on a
+ * machine whose cores are all busy, preparing a module then takes only what the node's main thread leaves.
+ */
+function lowerPriority(): void {
+  try {
+    const thread = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isSafeInteger(thread) && thread > 0) setPriority(thread, 19);
+  } catch {
+    // Not Linux, or not allowed: the thread keeps the process's priority.
+  }
+}
+
+/** Splits a small generated module once, so that the first real load finds the scanner compiled by V8. */
+function warmUp(): void {
+  const functions: string[] = [];
+  for (let i = 0; i < 2000; i++)
+    functions.push(`export function f${i}(x) { return [x + ${i}, "f${i}", /a//, \`\${x}\`]; }`);
+  splitModule(functions.join("\n"), { filename: "warm-up.js", segmentBytes: 16 * 1024 });
 }
 
 /**
  * Compiles each segment and makes its code cache. A syntax error in a segment cut from a module is the cut's
  * fault when `cut` (undefined: prepare it whole instead); in a whole module, it is the module's (CODE_BAD_MODULE).
  */
-function compileAll(segments: readonly Omit<PreparedSegment, "cache">[], cut: boolean): PreparedSegment[] | undefined {
+function compileAll(segments: readonly SegmentScript[], cut: boolean): PreparedSegment[] | undefined {
   const compiled: PreparedSegment[] = [];
   for (const segment of segments) {
     let script: vm.Script;
@@ -75,10 +107,32 @@ function compileAll(segments: readonly Omit<PreparedSegment, "cache">[], cut: bo
         cause: error,
       });
     }
+    warm(script);
     const cache = script.createCachedData();
-    compiled.push({ ...segment, cache: new Uint8Array(cache.buffer, cache.byteOffset, cache.byteLength) });
+    compiled.push({
+      utf8: new Uint8Array(Buffer.from(segment.source, "utf8")),
+      filename: segment.filename,
+      lineOffset: segment.lineOffset,
+      cache: new Uint8Array(cache.buffer, cache.byteOffset, cache.byteLength),
+    });
   }
   return compiled;
+}
+
+/**
+ * Compiles the protocol's own functions of a segment (not the module's code: `run` is not called) by calling them
+ * on a scratch scope, so that the code cache carries them compiled and the main thread does not compile them
+ * lazily at install. Best effort: a segment whose wrapper does not cooperate gets a cache without them.
+ */
+function warm(script: vm.Script): void {
+  try {
+    const segment = (script.runInThisContext() as (scope: object) => SegmentInstance)(Object.create(null));
+    segment.hoisted();
+    segment.link();
+    segment.values();
+  } catch {
+    // The cache is still right, only smaller.
+  }
 }
 
 async function readModule(filename: string): Promise<string> {
@@ -100,11 +154,6 @@ async function transpile(text: string, filename: string): Promise<string> {
       cause: error,
     });
   }
-}
-
-function literalBuffers(literal: PreparedLiteral): ArrayBuffer[] {
-  const bytes = (literal as { bytes?: Uint8Array }).bytes;
-  return bytes instanceof Uint8Array && bytes.byteLength > 0 ? [bytes.buffer as ArrayBuffer] : [];
 }
 
 /** A syntax error's message with the place V8 gives in its stack's first line (`file:line`). */

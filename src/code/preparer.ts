@@ -3,14 +3,15 @@
 import type { Worker } from "node:worker_threads";
 import { CodeError, ErrorCodes } from "../errors.ts";
 import { siblingScript, startScriptWorker } from "../runtime/worker-script.ts";
-import type { PrepareAnswer, PrepareRequest } from "./prepare-messages.ts";
+import type { PrepareAnswer, PreparedAnswer, PrepareRequest } from "./prepare-messages.ts";
+import type { PreparedSegment } from "./prepared.ts";
 
 const WORKER_SCRIPT = siblingScript(import.meta.url, "prepare-worker");
 
-type Prepared = Extract<PrepareAnswer, { kind: "prepared" }>;
-
 interface Pending {
-  resolve(answer: Prepared): void;
+  /** The segments received so far. */
+  readonly segments: PreparedSegment[];
+  resolve(answer: PreparedAnswer): void;
   reject(error: Error): void;
 }
 
@@ -47,10 +48,22 @@ class PreparingWorker {
   private answered(answer: PrepareAnswer): void {
     const pending = this.pending.get(answer.id);
     if (pending === undefined) return;
+    if (answer.kind === "segment") {
+      pending.segments.push(answer.segment);
+      return;
+    }
     this.pending.delete(answer.id);
     if (this.pending.size === 0) this.thread.unref();
-    if (answer.kind === "prepared") pending.resolve(answer);
-    else pending.reject(new CodeError(answer.code as typeof ErrorCodes.CODE_BAD_MODULE, answer.message));
+    if (answer.kind === "failed") {
+      pending.reject(new CodeError(answer.code as typeof ErrorCodes.CODE_BAD_MODULE, answer.message));
+      return;
+    }
+    const { module, literals, whole } = answer;
+    pending.resolve({
+      module: { ...module, segments: pending.segments },
+      literals,
+      ...(whole === undefined ? {} : { whole }),
+    });
   }
 
   /** A thread that died (out of memory on a huge module, say) fails what it held and is replaced. */
@@ -76,11 +89,13 @@ export class Preparer {
     for (let i = 0; i < size; i++) this.workers.push(new PreparingWorker());
   }
 
-  prepare(request: Omit<PrepareRequest, "id">): Promise<Prepared> {
+  prepare(request: Omit<PrepareRequest, "id">): Promise<PreparedAnswer> {
     if (this.stopped) return Promise.reject(new CodeError(ErrorCodes.CODE_STOPPED, "the code server stopped"));
     let worker = this.workers[0]!;
     for (const w of this.workers) if (w.pending.size < worker.pending.size) worker = w;
-    return new Promise((resolve, reject) => worker.post({ ...request, id: ++this.lastId }, { resolve, reject }));
+    return new Promise((resolve, reject) =>
+      worker.post({ ...request, id: ++this.lastId }, { segments: [], resolve, reject }),
+    );
   }
 
   async stop(): Promise<void> {

@@ -104,18 +104,24 @@ export function segmentScript(
   copy(pos, plan.end);
 
   const async = steps.some((step) => step.startsWith("await"));
+  // Functions go into the scope once (a function declaration that is assigned to keeps the module whole).
   parts.push(
-    "\nreturn { hoisted() { return { ",
-    functions.join(", "),
-    " }; }, link() { ",
+    "\nreturn { hoisted() { ",
+    stores(functions),
+    " }, link() { ",
     linked.map((name) => `${name} = ${SCOPE}.${name};`).join(" "),
     ` }, ${async ? "async " : ""}run() { `,
     steps.join(" "),
-    " }, values() { return { ",
-    [...functions, ...bindings].join(", "),
-    " }; } };\n})",
+    " }, values() { ",
+    stores(bindings),
+    " } };\n})",
   );
   return parts.join("");
+}
+
+/** Statements that write `names` into the shared scope. */
+function stores(names: readonly string[]): string {
+  return names.map((name) => `${SCOPE}.${name} = ${name};`).join(" ");
 }
 
 /** Whether the run of statements from item `from` (up to the next function declaration) awaits at the top level. */
@@ -145,7 +151,7 @@ export function wholeScript(source: string, syntax: ModuleSyntax, text: EditedTe
 
   const parts = [
     OPEN,
-    ` let ${linked.join(", ")}, __otter_values; return { hoisted() { return {}; }, link() { `,
+    ` let ${linked.join(", ")}, __otter_values = () => {}; return { hoisted() {}, link() { `,
     linked.map((name) => `${name} = ${SCOPE}.${name};`).join(" "),
     " }, run() { return __otter_run(); }, values() { return __otter_values(); } }; ",
     syntax.topLevelAwait ? "async function __otter_run() {" : "function __otter_run() {",
@@ -170,6 +176,6 @@ export function wholeScript(source: string, syntax: ModuleSyntax, text: EditedTe
     previousEnd = item.end;
   }
   copy(source.length);
-  parts.push(`\n__otter_values = () => ({ ${[...exported].join(", ")} });\n}})`);
+  parts.push(`\n__otter_values = () => { ${stores([...exported])} };\n}})`);
   return parts.join("");
 }

@@ -2,7 +2,7 @@
 // KB that the main thread compiles and runs in a turn of its own, or preparing it whole (one segment) when it
 // cannot be cut: one pass of a scanner over the text, no parser.
 import { CodeError, ErrorCodes } from "../../errors.ts";
-import type { PreparedExport, PreparedImport, PreparedSegment } from "../prepared.ts";
+import type { PreparedExport, PreparedImport, SegmentScript } from "../prepared.ts";
 import { EditedText, type SegmentPlan, segmentScript, wholeScript } from "./emit.ts";
 import { LineCursor } from "./lines.ts";
 import { NameTable } from "./names.ts";
@@ -27,7 +27,7 @@ export interface SplitOptions {
 
 /** A prepared module without its code caches. */
 export interface SplitModule {
-  readonly segments: readonly Omit<PreparedSegment, "cache">[];
+  readonly segments: readonly SegmentScript[];
   readonly imports: readonly PreparedImport[];
   readonly exports: readonly PreparedExport[];
   readonly exportAllFrom: readonly string[];
