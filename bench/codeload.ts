@@ -27,6 +27,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Watched } from "./codeload/child.ts";
 import { type CaseSpec, WARMUP_MODULE } from "./codeload/generate.ts";
 import { type CaseFiles, prepareCase } from "./codeload/modules.ts";
 import { prepareChild } from "./lib/child.ts";
@@ -93,20 +94,6 @@ interface Load {
   base: { tickerMedianMs: number; tickerMaxMs: number; gapMs: number; delayMs?: number };
   /** Whether the loaded module was confirmed (Otter and Node; BEAM's side fails the run otherwise). */
   confirmed: boolean;
-}
-
-/** The child's JSON (bench/codeload/child.ts). */
-interface Watched {
-  loadMs: number;
-  warmupMs: number;
-  tickerMs: number;
-  turnMs: number;
-  delayMs: number;
-  tickerBaseMedianMs: number;
-  tickerBaseMaxMs: number;
-  turnBaseMs: number;
-  delayBaseMs: number;
-  checked: boolean;
 }
 
 /** One system's loads of one case, or why there are none. */

@@ -19,7 +19,7 @@ import { pathToFileURL } from "node:url";
 import { atom, type Process, Runtime } from "../../dist/index.js";
 
 /** What one load showed; times in ms. */
-interface Watched {
+export interface Watched {
   loadMs: number;
   /** The warm-up module's load. */
   warmupMs: number;

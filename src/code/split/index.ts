@@ -2,7 +2,7 @@
 // KB that the main thread compiles and runs in a turn of its own, or preparing it whole (one segment) when it
 // cannot be cut: one pass of a scanner over the text, no parser.
 import { CodeError, ErrorCodes } from "../../errors.ts";
-import type { PreparedExport, PreparedImport, SegmentScript } from "../prepared.ts";
+import type { PreparedModule, SegmentScript } from "../prepared.ts";
 import { EditedText, type SegmentPlan, segmentScript, wholeScript } from "./emit.ts";
 import { LineCursor } from "./lines.ts";
 import { NameTable } from "./names.ts";
@@ -25,12 +25,9 @@ export interface SplitOptions {
   readonly whole?: boolean;
 }
 
-/** A prepared module without its code caches. */
-export interface SplitModule {
+/** A prepared module with its segments' scripts as text, not yet compiled. */
+export interface SplitModule extends Omit<PreparedModule, "segments"> {
   readonly segments: readonly SegmentScript[];
-  readonly imports: readonly PreparedImport[];
-  readonly exports: readonly PreparedExport[];
-  readonly exportAllFrom: readonly string[];
   /** Whether it was cut by its statements; false when it is one segment because it cannot be (see `reason`). */
   readonly split: boolean;
   /** Why it is one segment, when `split` is false. */

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { generateCase } from "../../../bench/codeload/generate.ts";
-import { BENCH_DEADLINE_MS as DEADLINE_MS, runBench } from "../../support/bench.ts";
+import { type BenchResult, BENCH_DEADLINE_MS as DEADLINE_MS, runBench } from "../../support/bench.ts";
 
 type GeneratedFunction = (x: unknown) => unknown;
 
@@ -51,14 +51,6 @@ test("a literal module: the Erlang literal and Node's JSON hold the same seeded 
   assert.ok(new Set(json.map((e) => e[1])).size === 50, "the random strings repeat");
 });
 
-interface Result {
-  case: string;
-  system: string;
-  metric: string;
-  unit: string;
-  value: number;
-}
-
 test("bench codeload --quick --json: load times of node, beam and beam +S 1 for every case; otter's once it exists", {
   timeout: DEADLINE_MS + 10_000,
 }, async () => {
@@ -66,7 +58,7 @@ test("bench codeload --quick --json: load times of node, beam and beam +S 1 for 
   assert.equal(out.signal, null, `killed at the ${DEADLINE_MS} ms deadline\n${out.stderr}`);
   assert.equal(out.code, 0, out.stderr);
   const lines = out.stdout.trimEnd().split("\n");
-  const report = JSON.parse(lines[lines.length - 1]!) as { bench: unknown; results: Result[] };
+  const report = JSON.parse(lines[lines.length - 1]!) as { bench: unknown; results: BenchResult[] };
   assert.equal(report.bench, "codeload");
   for (const r of report.results) {
     assert.ok(["otter", "node", "beam"].includes(r.system), `unexpected system ${r.system}`);

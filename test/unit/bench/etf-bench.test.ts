@@ -1,15 +1,7 @@
 // Smoke test of `npm run bench -- etf --quick --json`: the runner's JSON contract, never the timings.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { BENCH_DEADLINE_MS as DEADLINE_MS, runBench } from "../../support/bench.ts";
-
-interface Result {
-  case: string;
-  system: string;
-  metric: string;
-  unit: string;
-  value: number;
-}
+import { type BenchResult, BENCH_DEADLINE_MS as DEADLINE_MS, runBench } from "../../support/bench.ts";
 
 test("bench etf --quick --json ends stdout with one JSON report covering every system and case", {
   timeout: DEADLINE_MS + 10_000,
@@ -21,7 +13,7 @@ test("bench etf --quick --json ends stdout with one JSON report covering every s
   const report = JSON.parse(lines[lines.length - 1]!) as { bench: unknown; results: unknown };
   assert.equal(report.bench, "etf");
   assert.ok(Array.isArray(report.results) && report.results.length > 0);
-  const results = report.results as Result[];
+  const results = report.results as BenchResult[];
   for (const r of results) {
     assert.equal(typeof r.case, "string");
     assert.equal(typeof r.system, "string");

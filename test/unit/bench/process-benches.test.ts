@@ -2,18 +2,10 @@
 // both Otter and BEAM figures are there for every case, never the timings. (dist/ must be built: `npm test` does.)
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { BENCH_DEADLINE_MS as DEADLINE_MS, runBench } from "../../support/bench.ts";
-
-interface Result {
-  case: string;
-  system: string;
-  metric: string;
-  unit: string;
-  value: number;
-}
+import { type BenchResult, BENCH_DEADLINE_MS as DEADLINE_MS, runBench } from "../../support/bench.ts";
 
 /** Runs `name --quick --json` and returns the results of its last stdout line, checked against the contract. */
-async function quickReport(name: string): Promise<{ results: Result[]; stdout: string }> {
+async function quickReport(name: string): Promise<{ results: BenchResult[]; stdout: string }> {
   const out = await runBench([name, "--quick", "--json"]);
   assert.equal(out.signal, null, `killed at the ${DEADLINE_MS} ms deadline\n${out.stderr}`);
   assert.equal(out.code, 0, out.stderr);
@@ -21,7 +13,7 @@ async function quickReport(name: string): Promise<{ results: Result[]; stdout: s
   const report = JSON.parse(lines[lines.length - 1]!) as { bench: unknown; results: unknown };
   assert.equal(report.bench, name);
   assert.ok(Array.isArray(report.results) && report.results.length > 0);
-  const results = report.results as Result[];
+  const results = report.results as BenchResult[];
   for (const r of results) {
     assert.equal(typeof r.case, "string");
     assert.ok(r.system === "otter" || r.system === "beam", `unexpected system ${r.system}`);
@@ -34,7 +26,7 @@ async function quickReport(name: string): Promise<{ results: Result[]; stdout: s
   return { results, stdout: out.stdout };
 }
 
-function has(results: readonly Result[], c: string, system: string, metric: string): boolean {
+function has(results: readonly BenchResult[], c: string, system: string, metric: string): boolean {
   return results.some((r) => r.case === c && r.system === system && r.metric === metric);
 }
 
