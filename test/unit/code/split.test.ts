@@ -151,7 +151,9 @@ describe("what a split module declares", () => {
     const lines = [...functions("f"), big, ...functions("g")];
     const split = splitModule(`${lines.join("\n")}\n`, { filename: "/m.mjs", segmentBytes: 1000 });
     // The module's text in each segment: its lines of code, without the wrapper's.
-    const code = split.segments.map((s) => s.source.split("\n").filter((line) => /function [fg]\d|big = \[/.test(line)));
+    const code = split.segments.map((s) =>
+      s.source.split("\n").filter((line) => /function [fg]\d|big = \[/.test(line)),
+    );
     assert.deepStrictEqual(code.flat().length, lines.length, "every line is in one segment");
     const sizes = code.map((segment) => segment.join("\n").length);
     const oversized = sizes.filter((size) => size > 1000);
