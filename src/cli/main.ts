@@ -15,6 +15,9 @@ commands:
   start            run a distributed node until SIGINT/SIGTERM
                    --sname NAME | --name NAME   --cookie C (default $OTTER_COOKIE, else ~/.erlang.cookie)
                    --hidden   --dist-port N (default: any)   --address A (listen address, default all)
+  load PATH        load a module into a running node (its old version purged first, as erl's l(Module))
+                   --node NAME@HOST (required)   --cookie C   --module NAME (default: the file's name)
+                   --purge: kill processes still running the old version (default: refuse while any do)
   help             this text`;
 
 function encodeCommand(args: string[]): number {
@@ -85,6 +88,29 @@ async function startCommand(args: string[]): Promise<number> {
   });
 }
 
+async function loadCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      node: { type: "string" },
+      cookie: { type: "string" },
+      module: { type: "string" },
+      purge: { type: "boolean" },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError("load takes one module file");
+  if (values.node === undefined || !/^[^@]+@[^@]+$/.test(values.node))
+    throw new UsageError("load needs --node NAME@HOST");
+  return (await import("./load.ts")).runLoad({
+    target: values.node,
+    cookie: values.cookie,
+    path: positionals[0]!,
+    module: values.module,
+    purge: values.purge === true,
+  });
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
@@ -101,6 +127,8 @@ async function main(argv: string[]): Promise<number> {
         return await epmdCommand(rest);
       case "start":
         return await startCommand(rest);
+      case "load":
+        return await loadCommand(rest);
       case undefined:
       case "help":
       case "--help":

@@ -23,6 +23,7 @@ import { type Atom, atom } from "../term/atom.ts";
 import { format } from "../term/format.ts";
 import { type Term, tuple } from "../term/types.ts";
 import { builtinModules } from "./builtins.ts";
+import { codeModule } from "./code-builtins.ts";
 import { startNetKernel } from "./net-kernel.ts";
 import { startRex } from "./rex.ts";
 
@@ -113,7 +114,9 @@ export class OtterNode {
     readonly code: CodeServer,
   ) {
     this.name = runtime.node;
-    // `rpc:call(Node, M, F, A)` reaches a module loaded into the code server too (its current version).
+    // `rpc:call(Node, M, F, A)` reaches a module loaded into the code server too (its current version), and
+    // Erlang's `code` module is this node's code server.
+    this.modules.export("code", codeModule(code));
     this.modules.setFallback((module, fn) => (code.isLoaded(module) === false ? undefined : code.current(module)[fn]));
     distribution.attach(runtime, runtime.creation, {
       control: (message, peer) => {
