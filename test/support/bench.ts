@@ -41,11 +41,4 @@ export function runBench(args: readonly string[]): Promise<BenchOutcome> {
   });
 }
 
-/** One figure of a benchmark's `--json` report (DESIGN.md's contract). */
-export interface BenchResult {
-  case: string;
-  system: string;
-  metric: string;
-  unit: string;
-  value: number;
-}
+export type { BenchResult } from "../../bench/lib/report.ts";
