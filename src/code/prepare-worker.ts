@@ -9,7 +9,7 @@ import vm from "node:vm";
 import { parentPort } from "node:worker_threads";
 import { CodeError, ErrorCodes, OtterError } from "../errors.ts";
 import { type PreparedLiteral, prepareLiteral } from "./literals/index.ts";
-import type { PrepareAnswer, PrepareRequest } from "./prepare-messages.ts";
+import { type PrepareAnswer, type PrepareRequest, packExports } from "./prepare-messages.ts";
 import type { PreparedSegment, SegmentInstance, SegmentScript } from "./prepared.ts";
 import { splitModule } from "./split/index.ts";
 
@@ -59,11 +59,12 @@ async function prepare(request: PrepareRequest): Promise<void> {
     if (segment.cache !== undefined) buffers.push(segment.cache.buffer as ArrayBuffer);
     port.postMessage(answer, buffers);
   }
-  const module = { imports: split.imports, exports: split.exports, exportAllFrom: split.exportAllFrom };
+  const module = { imports: split.imports, exportAllFrom: split.exportAllFrom };
   const answer: PrepareAnswer = {
     kind: "prepared",
     id,
     module,
+    exports: packExports(split.exports),
     literals,
     ...(split.split ? {} : { whole: split.reason }),
   };

@@ -3,7 +3,7 @@
 import type { Worker } from "node:worker_threads";
 import { CodeError, ErrorCodes } from "../errors.ts";
 import { siblingScript, startScriptWorker } from "../runtime/worker-script.ts";
-import type { PrepareAnswer, PreparedAnswer, PrepareRequest } from "./prepare-messages.ts";
+import { type PrepareAnswer, type PreparedAnswer, type PrepareRequest, unpackExports } from "./prepare-messages.ts";
 import type { PreparedSegment } from "./prepared.ts";
 
 const WORKER_SCRIPT = siblingScript(import.meta.url, "prepare-worker");
@@ -60,7 +60,7 @@ class PreparingWorker {
     }
     const { module, literals, whole } = answer;
     pending.resolve({
-      module: { ...module, segments: pending.segments },
+      module: { ...module, segments: pending.segments, exports: unpackExports(answer.exports) },
       literals,
       ...(whole === undefined ? {} : { whole }),
     });
