@@ -173,6 +173,16 @@ export const ErrorCodes = {
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
+/** What was thrown, as text for an error message: an Error's message, anything else as String() gives it. */
+export function thrownMessage(thrown: unknown): string {
+  if (thrown instanceof Error) return thrown.message;
+  try {
+    return String(thrown);
+  } catch {
+    return `a thrown ${typeof thrown}`; // String() throws for an object without a prototype
+  }
+}
+
 /** The base of every error Otter raises. `code` is stable; `message` is for people. */
 export class OtterError extends Error {
   readonly code: ErrorCode;

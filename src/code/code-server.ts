@@ -3,7 +3,7 @@
 // that still run a version's code.
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CodeError, ErrorCodes } from "../errors.ts";
+import { CodeError, ErrorCodes, thrownMessage } from "../errors.ts";
 import type { CodeTracker } from "../runtime/contracts.ts";
 import type { Runtime } from "../runtime/index.ts";
 import { atom } from "../term/atom.ts";
@@ -88,7 +88,7 @@ export class CodeServer implements CodeTracker {
     private readonly runtime: Runtime,
     options: CodeServerOptions = {},
   ) {
-    this.sliceMs = positive("sliceMs", options.sliceMs ?? 1);
+    this.sliceMs = positive("sliceMs", options.sliceMs ?? 1, true);
     this.segmentBytes = positive("segmentBytes", options.segmentBytes ?? 64 * 1024);
     this.preparer = new Preparer(positive("workers", options.workers ?? 2));
     this.importModule = nodeImports(options.modules ?? {});
@@ -381,7 +381,7 @@ function runCheck(name: string, check: LoadSpec["check"], exports: Namespace): v
   try {
     check(exports);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = thrownMessage(error);
     throw new CodeError(ErrorCodes.CODE_LOAD_FAILED, `module ${name} failed its check: ${reason}`, { cause: error });
   }
 }
@@ -392,8 +392,9 @@ function info<K extends string>(key: K, v: ModuleVersion | undefined): { [P in K
   };
 }
 
-function positive(option: string, n: number): number {
-  if (!(Number.isSafeInteger(n) && n >= 1) && !(option === "sliceMs" && n > 0)) {
+/** `n` if it is > 0 and (unless `fractions`) a whole number; else CODE_BAD_ARGUMENT naming `option`. */
+function positive(option: string, n: number, fractions = false): number {
+  if (!(n > 0 && (fractions || Number.isSafeInteger(n)))) {
     throw new CodeError(ErrorCodes.CODE_BAD_ARGUMENT, `${option} must be a positive number, not ${n}`);
   }
   return n;

@@ -3,7 +3,7 @@
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import vm from "node:vm";
-import { CodeError, ErrorCodes } from "../errors.ts";
+import { CodeError, ErrorCodes, thrownMessage } from "../errors.ts";
 import { LiteralBuilder, type PreparedLiteral } from "./literals/index.ts";
 import type { PreparedImport, PreparedModule, SegmentInstance } from "./prepared.ts";
 import type { TimeSlices } from "./time-slices.ts";
@@ -66,7 +66,7 @@ export async function install(what: Installable, importModule: ImportModule, sli
       await linkAll(segments, slices);
     }
   } catch (error) {
-    throw new CodeError(ErrorCodes.CODE_LOAD_FAILED, `${filename} threw as it loaded: ${describe(error)}`, {
+    throw new CodeError(ErrorCodes.CODE_LOAD_FAILED, `${filename} threw as it loaded: ${thrownMessage(error)}`, {
       cause: error,
     });
   }
@@ -107,7 +107,7 @@ async function importOrFail(specifier: string, importer: string, importModule: I
   try {
     return await importModule(specifier, importer);
   } catch (error) {
-    throw new CodeError(ErrorCodes.CODE_BAD_MODULE, `${importer} imports ${specifier}: ${describe(error)}`, {
+    throw new CodeError(ErrorCodes.CODE_BAD_MODULE, `${importer} imports ${specifier}: ${thrownMessage(error)}`, {
       cause: error,
     });
   }
@@ -132,8 +132,4 @@ function bind(scope: Namespace, imported: PreparedImport, namespace: Namespace, 
 function importMeta(filename: string): Record<string, unknown> {
   const url = pathToFileURL(filename).href;
   return { url, filename, dirname: dirname(filename), resolve: (specifier: string) => new URL(specifier, url).href };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

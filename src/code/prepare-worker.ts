@@ -7,7 +7,7 @@ import { setPriority } from "node:os";
 import { dirname, resolve } from "node:path";
 import vm from "node:vm";
 import { parentPort } from "node:worker_threads";
-import { CodeError, ErrorCodes, OtterError } from "../errors.ts";
+import { CodeError, ErrorCodes, OtterError, thrownMessage } from "../errors.ts";
 import { type PreparedLiteral, prepareLiteral } from "./literals/index.ts";
 import { type PrepareAnswer, type PrepareRequest, packExports } from "./prepare-messages.ts";
 import type { PreparedSegment, SegmentInstance, SegmentScript } from "./prepared.ts";
@@ -21,7 +21,7 @@ warmUp();
 port.on("message", (request: PrepareRequest) => {
   prepare(request).catch((error: unknown) => {
     const code = error instanceof OtterError ? error.code : ErrorCodes.CODE_BAD_MODULE;
-    const answer: PrepareAnswer = { kind: "failed", id: request.id, code, message: describe(error) };
+    const answer: PrepareAnswer = { kind: "failed", id: request.id, code, message: thrownMessage(error) };
     port.postMessage(answer);
   });
 });
@@ -140,7 +140,9 @@ async function readModule(filename: string): Promise<string> {
   try {
     return await readFile(filename, "utf8");
   } catch (error) {
-    throw new CodeError(ErrorCodes.CODE_BAD_MODULE, `cannot read ${filename}: ${describe(error)}`, { cause: error });
+    throw new CodeError(ErrorCodes.CODE_BAD_MODULE, `cannot read ${filename}: ${thrownMessage(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -151,7 +153,7 @@ async function transpile(text: string, filename: string): Promise<string> {
     const out = await transform(text, { loader: "ts", format: "esm", target: "es2022", sourcefile: filename });
     return out.code;
   } catch (error) {
-    throw new CodeError(ErrorCodes.CODE_BAD_MODULE, `${filename} does not transpile: ${describe(error)}`, {
+    throw new CodeError(ErrorCodes.CODE_BAD_MODULE, `${filename} does not transpile: ${thrownMessage(error)}`, {
       cause: error,
     });
   }
@@ -162,8 +164,4 @@ function syntaxError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const where = error.stack?.split("\n", 1)[0];
   return where !== undefined && where !== error.message ? `${error.message} (${where})` : error.message;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
