@@ -18,6 +18,7 @@ import { spawnRequested } from "../dist/spawn-request.ts";
 import type { TickerOptions } from "../dist/ticker.ts";
 import { DistError, ErrorCodes } from "../errors.ts";
 import { GenServer } from "../otp/gen-server.ts";
+import { startIoServer } from "../otp/io-server.ts";
 import { type NodesKind, type Process, Runtime, type RuntimeOptions } from "../runtime/index.ts";
 import { type Atom, atom } from "../term/atom.ts";
 import { format } from "../term/format.ts";
@@ -122,6 +123,8 @@ export class OtterNode {
       control: (message, peer) => {
         if (message.op === "spawn_request") {
           spawnRequested(runtime, this.modules, message, (reply) => distribution.sendTo(peer, reply, reply.to));
+        } else if (message.op === "group_leader") {
+          runtime.setGroupLeader(message.to, message.leader); // BEAM ignores one for a process that is gone too
         }
       },
       nodeUp: () => {},
@@ -154,6 +157,8 @@ export class OtterNode {
     });
     startNetKernel(runtime);
     startRex(runtime, this.modules);
+    // Erlang code run elsewhere for this node's processes (rpc, spawn_request) prints through `user`, here.
+    runtime.defaultGroupLeader = startIoServer(runtime, { name: atom("user") });
   }
 
   get creation(): number {

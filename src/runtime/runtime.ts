@@ -107,6 +107,11 @@ export class Runtime implements SignalSink {
   readonly clock: Clock;
   /** The sender of signals from outside any process (Erlang has init; this pid never runs code). */
   readonly rootPid: Pid;
+  /**
+   * The group leader of processes that have none of their own, as a remote spawn they make tells the other node:
+   * a node's `user` I/O server once the node has started it, `rootPid` until then.
+   */
+  defaultGroupLeader: Pid;
   /** Local processes with links or monitors to each other node, so a lost node finds them. */
   private readonly remoteWatchers = new Map<Atom, Set<Process>>();
   private stopped = false;
@@ -118,6 +123,7 @@ export class Runtime implements SignalSink {
     this.table = new ProcessTable(this.node, this.creation);
     this.refs = new RefMaker(this.node, this.creation);
     this.rootPid = new Pid(this.node, 0, 0, this.creation);
+    this.defaultGroupLeader = this.rootPid;
     this.aliases = new Aliases(this);
     this.execution = new Execution(this);
     this.signals = new Signals(this);
@@ -211,6 +217,14 @@ export class Runtime implements SignalSink {
   processInfo(pid: Pid): ProcessInfo | undefined {
     const p = this.isLocalNode(pid) ? this.table.lookup(pid) : undefined;
     return p === undefined ? undefined : processInfo(p, p === this.execution.current);
+  }
+
+  /** Erlang's group_leader(Leader, Pid) for a local process: false if `pid` is not a live local process. */
+  setGroupLeader(pid: Pid, leader: Pid): boolean {
+    const p = this.isLocalNode(pid) ? this.table.lookup(pid) : undefined;
+    if (p === undefined || p.exited) return false;
+    p.setGroupLeader(leader);
+    return true;
   }
 
   get processCount(): number {

@@ -96,7 +96,7 @@ export class SpawnRequests {
       from: p.pid,
       node,
       ref,
-      groupLeader: p.groupLeader ?? this.rt.rootPid,
+      groupLeader: p.groupLeader ?? this.rt.defaultGroupLeader,
       module,
       function: fn,
       args: [...args],

@@ -36,13 +36,24 @@ export type { TermTextOptions };
  * Throws `TermError` (TERM_BAD_VALUE) for NaN, ±Infinity or a value that is not a term.
  */
 export function format(term: Term, options?: TermTextOptions): string {
-  const local = localNodeOf(options);
+  return print(term, localNodeOf(options), true);
+}
+
+/**
+ * Prints `term` as `io_lib:format("~w", [Term])` does: `format` without looking for text, so a list of character
+ * codes prints as a list (`[104,105]`) and a binary as its bytes (`<<104,105>>`).
+ */
+export function formatWritten(term: Term, options?: TermTextOptions): string {
+  return print(term, localNodeOf(options), false);
+}
+
+function print(term: Term, local: LocalNode, strings: boolean): string {
   const out: string[] = [];
   const stack: (Term | Text)[] = [term];
   while (stack.length > 0) {
     const item = stack.pop()!;
     if (item instanceof Text) out.push(item.text);
-    else writeTerm(item, local, out, stack);
+    else writeTerm(item, local, strings, out, stack);
   }
   return out.join("");
 }
@@ -73,7 +84,7 @@ const CLOSE_FUN = new Text(">");
 
 const utf8Encoder = new TextEncoder();
 
-function writeTerm(t: Term, local: LocalNode, out: string[], stack: (Term | Text)[]): void {
+function writeTerm(t: Term, local: LocalNode, strings: boolean, out: string[], stack: (Term | Text)[]): void {
   switch (typeof t) {
     case "number":
       out.push(Number.isInteger(t) ? formatInteger(t) : formatFloat(t));
@@ -85,13 +96,13 @@ function writeTerm(t: Term, local: LocalNode, out: string[], stack: (Term | Text
       out.push(t ? "true" : "false");
       return;
     case "string":
-      out.push(formatBinary(utf8Encoder.encode(t)));
+      out.push(strings ? formatBinary(utf8Encoder.encode(t)) : `<<${utf8Encoder.encode(t).join(",")}>>`);
       return;
   }
   if (t instanceof Atom) out.push(formatAtom(t.name));
-  else if (Array.isArray(t)) pushList(t as readonly Term[], out, stack);
+  else if (Array.isArray(t)) pushList(t as readonly Term[], strings, out, stack);
   else if (t instanceof Tuple) pushSequence("{", t.elements, CLOSE_TUPLE, out, stack);
-  else if (t instanceof Uint8Array) out.push(formatBinary(t));
+  else if (t instanceof Uint8Array) out.push(strings ? formatBinary(t) : `<<${t.join(",")}>>`);
   else if (t instanceof ErlMap) pushMap(t, out, stack);
   else if (t instanceof Float) out.push(formatFloat(t.value));
   else if (t instanceof ImproperList) pushImproperList(t, out, stack);
@@ -119,9 +130,9 @@ function pushSequence(open: string, items: readonly Term[], close: Text, out: st
   pushItems(items, stack);
 }
 
-function pushList(items: readonly Term[], out: string[], stack: (Term | Text)[]): void {
+function pushList(items: readonly Term[], strings: boolean, out: string[], stack: (Term | Text)[]): void {
   if (items.length === 0) out.push("[]");
-  else if (isPrintableList(items)) out.push(quoteString(items as readonly (number | bigint)[], 0x22));
+  else if (strings && isPrintableList(items)) out.push(quoteString(items as readonly (number | bigint)[], 0x22));
   else pushSequence("[", items, CLOSE_LIST, out, stack);
 }
 
