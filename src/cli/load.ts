@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { basename, extname, resolve } from "node:path";
 import { atom, format, Tuple } from "../index.ts";
-import { startNode } from "../node/index.ts";
+import { connectClient } from "./connect.ts";
 
 export interface LoadCommand {
   /** The running node, `name@host`. */
@@ -22,7 +22,7 @@ export async function runLoad(command: LoadCommand): Promise<number> {
   const filename = resolve(command.path);
   const source = await readFile(filename);
   const module = atom(command.module ?? basename(filename, extname(filename)));
-  const node = await startNode({ ...ownName(command.target), cookie: command.cookie, hidden: true });
+  const { node } = await connectClient({ target: command.target, cookie: command.cookie, command: "load" });
   try {
     const purge = command.purge ? "purge" : "soft_purge";
     const purged = await node.erpc.call(command.target, "code", purge, [module]);
@@ -40,15 +40,4 @@ export async function runLoad(command: LoadCommand): Promise<number> {
   } finally {
     await node.stop();
   }
-}
-
-/**
- * This command's own node name, of the same kind as the target's (short or long names do not mix); on the
- * target's host when that is this machine's loopback.
- */
-function ownName(target: string): { sname: string } | { name: string } {
-  const host = target.slice(target.indexOf("@") + 1);
-  const alive = `otter_load_${process.pid}`;
-  if (!host.includes(".")) return { sname: alive };
-  return { name: host.startsWith("127.") ? `${alive}@${host}` : alive };
 }
