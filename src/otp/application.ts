@@ -18,7 +18,7 @@
 //   ensureAllStarted  {App, Reason}, Reason one of start's or {circular_dependencies, [A, …, A]}
 // (The application's name stands for OTP's callback module in `{App, start, …}`.)
 import { NORMAL, type Process, type Runtime } from "../runtime/index.ts";
-import type { Term } from "../term/types.ts";
+import type { Pid, Term } from "../term/types.ts";
 import { controllerOf } from "./application/controller.ts";
 import type {
   ApplicationInfo,
@@ -113,6 +113,14 @@ export const Application = {
   /** The running applications, the most recently started first (as OTP lists them). */
   whichApplications(rt: Runtime): ApplicationInfo[] {
     return controllerOf(rt).whichApplications();
+  },
+
+  /**
+   * The top supervisor of running application `name` (what OTP's application_master:get_child/1 gives), or
+   * undefined for a library application or one not running.
+   */
+  topSupervisor(rt: Runtime, name: string): Pid | undefined {
+    return controllerOf(rt).topSupervisor(name);
   },
 
   /** The loaded applications, in load order. */

@@ -196,7 +196,10 @@ async function startAgain(
     return restart(self, sup, key, child, true);
   }
   sup.children.delete(key);
-  if ("pid" in started) sup.children.set(started.pid, child);
+  if ("pid" in started) {
+    child.restarts++;
+    sup.children.set(started.pid, child);
+  }
   return { state: sup };
 }
 
@@ -230,6 +233,7 @@ async function answer(
         id: UNDEFINED,
         pid: c.restarting !== undefined ? "restarting" : c.pid,
         type: c.type,
+        restarts: c.restarts,
       }));
     case "count": {
       let active = 0;

@@ -39,11 +39,15 @@ export interface SupervisorCallbacks<Arg = undefined> {
   init(self: Process, arg: Arg): { flags?: SupervisorFlags; children: readonly ChildSpec[] } | { ignore: true };
 }
 
-/** A row of `whichChildren`: the child's id, its pid (`restarting`, or undefined when not running), its type. */
+/**
+ * A row of `whichChildren`: the child's id, its pid (`restarting`, or undefined when not running), its type, and
+ * (beyond OTP, for the observer) how many times the supervisor has restarted it.
+ */
 export interface ChildInfo {
   readonly id: Term;
   readonly pid: Pid | "restarting" | undefined;
   readonly type: "worker" | "supervisor";
+  readonly restarts: number;
 }
 
 const OK = atom("ok");
@@ -180,6 +184,7 @@ async function restartByStrategy(self: Process, sup: Supervision, child: Child):
   }
   for (const member of group) {
     const started = await doStartChild(self, member);
+    if ("pid" in started) member.restarts++;
     if ("error" in started) {
       // A restart that fails counts as another restart, tried again through the mailbox as OTP does.
       logSupervisorReport(self, "start_error", started.error, offenderOf(member));
@@ -276,7 +281,12 @@ async function answer(self: Process, sup: Supervision, request: Request): Promis
     }
     case "which":
       return sup.children.map(
-        (c): ChildInfo => ({ id: c.spec.id, pid: c.restarting !== undefined ? "restarting" : c.pid, type: c.type }),
+        (c): ChildInfo => ({
+          id: c.spec.id,
+          pid: c.restarting !== undefined ? "restarting" : c.pid,
+          type: c.type,
+          restarts: c.restarts,
+        }),
       ) as unknown as Term;
     case "count": {
       const running = sup.children.filter((c) => c.pid !== undefined);

@@ -115,6 +115,8 @@ export class Runtime implements SignalSink {
   /** Local processes with links or monitors to each other node, so a lost node finds them. */
   private readonly remoteWatchers = new Map<Atom, Set<Process>>();
   private stopped = false;
+  /** Messages through `sendFrom` so far (see `messagesSent`). */
+  private sends = 0;
 
   constructor(options: RuntimeOptions = {}) {
     const node = options.node ?? "nonode@nohost";
@@ -231,6 +233,19 @@ export class Runtime implements SignalSink {
     return this.table.size;
   }
 
+  /**
+   * Messages sent so far: by local processes and from outside any process (to local or remote destinations), and
+   * arrived from other nodes (for the observer's message rate).
+   */
+  get messagesSent(): number {
+    return this.sends;
+  }
+
+  /** Processes queued to run now (BEAM's `statistics(run_queue)`). */
+  get runQueueLength(): number {
+    return this.scheduler.runnable;
+  }
+
   makeRef(): Ref {
     return this.refs.make();
   }
@@ -335,6 +350,7 @@ export class Runtime implements SignalSink {
   /** @internal */
   sendFrom(from: Process | undefined, to: Destination, message: Term): void {
     if (from !== undefined && from.status === Status.Exited) return; // a dead process's code sends nothing
+    this.sends++;
     if (to instanceof Pid) {
       if (to.node === this.node) {
         const p = this.table.lookup(to);

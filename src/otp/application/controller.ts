@@ -239,6 +239,14 @@ export class Controller {
     return [...this.loaded.values()].map(info);
   }
 
+  /**
+   * The top supervisor of running application `name` (OTP's application_master:get_child/1), or undefined for a
+   * library application or one not running: the pid its `start` returned.
+   */
+  topSupervisor(name: string): Pid | undefined {
+    return this.find(name)?.master?.top;
+  }
+
   /** The application whose master is `leader`, running or starting (its `start` may ask too). */
   applicationOf(leader: Pid): string | undefined {
     const isLeader = (master: Master | undefined) => master?.pid !== undefined && equals(master.pid, leader);

@@ -28,6 +28,8 @@ export type AnySpec = ApplicationSpec<any>;
 export class Master {
   /** Set as soon as the master runs, before `started` settles. */
   pid: Pid | undefined;
+  /** The application's top supervisor, once the start succeeded (the pid its `start` returned). */
+  top: Pid | undefined;
   /** How the start ended: ok once the master is linked to the top supervisor, else the start's error. */
   readonly started: Promise<ApplicationResult>;
   /** The master's exit reason: the tree's when the tree ended on its own, `normal` when stopped. */
@@ -42,9 +44,12 @@ export class Master {
   ) {
     const stopRequest = tuple(STOP, rt.makeRef());
     this.stopRequest = stopRequest;
-    let ack!: (result: ApplicationResult) => void;
+    let ack!: (result: ApplicationResult, top?: Pid) => void;
     const acked = new Promise<ApplicationResult>((resolve) => {
-      ack = resolve;
+      ack = (result, top) => {
+        this.top = top;
+        resolve(result);
+      };
     });
     // Named, for processInfo and crash reports.
     const applicationMaster = async (self: Process): Promise<void> => {
@@ -72,7 +77,7 @@ async function master(
   spec: AnySpec,
   type: ApplicationStartType,
   stopRequest: Term,
-  ack: (result: ApplicationResult) => void,
+  ack: (result: ApplicationResult, top?: Pid) => void,
 ): Promise<void> {
   self.setTrapExit(true);
   // Before `start` runs: everything it spawns inherits the leader, down the whole tree.
@@ -84,7 +89,7 @@ async function master(
   }
   const top = started.pid;
   self.link(top); // already linked if `start` used startLink; a top that is gone gives its EXIT (noproc)
-  ack(OK);
+  ack(OK, top);
   const state = started.state;
   for (;;) {
     const message = await self.receive();

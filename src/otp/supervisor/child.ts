@@ -43,6 +43,8 @@ export class Child {
   failures = 0;
   /** When it last started (the runtime clock's ms), to tell a healthy run from a failure in a row. */
   startedAt = 0;
+  /** Times its supervisor started it again after an exit (by the strategy, this child's or a sibling's). */
+  restarts = 0;
   readonly restart: Restart;
   readonly shutdown: Shutdown;
   readonly type: "worker" | "supervisor";
