@@ -1,65 +1,73 @@
-// The `npm start` demo: Otter encodes terms, a real erl decodes them and answers, Otter decodes the answer.
-import {
-  atom,
-  BitString,
-  decode,
-  encode,
-  Float,
-  format,
-  improperList,
-  map,
-  Pid,
-  Ref,
-  type Term,
-  tuple,
-} from "../index.ts";
-import { ErlError, ErlOracle } from "../testing/index.ts";
+// The `npm start` demo: a node named `demo` (`demo_2`, … when that name is taken) running the kv example
+// application (examples/kv/kv.ts) with the embedded EPMD when none runs and the observer, and a guide to what to do
+// next: curl the HTTP API, connect from erl, open a remote shell. It is `otter start` with these defaults, so the
+// same environment variables configure it (OTTER_SNAME, OTTER_COOKIE, OTTER_APP_KV_PORT, …); it needs no erl.
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { EpmdRefusedError } from "../dist/epmd/client.ts";
+import { Application, type Process, type Term } from "../index.ts";
+import { readStartConfig, type StartConfig } from "./config.ts";
+import { boot, failed, type Started, serve, watchSignals } from "./start.ts";
 
-/** What erl computes from each term it receives. */
-const ERL_ANSWER = "{echo, T, erlang:phash2(T), byte_size(term_to_binary(T, [{minor_version, 2}]))}";
+const APPLICATION_MODULE = fileURLToPath(new URL("../../examples/kv/kv.ts", import.meta.url));
+/** How many `demo_<n>` names are tried before giving up. */
+const NAMES_TRIED = 20;
 
-const other = atom("otter@localhost");
-
-const TERMS: [string, Term][] = [
-  ["a tagged binary", tuple(atom("ok"), Buffer.from("hello"))],
-  ["numbers", [42, -7, 2.5, new Float(3), 2n ** 100n]],
-  [
-    "a map (JS strings are binaries)",
-    map([
-      [atom("name"), "otter"],
-      [atom("tags"), [atom("erlang"), atom("ts")]],
-    ]),
-  ],
-  ["an improper list", improperList([atom("a"), atom("b")], atom("c"))],
-  ["a bitstring", new BitString(Uint8Array.of(0xff, 0b1100_0000), 3)],
-  ["Unicode", [atom("日本語"), "😀", "ä"]],
-  ["a remote pid and ref", tuple(new Pid(other, 42, 0, 1), new Ref(other, 1, [1, 2, 3]))],
-];
-
-/** Runs the demo; resolves to the process exit code. */
+/** Runs the demo until SIGINT/SIGTERM; resolves to the exit status. */
 export async function runDemo(): Promise<number> {
-  let oracle: ErlOracle;
+  const signals = watchSignals();
+  const cookie = `demo_${randomBytes(6).toString("hex")}`;
+  let config: StartConfig;
+  let started: Started;
   try {
-    oracle = await ErlOracle.start({ timeoutMs: 10_000 });
+    ({ config, started } = await bootDemo(cookie));
   } catch (error) {
-    if (error instanceof ErlError) {
-      console.error(`otter demo: ${error.message}`);
-      return 1;
-    }
-    throw error;
+    return failed(error);
   }
-  try {
-    console.log(`Otter ⇄ erl (OTP ${oracle.otpRelease}): we encode, erl decodes and answers ${ERL_ANSWER}\n`);
-    for (const [what, term] of TERMS) {
-      const bytes = encode(term);
-      const answer = decode(await oracle.eval(ERL_ANSWER, { T: bytes }));
-      console.log(`  ${what}`);
-      console.log(`    → ${format(term)}  (${bytes.length} bytes)`);
-      console.log(`    ← ${format(answer)}\n`);
+  await printGuide(started, config.node.cookie ?? cookie);
+  return serve(started, signals);
+}
+
+/** Boots under the first free name `demo`, `demo_2`, … (unless the environment names the node). */
+async function bootDemo(cookie: string): Promise<{ config: StartConfig; started: Started }> {
+  for (let n = 1; ; n++) {
+    const sname = n === 1 ? "demo" : `demo_${n}`;
+    const config = await readStartConfig({}, process.env, { sname, cookie, observer: 0 });
+    try {
+      return { config, started: await boot(config, APPLICATION_MODULE) };
+    } catch (error) {
+      if (!(error instanceof EpmdRefusedError && config.nameFrom === "default" && n < NAMES_TRIED)) throw error;
     }
-    console.log("Every answer was decoded by Otter from the bytes erl's term_to_binary wrote.");
-    return 0;
-  } finally {
-    await oracle.stop();
   }
+}
+
+async function printGuide(started: Started, cookie: string): Promise<void> {
+  const { node, observer } = started;
+  const name = node.name.name;
+  const rt = node.runtime;
+  const kv = node.code.module<{ url(self: Process): Promise<Term> }>("kv");
+  const http = String(await rt.run((self) => kv.url(self)));
+  const chaosEveryMs = Application.getEnv(rt, "kv", "chaosEveryMs") as number;
+  const epmdPort = process.env.ERL_EPMD_PORT ? `ERL_EPMD_PORT=${process.env.ERL_EPMD_PORT} ` : "";
+  const host = name.slice(name.indexOf("@") + 1);
+  const me = host.includes(".") ? `-name me@${host}` : "-sname me";
+  const chaos =
+    chaosEveryMs === 0
+      ? "The chaos monkey is off."
+      : `A chaos monkey crashes every ${chaosEveryMs / 1000} s: watch its supervisor restart it.`;
+  console.log(`
+Otter demo: node ${name} runs the application kv, a key-value store with one process per key under a
+DynamicSupervisor, found through a Registry. ${chaos}
+
+  observer      ${observer === undefined ? "not started (see above)" : observer.url}
+  HTTP API      curl -X PUT -d hello ${http}/kv/greeting
+                curl ${http}/kv/greeting
+                curl ${http}/kv
+  from erl      ${epmdPort}erl ${me} -setcookie ${cookie}
+                  net_adm:ping('${name}').
+                  rpc:call('${name}', kv, get, [<<"greeting">>]).
+  remote shell  ${epmdPort}npx otter remsh ${name} --cookie ${cookie}
+
+Stop it with Ctrl-C.
+`);
 }

@@ -1,24 +1,94 @@
-// The `otter` command: argument parsing and wiring only (DESIGN.md "cli/").
+// The `otter` command: which command runs, each command's usage, and exit statuses as a Unix user expects them
+// (0 done; 1 failed, with one line on stderr; 2 a usage error, with the message and the usage on stderr).
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { decode, encode, format, OtterError, parse } from "../index.ts";
+import { CommandFailed, UsageError } from "./failures.ts";
+
+interface Command {
+  /** The command's line in the usage text, then its options, indented. */
+  readonly usage: string;
+  run(args: string[]): number | Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  encode: {
+    usage: `encode TERM      print term_to_binary of an Erlang term given in Erlang syntax, e.g. otter encode '{ok,[1,2]}'
+                   --hex: as hex   --compressed[=LEVEL]   --minor-version=0|1|2`,
+    run: encodeCommand,
+  },
+  decode: {
+    usage: "decode [HEX]     print the term encoded by HEX (or by the raw bytes on standard input) in Erlang syntax",
+    run: decodeCommand,
+  },
+  demo: {
+    usage: `demo             run the demo node (npm start): the kv example application, the observer, and what to try next
+                   configured like start by OTTER_SNAME, OTTER_COOKIE, OTTER_APP_KV_PORT, … (needs no erl)`,
+    run: async () => (await import("./demo.ts")).runDemo(),
+  },
+  epmd: {
+    usage: `epmd             run an EPMD (the Erlang port mapper) in the foreground until SIGINT/SIGTERM
+                   --port N: default $ERL_EPMD_PORT, else 4369; 0 = any free port   --address A: default 127.0.0.1`,
+    run: epmdCommand,
+  },
+  start: {
+    usage: `start [APP]      run a distributed node, and the application module APP on it, until SIGINT/SIGTERM
+                   --sname NAME | --name NAME   --cookie C (default $OTTER_COOKIE, else ~/.erlang.cookie)
+                   --hidden   --dist-port N (default: any)   --address A (listen address, default all)
+                   --config FILE (.json or sys.config-style .config)   --set APP.KEY=VALUE (repeatable)
+                   --observer[=PORT] (the web observer; alone: any free port)   --log line|otp|json
+                   precedence: flags, then OTTER_* variables, then the config file, then the application's defaults`,
+    run: startCommand,
+  },
+  load: {
+    usage: `load PATH        load a module into a running node (its old version purged first, as erl's l(Module))
+                   --node NAME@HOST (required)   --cookie C   --module NAME (default: the file's name)
+                   --purge: kill processes still running the old version (default: refuse while any do)`,
+    run: loadCommand,
+  },
+  remsh: {
+    usage: `remsh NODE       an interactive shell on a running node: TypeScript on an Otter node, Erlang on a BEAM node
+                   --cookie C   --sname ME | --name ME (this shell's own node name; default otter_remsh_<pid>)
+                   history in $OTTER_HISTORY, else ~/.otter_history; help() lists the helpers; Ctrl-D leaves`,
+    run: async (args) => (await import("./remsh.ts")).remshCommand(args),
+  },
+  eval: {
+    usage: `eval EXPR        evaluate one expression on a running node and print its value (exit 1 if it raised)
+                   --node NAME@HOST (required)   --cookie C`,
+    run: async (args) => (await import("./eval.ts")).evalCommand(args),
+  },
+  ping: {
+    usage: `ping NODE        print pong if NODE answers (exit 0), else pang (exit 1), as net_adm:ping
+                   --cookie C`,
+    run: async (args) => (await import("./ping.ts")).pingCommand(args),
+  },
+  help: {
+    usage: "help [COMMAND]   this text, or one command's (also: otter COMMAND --help)",
+    run: helpCommand,
+  },
+};
 
 const USAGE = `usage: otter <command> [options]
 
 commands:
-  encode TERM      print term_to_binary of an Erlang term given in Erlang syntax, e.g. otter encode '{ok,[1,2]}'
-                   --hex: as hex   --compressed[=LEVEL]   --minor-version=0|1|2
-  decode [HEX]     print the term encoded by HEX (or by the raw bytes on standard input) in Erlang syntax
-  demo             encode terms, hand them to a real erl, decode its answers (needs erl)
-  epmd             run an EPMD (the Erlang port mapper) in the foreground until SIGINT/SIGTERM
-                   --port N: default $ERL_EPMD_PORT, else 4369; 0 = any free port   --address A: default 127.0.0.1
-  start            run a distributed node until SIGINT/SIGTERM
-                   --sname NAME | --name NAME   --cookie C (default $OTTER_COOKIE, else ~/.erlang.cookie)
-                   --hidden   --dist-port N (default: any)   --address A (listen address, default all)
-  load PATH        load a module into a running node (its old version purged first, as erl's l(Module))
-                   --node NAME@HOST (required)   --cookie C   --module NAME (default: the file's name)
-                   --purge: kill processes still running the old version (default: refuse while any do)
-  help             this text`;
+${Object.values(COMMANDS)
+  .map((c) => `  ${c.usage}`)
+  .join("\n")}`;
+
+/** One command's usage text: its synopsis, then what it does and its options. */
+function usageOf(name: string): string {
+  const [first, ...options] = COMMANDS[name]!.usage.split("\n");
+  const [, synopsis, summary] = /^(\S+(?: \S+)*)\s{2,}(.*)$/.exec(first!) ?? [first, first, ""];
+  return [`usage: otter ${synopsis}`, "", `  ${summary}`, ...options.map((o) => `  ${o.trim()}`)].join("\n");
+}
+
+function helpCommand(args: string[]): number {
+  if (args.length > 1) throw new UsageError("help takes at most one command");
+  const name = args[0];
+  if (name !== undefined && !Object.hasOwn(COMMANDS, name)) throw new UsageError(`unknown command: ${name}`);
+  console.log(name === undefined ? USAGE : usageOf(name));
+  return 0;
+}
 
 function encodeCommand(args: string[]): number {
   const { values, positionals } = parseArgs({
@@ -60,7 +130,8 @@ async function epmdCommand(args: string[]): Promise<number> {
 
 async function startCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args,
+    // `--observer` alone means any free port; with a value it would take the next argument as its port.
+    args: args.map((arg) => (arg === "--observer" ? "--observer=" : arg)),
     allowPositionals: true,
     options: {
       sname: { type: "string" },
@@ -69,23 +140,15 @@ async function startCommand(args: string[]): Promise<number> {
       hidden: { type: "boolean" },
       "dist-port": { type: "string" },
       address: { type: "string" },
+      config: { type: "string" },
+      observer: { type: "string" },
+      log: { type: "string" },
+      set: { type: "string", multiple: true },
     },
   });
-  if (positionals.length > 0) throw new UsageError("start takes no arguments yet");
-  if ((values.sname === undefined) === (values.name === undefined)) {
-    throw new UsageError("start needs one of --sname and --name");
-  }
-  const port = values["dist-port"] === undefined ? undefined : Number(values["dist-port"]);
-  if (port !== undefined && !(/^\d+$/.test(values["dist-port"]!) && port <= 65535)) {
-    throw new UsageError("--dist-port is 0..65535");
-  }
-  return (await import("./start.ts")).runNode({
-    sname: values.sname,
-    name: values.name,
-    cookie: values.cookie,
-    hidden: values.hidden,
-    listen: { host: values.address, port },
-  });
+  if (positionals.length > 1) throw new UsageError("start takes at most one application module");
+  const { "dist-port": distPort, ...flags } = values;
+  return (await import("./start.ts")).runStart({ ...flags, distPort }, positionals[0]);
 }
 
 async function loadCommand(args: string[]): Promise<number> {
@@ -111,40 +174,32 @@ async function loadCommand(args: string[]): Promise<number> {
   });
 }
 
-class UsageError extends Error {}
+/** `--help` or `-h` among a command's options (before any `--`). */
+function asksForHelp(args: string[]): boolean {
+  const options = args.indexOf("--") < 0 ? args : args.slice(0, args.indexOf("--"));
+  return options.includes("--help") || options.includes("-h");
+}
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [name, ...rest] = argv;
+  if (name === "--help" || name === "-h") return helpCommand([]);
+  const command = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name]! : undefined;
   try {
-    switch (command) {
-      case "encode":
-        return encodeCommand(rest);
-      case "decode":
-        return decodeCommand(rest);
-      case "demo":
-        return (await import("./demo.ts")).runDemo();
-      case "epmd":
-        return await epmdCommand(rest);
-      case "start":
-        return await startCommand(rest);
-      case "load":
-        return await loadCommand(rest);
-      case undefined:
-      case "help":
-      case "--help":
-      case "-h":
-        console.log(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command: ${command}`);
-    }
+    if (name === undefined) throw new UsageError("no command given");
+    if (command === undefined) throw new UsageError(`unknown command: ${name}`);
+    if (asksForHelp(rest)) return helpCommand([name]);
+    return await command.run(rest);
   } catch (e) {
     if (
       e instanceof UsageError ||
       (e instanceof TypeError && "code" in e && String(e.code).startsWith("ERR_PARSE_ARGS"))
     ) {
-      console.error(`otter: ${e.message}\n\n${USAGE}`);
+      console.error(`otter: ${e.message}\n\n${command === undefined ? USAGE : usageOf(name!)}`);
       return 2;
+    }
+    if (e instanceof CommandFailed) {
+      console.error(`otter: ${e.message}`);
+      return 1;
     }
     if (e instanceof OtterError) {
       console.error(`otter: ${e.code}: ${e.message}`);

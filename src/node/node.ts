@@ -26,7 +26,9 @@ import { type Term, tuple } from "../term/types.ts";
 import { builtinModules } from "./builtins.ts";
 import { codeModule } from "./code-builtins.ts";
 import { startNetKernel } from "./net-kernel.ts";
+import { observerModule } from "./observer-builtins.ts";
 import { startRex } from "./rex.ts";
+import { Shell, shellModule } from "./shell.ts";
 
 /** The log domain of the distribution's events. */
 const DIST_DOMAIN = ["otter", "dist"];
@@ -118,6 +120,8 @@ export class OtterNode {
     // `rpc:call(Node, M, F, A)` reaches a module loaded into the code server too (its current version), and
     // Erlang's `code` module is this node's code server.
     this.modules.export("code", codeModule(code));
+    this.modules.export("otter_observer", observerModule(this));
+    this.modules.export("otter_shell", shellModule(new Shell(this))); // `otter remsh` and `otter eval`
     this.modules.setFallback((module, fn) => (code.isLoaded(module) === false ? undefined : code.current(module)[fn]));
     distribution.attach(runtime, runtime.creation, {
       control: (message, peer) => {
