@@ -27,7 +27,7 @@ const CARDS = [
     key: "messages",
     label: "Messages",
     value: (s) => fmt.rate(s.messagesPerSecond),
-    detail: () => "delivered locally",
+    detail: () => "sent, and arrived from other nodes",
   },
   {
     key: "dirty",
@@ -84,7 +84,7 @@ const CHARTS = [
   {
     testid: "chart-messages",
     title: "Messages per second",
-    series: [{ label: "delivered", color: "--chart-2" }],
+    series: [{ label: "sent", color: "--chart-2" }],
     format: fmt.compact,
     row: (s) => [s.messagesPerSecond],
   },
