@@ -75,6 +75,9 @@ export class WorkerSlot {
   private loadsAsked = 0;
   /** Calls appended to the current worker's ring: the next one's place in its cancel table. */
   private appended = 0;
+  /** Whether the current worker holds the event loop open (it does while it holds calls, and a little after). */
+  private workerRefd = false;
+  private releaseScheduled = false;
 
   constructor(
     private readonly setup: SlotSetup,
@@ -131,7 +134,7 @@ export class WorkerSlot {
     // A call that waits for the worker to start counts as queued behind something.
     call.ahead = this.held.length + (Atomics.load(this.views.control, Word.Ready) === 0 ? 1 : 0);
     this.held.push(call);
-    if (this.held.length === 1) this.worker.ref();
+    this.holdEventLoop();
     if (this.wakeWorker()) this.setup.wokeWorker();
     return true;
   }
@@ -151,8 +154,29 @@ export class WorkerSlot {
       this.settle(call, status, value, micros);
       n++;
     }
-    if (n > 0 && this.held.length === 0) this.worker.unref();
+    if (n > 0 && this.held.length === 0) this.releaseEventLoopWhenIdle();
     return n;
+  }
+
+  private holdEventLoop(): void {
+    if (this.workerRefd) return;
+    this.worker.ref();
+    this.workerRefd = true;
+  }
+
+  /**
+   * Lets the event loop end without the worker once it has held no call for a turn of the loop. Not at once: ref
+   * and unref are calls into C++, and a caller making one call after another would pay for both on every call.
+   */
+  private releaseEventLoopWhenIdle(): void {
+    if (this.releaseScheduled) return;
+    this.releaseScheduled = true;
+    setImmediate(() => {
+      this.releaseScheduled = false;
+      if (this.held.length > 0 || !this.workerRefd || this.stopping) return;
+      this.worker.unref();
+      this.workerRefd = false;
+    });
   }
 
   /** Whether `call` is the one this worker is running now (taken and not answered). */
@@ -213,6 +237,7 @@ export class WorkerSlot {
     this.wakeWorker();
     // Waiting for the thread keeps the event loop alive (an idle worker is unref'd): `await stop()` needs it.
     this.worker.ref();
+    this.workerRefd = true;
     const deadline = setTimeout(() => this.kill(), timeoutMs);
     this.stopped = this.workerEnded.then(() => clearTimeout(deadline));
     return this.stopped;
@@ -251,6 +276,7 @@ export class WorkerSlot {
     worker.on("exit", (code) => this.exited(worker, code));
     this.workerEnded = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
     worker.unref();
+    this.workerRefd = false;
     this.worker = worker;
   }
 
