@@ -56,7 +56,13 @@ export type Action =
     };
 
 export type ClientMessage =
-  | { readonly type: "watch"; readonly node: string; readonly view: View }
+  | {
+      readonly type: "watch";
+      readonly node: string;
+      readonly view: View;
+      /** The page's number for this watch, echoed in its pushes: a push that crossed the next watch is told apart. */
+      readonly id?: number;
+    }
   | { readonly type: "act"; readonly id: number; readonly node: string; readonly action: Action };
 
 /** One overview sample. A field a node cannot tell (a BEAM node has no event loop) is null. */
@@ -170,7 +176,12 @@ export type ViewData =
 
 export type ServerMessage =
   | Hello
-  | { readonly type: "view"; readonly node: string; readonly data: ViewData }
+  | {
+      readonly type: "view";
+      readonly node: string;
+      readonly data: ViewData /** The watch's id. */;
+      readonly watch?: number;
+    }
   | { readonly type: "acted"; readonly id: number; readonly ok: true }
   | { readonly type: "acted"; readonly id: number; readonly ok: false; readonly error: string }
   /** The watched view failed (the node went away, a bad pid): the page shows it; the watch stays. */

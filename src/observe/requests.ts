@@ -30,7 +30,12 @@ export function parseClientMessage(data: string): ClientMessage {
     throw new BadRequest("a message must be JSON");
   }
   const m = record(message, "message");
-  if (m.type === "watch") return { type: "watch", node: text(m.node, "node"), view: parseView(m.view) };
+  if (m.type === "watch") {
+    if (m.id !== undefined && !(typeof m.id === "number" && Number.isSafeInteger(m.id))) {
+      throw new BadRequest("a watch's id is an integer");
+    }
+    return { type: "watch", node: text(m.node, "node"), view: parseView(m.view), id: m.id };
+  }
   if (m.type === "act") {
     const id = m.id;
     if (typeof id !== "number" || !Number.isSafeInteger(id)) throw new BadRequest("an act needs an integer id");

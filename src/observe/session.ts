@@ -24,7 +24,7 @@ export interface SessionContext {
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 export class Session {
-  private watching: { readonly node: string; readonly view: View } | undefined;
+  private watching: { readonly node: string; readonly view: View; readonly id: number | undefined } | undefined;
   /** Bumped by each watch: a push of an earlier one is dropped. */
   private generation = 0;
   private pushing = false;
@@ -55,7 +55,7 @@ export class Session {
     if (text === undefined) throw new BadRequest("messages are JSON text, not binary");
     const message = parseClientMessage(text);
     if (message.type === "watch") {
-      this.watching = { node: message.node, view: message.view };
+      this.watching = { node: message.node, view: message.view, id: message.id };
       this.generation++;
       await this.push(true);
       return;
@@ -74,7 +74,7 @@ export class Session {
     this.pushing = true;
     try {
       const data = await this.dataOf(watching.node, watching.view, first);
-      if (generation === this.generation) this.send({ type: "view", node: watching.node, data });
+      if (generation === this.generation) this.send({ type: "view", node: watching.node, data, watch: watching.id });
     } catch (error) {
       if (generation === this.generation) this.failed(error, watching.node);
     } finally {

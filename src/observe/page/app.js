@@ -18,6 +18,8 @@ const state = {
   /** What the hash says: a tab, or `process` with a pid. */
   route: { view: "overview", pid: null },
   processQuery: initialProcessQuery(),
+  /** The number of the last watch sent: pushes carry it back, so one that crossed a newer watch is dropped. */
+  watchId: 0,
 };
 
 const nodeName = document.querySelector("[data-testid=node-name]");
@@ -82,7 +84,8 @@ function watch() {
       : view === "process"
         ? { kind: "process", pid }
         : { kind: view };
-  socket.send({ type: "watch", node: state.node, view: watched });
+  state.watchId++;
+  socket.send({ type: "watch", node: state.node, view: watched, id: state.watchId });
 }
 
 function receive(message) {
@@ -91,7 +94,8 @@ function receive(message) {
       return hello(message);
     case "view": {
       const { view, pid } = state.route;
-      if (message.node !== state.node || message.data.kind !== view) return; // pushed before the last watch
+      if (message.watch !== state.watchId || message.node !== state.node) return; // pushed before the last watch
+      if (message.data.kind !== view) return;
       if (view === "process" && message.data.detail.pid !== pid) return;
       if (errorBanner.dataset.sticky !== "true") hideError();
       views[view].update(message.data);

@@ -56,6 +56,22 @@ describe("the observer's WebSocket", () => {
     );
   });
 
+  test("a watch's id comes back on each of its pushes, so a push that crossed a newer watch can be told apart", async () => {
+    const query = { kind: "processes", sort: "pid", descending: false, filter: "", limit: 5 } as const;
+    page.send({ type: "watch", node, view: { ...query, offset: 0 }, id: 41 });
+    page.send({ type: "watch", node, view: { ...query, offset: 5 }, id: 42 });
+    const latest = await page.next(
+      (m): m is Extract<ServerMessage, { type: "view" }> => m.type === "view" && m.watch === 42,
+      "a push of watch 42",
+    );
+    assert.equal(latest.data.kind === "processes" && latest.data.page.offset, 5);
+    const again = await page.next((m) => m.type === "view", "the next push");
+    assert.equal(again.type === "view" && again.watch, 42, "the interval's pushes carry the id too");
+    page.send({ type: "watch", node, view: { kind: "code" }, id: 1.5 });
+    const refused = await page.next(isError, "an error for a fractional id");
+    assert.match(refused.error, /id is an integer/);
+  });
+
   test("the overview starts with its history, then one sample per interval", async () => {
     page.send({ type: "watch", node, view: { kind: "overview" } });
     const first = await page.view("overview");
