@@ -3,7 +3,8 @@
 import { readFile } from "node:fs/promises";
 import { basename, extname, resolve } from "node:path";
 import { atom, format, Tuple } from "../index.ts";
-import { connectClient } from "./connect.ts";
+import { checkTarget, connectClient } from "./connect.ts";
+import { CommandFailed } from "./failures.ts";
 
 export interface LoadCommand {
   /** The running node, `name@host`. */
@@ -19,8 +20,11 @@ export interface LoadCommand {
 
 /** Exit status: 0 loaded, 1 refused by the node or not reached. */
 export async function runLoad(command: LoadCommand): Promise<number> {
+  checkTarget(command.target);
   const filename = resolve(command.path);
-  const source = await readFile(filename);
+  const source = await readFile(filename).catch((error: NodeJS.ErrnoException) => {
+    throw new CommandFailed(`cannot read ${command.path}: ${error.code ?? error.message}`);
+  });
   const module = atom(command.module ?? basename(filename, extname(filename)));
   const { node } = await connectClient({ target: command.target, cookie: command.cookie, command: "load" });
   try {

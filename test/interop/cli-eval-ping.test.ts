@@ -80,6 +80,11 @@ describe("usage and exit codes", () => {
     }
   });
 
+  test("otter load of a file it cannot read says so in one line and exits 1", TIMEOUT, async () => {
+    const run = await otter(["load", "/nonexistent/m.ts", "--node", "a@127.0.0.1"]);
+    assert.deepEqual([run.code, run.stdout, run.stderr], [1, "", "otter: cannot read /nonexistent/m.ts: ENOENT\n"]);
+  });
+
   test("a usage error prints the message and the usage on stderr and exits 2", TIMEOUT, async () => {
     const cases: [string[], RegExp][] = [
       [[], /^otter: no command given\n\nusage: otter <command>/],
@@ -90,6 +95,10 @@ describe("usage and exit codes", () => {
       [["ping", "a@b", "--bogus"], /^otter: Unknown option '--bogus'.*\n\nusage: otter ping NODE/],
       [["help", "nothing"], /^otter: unknown command: nothing\n/],
       [["remsh"], /^otter: remsh takes one node name\n\nusage: otter remsh NODE/],
+      [
+        ["load", "m.ts", "--node", "no-host"],
+        /^otter: not a node name \(name@host\): no-host\n\nusage: otter load PATH/,
+      ],
     ];
     for (const [args, stderr] of cases) {
       const run = await otter(args);
