@@ -78,7 +78,10 @@ async function refusesConnections(url: string): Promise<void> {
   }
 }
 
-/** Whether a connection to 127.0.0.1:`port` is accepted (it is closed at once); false when refused. */
+/**
+ * Whether a connection to 127.0.0.1:`port` may still be accepted (it is closed at once); false when refused. A
+ * connection reset while the server's listening socket closes counts as "still accepting": the next try tells.
+ */
 function connects(port: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: "127.0.0.1", port });
@@ -86,8 +89,10 @@ function connects(port: number): Promise<boolean> {
       socket.destroy();
       resolve(true);
     });
-    socket.once("error", (error: NodeJS.ErrnoException) =>
-      error.code === "ECONNREFUSED" ? resolve(false) : reject(error),
-    );
+    socket.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "ECONNREFUSED") resolve(false);
+      else if (error.code === "ECONNRESET") resolve(true);
+      else reject(error);
+    });
   });
 }
