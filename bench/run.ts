@@ -14,6 +14,7 @@ const benchmarks: Record<string, () => Promise<BenchModule>> = {
   dist: () => import("./dist.ts"),
   dirty: () => import("./dirty.ts"),
   codeload: () => import("./codeload.ts"),
+  cluster: () => import("./cluster.ts"),
 };
 
 function usage(): string {

@@ -86,6 +86,18 @@ export const ErrorCodes = {
   DIST_TICK_TIMEOUT: "DIST_TICK_TIMEOUT",
   /** Distribution: a remote spawn (erlang:spawn/4 and friends) failed: `notsup`, `system_limit`, … */
   DIST_SPAWN: "DIST_SPAWN",
+  /** Cluster membership: a bad option (a seed that is no node name, an interval that is no positive number of ms). */
+  CLUSTER_BAD_OPTION: "CLUSTER_BAD_OPTION",
+  /** Cluster: the cluster service (`otter_cluster`) does not run on this node (spawnLb), or runs already (start). */
+  CLUSTER_SERVICE: "CLUSTER_SERVICE",
+  /** Cluster: spawnLb's candidates hold no member with a fresh load report (nor this node). */
+  CLUSTER_NO_CANDIDATE: "CLUSTER_NO_CANDIDATE",
+  /** Migration: the server is not migratable (its state does not encode to ETF, or it was not started migratable). */
+  CLUSTER_NOT_MIGRATABLE: "CLUSTER_NOT_MIGRATABLE",
+  /** Migration: a step failed (the target could not start the server, the name moved); the server runs on. */
+  CLUSTER_MIGRATION_FAILED: "CLUSTER_MIGRATION_FAILED",
+  /** Replication: a replicated server could not start, or no primary answered a call before its deadline. */
+  CLUSTER_REPLICATION_FAILED: "CLUSTER_REPLICATION_FAILED",
   /** erpc: the applied function raised; the ErpcError's `class` and `reason` are what erpc:call raises. */
   ERPC_EXCEPTION: "ERPC_EXCEPTION",
   /** erpc: the process applying the function was ended by an exit signal (`exit:{signal, Reason}`). */

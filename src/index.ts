@@ -1,4 +1,5 @@
 // Otter's public API: re-exports only.
+export * from "./cluster/index.ts";
 export * from "./code/index.ts";
 export * from "./dirty/index.ts";
 export * from "./errors.ts";

@@ -6,7 +6,9 @@
 //   node client.mjs NAME COOKIE EPMD_PORT SERVER_NODE small NSENDERS BATCH WARMUP_MS WINDOW_MS
 //   node client.mjs NAME COOKIE EPMD_PORT SERVER_NODE call  NCALLERS WARMUP_MS WINDOW_MS
 //
-// Prints one JSON line: { test, ...figures } with the same figures as dist_bench.erl's `beam result` line.
+// Prints one JSON line: { test, carrier, ...figures } with the same figures as dist_bench.erl's `beam result` line;
+// `carrier` is how the connection to the server carried its bytes: loopback "tcp", or "unix" when both nodes run
+// with OTTER_BENCH_SAME_HOST=1 (the same-host transport, bench/cluster/transport.ts).
 import {
   atom,
   GenServer,
@@ -45,6 +47,7 @@ const node = await startNode({
   epmdPort: Number(epmdPort),
   embeddedEpmd: false,
   listen: { host: "127.0.0.1" },
+  sameHost: process.env.OTTER_BENCH_SAME_HOST === "1",
 });
 const rt = node.runtime;
 const server = atom(serverName);
@@ -199,8 +202,10 @@ const tests: Record<string, (self: Process, args: number[]) => Promise<Figures>>
 const scenario = tests[test ?? ""];
 if (scenario === undefined) throw new Error(`unknown test ${test}`);
 
+let carrier: string | undefined;
 const figures = await rt.run(async (self) => {
   await hello(self);
+  carrier = node.carrierOf(server);
   return scenario(self, args);
 });
 // As the erl client does: stop the server node, and wait until it is gone.
@@ -210,5 +215,5 @@ await rt.run(async (self) => {
   await self.receive((m) => m instanceof Tuple && m.at(0) === atom("nodedown"), { timeout: 5000 });
 });
 await node.stop();
-process.stdout.write(`${JSON.stringify({ test, ...figures })}\n`);
+process.stdout.write(`${JSON.stringify({ test, carrier, ...figures })}\n`);
 process.exit(0);

@@ -7,6 +7,7 @@
 // `{From, {sync, K}}` with `{ack, K}`, answers `{From, get_count}` with `{count, N}`) and `bench_ctl`
 // (`{From, hello}` → `ready`; `stop` stops the node), exports `dist_bench:echo/0` (what the client spawns on
 // this node: `{From, _}` → `From ! true`, in a loop), prints `ready`, and runs until told to stop (240 s at most).
+// Peers reach it over loopback TCP only, unless OTTER_BENCH_SAME_HOST=1 (then its same-host Unix socket too).
 import {
   atom,
   type Behaviour,
@@ -41,6 +42,7 @@ const node = await startNode({
   epmdPort: Number(epmdPort),
   embeddedEpmd: false,
   listen: { host: "127.0.0.1" },
+  sameHost: process.env.OTTER_BENCH_SAME_HOST === "1",
 });
 const rt = node.runtime;
 

@@ -8,7 +8,9 @@
 // connect to each other at once keep one connection (handshake/`simultaneousWinner`): the node whose attempt loses
 // waits, within the setup time, for the other's, as dist_util's `nok` does; a second connection from a node we are
 // connected to replaces the first once its handshake proves it (`alive`). The runtime hears of every connection
-// that comes up or goes (sink nodeUp/nodeDown, for monitor_node and monitor_nodes).
+// that comes up or goes (sink nodeUp/nodeDown, for monitor_node and monitor_nodes). A peer whose EPMD entry
+// advertises a same-host carrier we can open (same-host-carrier.ts) is dialled over it, else over TCP; either way
+// the same handshake and connection run on the stream.
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { DistError, ErrorCodes } from "../errors.ts";
 import {
@@ -28,6 +30,7 @@ import { DFlag } from "./flags.ts";
 import { type Admission, accept, type Handshaken, initiate, simultaneousWinner } from "./handshake/index.ts";
 import { checkNodeName, hostMode, type NameMode, parseNodeName } from "./node-name.ts";
 import { type Closer, nodedownReason } from "./nodedown-reason.ts";
+import { type CarrierName, type SameHostCarrier, TCP } from "./same-host-carrier.ts";
 import { controlOf, signalOf, spawnReplyOf, UnlinkIds } from "./signal-map.ts";
 import type { ControlMessage } from "./wire/control.ts";
 
@@ -41,6 +44,8 @@ export interface DistributionOptions extends ConnectionOptions {
   setupTimeMs?: number;
   /** Where the peers' EPMD listens (default: its host's port 4369, or ERL_EPMD_PORT). */
   epmdPort?: number;
+  /** A carrier to nodes on this host, accepted on beside TCP and dialled first when a peer advertises it. */
+  sameHost?: SameHostCarrier;
 }
 
 /** What happens to control messages that are no signal between two processes. */
@@ -85,6 +90,8 @@ export class Distribution implements SignalTransport {
   private readonly sockets = new Set<Socket>();
   /** Connections this side closed, and why (for the nodedown reason). */
   private readonly closers = new WeakMap<Connection, Closer>();
+  /** How each connection's bytes travel. */
+  private readonly carriers = new WeakMap<Connection, CarrierName>();
   private sink: SignalSink | undefined;
   private handler: DistributionHandler | undefined;
   /** This node's creation, from EPMD (known after `listen`, given by `attach`). */
@@ -94,7 +101,7 @@ export class Distribution implements SignalTransport {
   constructor(private readonly options: DistributionOptions) {
     this.nameMode = hostMode(parseNodeName(options.name).host);
     this.name = atom(options.name);
-    this.server = createServer((socket) => this.accepted(socket));
+    this.server = createServer((socket) => this.accepted(socket, TCP));
   }
 
   /** Starts listening on `port` (0: any) at `host`; resolves with the port. */
@@ -107,6 +114,15 @@ export class Distribution implements SignalTransport {
         resolve(typeof address === "object" && address !== null ? address.port : port);
       });
     });
+  }
+
+  /**
+   * Starts accepting on the same-host carrier, if any. Called once EPMD holds our name (with the carrier's
+   * advertisement), so that a node already running under that name is refused by EPMD before its socket is looked at.
+   */
+  async listenSameHost(): Promise<void> {
+    const carrier = this.options.sameHost;
+    await carrier?.listen((socket) => this.accepted(socket, carrier.name));
   }
 
   /**
@@ -164,6 +180,12 @@ export class Distribution implements SignalTransport {
     return connection?.open === true ? connection : undefined;
   }
 
+  /** How the bytes of the connection to `node` travel ("tcp", or the same-host carrier's name), if it is up. */
+  carrierOf(node: Atom): CarrierName | undefined {
+    const connection = this.connectionTo(node);
+    return connection === undefined ? undefined : this.carriers.get(connection);
+  }
+
   /**
    * Connects to `node` (net_kernel:connect_node, SignalTransport): true when a connection is up, false when it
    * cannot be had (the sink has heard `nodeDown` by then).
@@ -175,9 +197,9 @@ export class Distribution implements SignalTransport {
     if (peer.connecting) return this.whenSettled(node);
     peer.connecting = true;
     peer.dialing = true;
-    let handshaken: Handshaken;
+    let dialled: { handshaken: Handshaken; carrier: CarrierName };
     try {
-      handshaken = await this.dial(node);
+      dialled = await this.dial(node);
     } catch (e) {
       peer.dialing = false;
       if (this.connectionTo(node) !== undefined) return true; // the peer's own attempt won meanwhile
@@ -192,7 +214,7 @@ export class Distribution implements SignalTransport {
       return false;
     }
     peer.dialing = false;
-    this.up(handshaken);
+    this.up(dialled.handshaken, dialled.carrier);
     return true;
   }
 
@@ -215,6 +237,7 @@ export class Distribution implements SignalTransport {
     }
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.options.sameHost?.close();
   }
 
   private peerOf(node: Atom): Peer {
@@ -234,14 +257,34 @@ export class Distribution implements SignalTransport {
     return peer;
   }
 
-  /** EPMD lookup, TCP connect and handshake, within the setup time. */
-  private async dial(node: Atom): Promise<Handshaken> {
+  /**
+   * EPMD lookup, a stream (the same-host carrier when the peer advertises one we reach, else TCP) and the
+   * handshake, within the setup time.
+   */
+  private async dial(node: Atom): Promise<{ handshaken: Handshaken; carrier: CarrierName }> {
     const timeoutMs = this.options.setupTimeMs ?? DEFAULT_SETUP_TIME_MS;
     const name = checkNodeName(node.name, this.nameMode);
     const info = await portPlease(name.alive, { host: name.host, port: this.options.epmdPort, timeoutMs });
     if (info === undefined) throw new DistError(ErrorCodes.DIST_EPMD, `${node.name} is not registered with EPMD`);
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = tcpConnect({ host: name.host, port: info.port });
+    const carrier = this.options.sameHost;
+    // A same-host listener that cannot be opened (gone, refusing, not ours to open) means TCP, at once.
+    const local = await carrier?.dial(info.extra)?.catch(() => undefined);
+    const socket = local ?? (await this.tcpDial(node, name.host, info.port, timeoutMs));
+    const handshaken = await initiate(socket, {
+      self: { name: this.options.name, creation: this.creation, flags: this.options.flags },
+      peer: node.name,
+      cookie: this.options.cookie,
+      timeoutMs,
+      // The peer holds a connection from us: stale unless ours is up (then the peer's own attempt beat this one
+      // and this one gives up, as dist_util's is_pending answers false once net_kernel swapped the attempts).
+      replaceAlive: () => this.connectionTo(node) === undefined,
+    });
+    return { handshaken, carrier: local === undefined ? TCP : carrier!.name };
+  }
+
+  private tcpDial(node: Atom, host: string, port: number, timeoutMs: number): Promise<Socket> {
+    return new Promise<Socket>((resolve, reject) => {
+      const s = tcpConnect({ host, port });
       const timer = setTimeout(() => {
         s.destroy();
         reject(new DistError(ErrorCodes.DIST_TIMEOUT, `connecting to ${node.name} took over ${timeoutMs} ms`));
@@ -254,15 +297,6 @@ export class Distribution implements SignalTransport {
         clearTimeout(timer);
         reject(new DistError(ErrorCodes.DIST_CONNECTION_LOST, `connecting to ${node.name}: ${e.message}`));
       });
-    });
-    return initiate(socket, {
-      self: { name: this.options.name, creation: this.creation, flags: this.options.flags },
-      peer: node.name,
-      cookie: this.options.cookie,
-      timeoutMs,
-      // The peer holds a connection from us: stale unless ours is up (then the peer's own attempt beat this one
-      // and this one gives up, as dist_util's is_pending answers false once net_kernel swapped the attempts).
-      replaceAlive: () => this.connectionTo(node) === undefined,
     });
   }
 
@@ -278,7 +312,7 @@ export class Distribution implements SignalTransport {
     peer.setupDeadline.unref();
   }
 
-  private accepted(socket: Socket): void {
+  private accepted(socket: Socket, carrier: CarrierName): void {
     if (this.closed) {
       socket.destroy();
       return;
@@ -301,7 +335,7 @@ export class Distribution implements SignalTransport {
     }).then(
       (handshaken) => {
         this.sockets.delete(socket);
-        this.up(handshaken);
+        this.up(handshaken, carrier);
       },
       (error: unknown) => {
         this.sockets.delete(socket);
@@ -330,7 +364,7 @@ export class Distribution implements SignalTransport {
   }
 
   /** A handshake finished: the connection is up, and what waited for it goes out. */
-  private up(handshaken: Handshaken): void {
+  private up(handshaken: Handshaken, carrier: CarrierName): void {
     const node = atom(handshaken.peer);
     const old = this.peers.get(node)?.connection;
     // `alive` answered true: the new connection replaces the old one, whose nodedown goes before the nodeup.
@@ -341,6 +375,7 @@ export class Distribution implements SignalTransport {
       closed: (why) => this.down(node, connection, why),
       unsendable: (message, error) => this.handler?.unsendable(node, message, error),
     });
+    this.carriers.set(connection, carrier);
     clearTimeout(peer.setupDeadline);
     peer.setupDeadline = undefined;
     peer.connection = connection;

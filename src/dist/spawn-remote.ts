@@ -12,6 +12,13 @@ import type { Name } from "./erpc.ts";
 const OK = atom("ok");
 const BADOPT = atom("badopt");
 
+/** Where on a node a process is spawned, and whether it is linked to the spawner. */
+export interface RemoteSpawnOptions {
+  link?: boolean;
+  /** The scheduler of `node` to run it on, when the node runs several (default: the node chooses). */
+  scheduler?: number;
+}
+
 /**
  * erlang:spawn/4 (with `link`, spawn_link/4): a process on `node` running `module:fn(...args)`. Throws a
  * ProcessError PROC_BAD_ARG for bad arguments, a DistError DIST_SPAWN when `node` cannot spawn (`notsup` …).
@@ -22,9 +29,9 @@ export async function spawnRemote(
   module: Name,
   fn: Name,
   args: readonly Term[],
-  options: { link?: boolean } = {},
+  options: RemoteSpawnOptions = {},
 ): Promise<Pid> {
-  return (await spawnOn(self, node, module, fn, args, options.link === true, false)).pid;
+  return (await spawnOn(self, node, module, fn, args, options.link === true, false, options.scheduler)).pid;
 }
 
 /** erlang:spawn_link/4: `spawnRemote` linked to `self`. */
@@ -45,8 +52,9 @@ export async function spawnRemoteMonitor(
   module: Name,
   fn: Name,
   args: readonly Term[],
+  options: { scheduler?: number } = {},
 ): Promise<{ pid: Pid; ref: Ref }> {
-  const { pid, ref } = await spawnOn(self, node, module, fn, args, false, true);
+  const { pid, ref } = await spawnOn(self, node, module, fn, args, false, true, options.scheduler);
   return { pid, ref: ref! };
 }
 
@@ -58,9 +66,10 @@ async function spawnOn(
   args: readonly Term[],
   link: boolean,
   monitor: boolean,
+  scheduler: number | undefined,
 ): Promise<{ pid: Pid; ref?: Ref }> {
   const [to, m, f] = [asAtom(node), asAtom(module), asAtom(fn)];
-  const ref = self.spawnRequest(to, m, f, args, { link, monitor });
+  const ref = self.spawnRequest(to, m, f, args, { link, monitor, ...(scheduler === undefined ? {} : { scheduler }) });
   const reply = (await self.receive((message) => isSpawnReply(message, ref), { since: ref })) as Tuple;
   const [, , status, result] = reply.elements as [Term, Term, Term, Term];
   if (status === OK) return { pid: result as Pid, ref };

@@ -1,16 +1,14 @@
-// SPAWN_REQUEST from another node (erlang:spawn_request, which `erpc` and `rpc` are built on): a new process runs
-// an exported function, linked to and monitored by the requester as it asked, and the requester gets its pid in
-// a SPAWN_REPLY first.
+// SPAWN_REQUEST from another node (erlang:spawn_request, which `erpc` and `rpc` are built on), or from another
+// scheduler of this node: a new process runs an exported function, linked to and monitored by the requester as
+// it asked, and the requester gets its pid in a SPAWN_REPLY first.
 //
 // `erpc:execute_call(Ref, M, F, A)` and `erpc:execute_cast(M, F, A)` are what erpc spawns; they are built in, so
 // `erpc:call`/`rpc:call` from erl run exported functions here. As on the BEAM, a request for a function that does
 // not exist still gets a pid, whose process exits with `undef` (erlang/otp#8603).
-import { ProcessExit, type Runtime } from "../runtime/index.ts";
+import { ProcessExit, type Runtime, type SpawnReply, type SpawnRequest } from "../runtime/index.ts";
 import { atom } from "../term/atom.ts";
 import { type Term, type Tuple, tuple } from "../term/types.ts";
 import type { ExportedModules, Outcome } from "./modules.ts";
-import { spawnReplyMessage } from "./signal-map.ts";
-import type { SpawnReplyMessage, SpawnRequestMessage } from "./wire/control.ts";
 
 const ERPC = atom("erpc");
 const EXECUTE_CALL = atom("execute_call");
@@ -22,12 +20,18 @@ const THROW = atom("throw");
 const EXIT = atom("exit");
 const ERROR = atom("error");
 
-/** Runs a spawn request in `rt`; `reply` sends the SPAWN_REPLY back to the requester's node. */
+/** What a spawn request says, whichever way it came. */
+export type RequestedSpawn = Pick<
+  SpawnRequest,
+  "from" | "ref" | "groupLeader" | "module" | "function" | "args" | "options"
+>;
+
+/** Runs a spawn request in `rt`; `reply` sends the answer back to the requester. */
 export function spawnRequested(
   rt: Runtime,
   modules: ExportedModules,
-  request: SpawnRequestMessage,
-  reply: (message: SpawnReplyMessage) => void,
+  request: RequestedSpawn,
+  reply: (answer: SpawnReply) => void,
 ): void {
   const link = request.options.includes(LINK);
   const monitor = request.options.includes(MONITOR);
@@ -48,11 +52,11 @@ export function spawnRequested(
   });
   // The new process's half of the link and the monitor hold before it first runs, so its end always reaches the
   // requester. A requester of this node makes both halves itself when the reply comes (runtime/spawn-requests.ts).
-  if (request.from.node !== rt.node) {
+  if (!rt.isHere(request.from)) {
     if (link) rt.deliver({ kind: "link", from: request.from, to: pid });
     if (monitor) rt.deliver({ kind: "monitor", from: request.from, to: pid, ref: request.ref });
   }
-  reply(spawnReplyMessage({ to: request.from, ref: request.ref, result: pid, link, monitor }));
+  reply({ to: request.from, ref: request.ref, result: pid, link, monitor });
 }
 
 /** What erpc:execute_call exits with: `{Ref, return, V}`, `{Ref, throw, R}`, `{Ref, exit, R}`, `{Ref, error, R, S}`. */

@@ -20,5 +20,6 @@ const netKernel: GenServerCallbacks<null, undefined, Term, Term, Term> = {
 
 /** Starts `net_kernel` in `rt`. */
 export function startNetKernel(rt: Runtime): void {
-  void GenServer.start(rt, netKernel, undefined, { name: NET_KERNEL });
+  // Its start fails only when the node stops before `net_kernel` is up; then there is nothing to report.
+  GenServer.start(rt, netKernel, undefined, { name: NET_KERNEL }).catch(() => undefined);
 }

@@ -2,6 +2,8 @@
 // other nodes (Erlang, Elixir, Otter), with the system processes a BEAM node has for its peers: `net_kernel`
 // (answers `net_adm:ping`), `rex` (old-style `rpc`), and spawn requests (what `erpc`/`rpc:call` use since OTP 23).
 
+import { type SameHostSetting, sameHostCarrier } from "../cluster/same-host/index.ts";
+import { planNames, planSchedulers, type SchedulerPlan, Schedulers } from "../cluster/schedulers/schedulers.ts";
 import { type CodeServer, type CodeServerOptions, startCodeServer } from "../code/index.ts";
 import { DirtyPools, type DirtyPoolsOptions } from "../dirty/index.ts";
 import { distBufferBusyLimit } from "../dist/connection.ts";
@@ -14,6 +16,7 @@ import { advertisedFlags } from "../dist/flags.ts";
 import { type ExportedFunction, ExportedModules } from "../dist/modules.ts";
 import { ownNodeName } from "../dist/node-name.ts";
 import * as rpc from "../dist/rpc.ts";
+import { spawnReplyMessage } from "../dist/signal-map.ts";
 import { spawnRequested } from "../dist/spawn-request.ts";
 import type { TickerOptions } from "../dist/ticker.ts";
 import { DistError, ErrorCodes } from "../errors.ts";
@@ -61,6 +64,17 @@ export interface NodeOptions extends TickerOptions {
   dirty?: DirtyPoolsOptions;
   /** The code server's options (its preparing workers, slice length). Modules it loads import Otter as "otter". */
   code?: CodeServerOptions;
+  /**
+   * How many schedulers the node runs: the main thread and worker threads, each with its own processes (default:
+   * the machine's cores, like erl's `+S`). The worker threads start when a process is first spawned on one.
+   */
+  schedulers?: number;
+  /**
+   * Otter nodes on this host connect over a Unix socket instead of loopback TCP (advertised in EPMD's extra
+   * field; TCP when it cannot be opened; BEAM nodes always use TCP). Default on, unless OTTER_SAME_HOST=0;
+   * `false` turns it off, `{ dir }` chooses the socket's private directory.
+   */
+  sameHost?: SameHostSetting;
 }
 
 /** Starts a distributed node; resolves once it is registered with EPMD and listening. */
@@ -71,38 +85,56 @@ export async function startNode(options: NodeOptions): Promise<OtterNode> {
   const nameOption = options.sname !== undefined ? { sname: options.sname } : { name: options.name! };
   const { name } = await ownNodeName(nameOption);
   const cookie = await resolveCookie({ cookie: options.cookie, env: process.env });
+  const sameHost = sameHostCarrier(name.full, options.sameHost); // a bad option fails before anything starts
   const epmd = options.embeddedEpmd === false ? undefined : await ensureEpmd({ port: options.epmdPort });
   const flags = advertisedFlags({ hidden: options.hidden });
   distBufferBusyLimit(options); // a bad limit fails here, not at the first connection
   // The creation comes from EPMD, which needs the port first: listen, register, then make the runtime.
-  const distribution = new Distribution({ ...options, name: name.full, flags, cookie });
+  const distribution = new Distribution({ ...options, name: name.full, flags, cookie, sameHost });
   let registration: EpmdRegistration;
   try {
     const port = await distribution.listen(options.listen?.port ?? 0, options.listen?.host ?? "0.0.0.0");
-    registration = await register(name.alive, port, { port: options.epmdPort, hidden: options.hidden });
+    registration = await register(name.alive, port, {
+      port: options.epmdPort,
+      hidden: options.hidden,
+      extra: sameHost?.advertisement,
+    });
   } catch (e) {
     await distribution.close();
     await epmd?.close();
     throw e;
   }
+  try {
+    await distribution.listenSameHost(); // after EPMD took the name: a running namesake is EPMD's to refuse
+  } catch (e) {
+    await registration.close();
+    await distribution.close();
+    await epmd?.close();
+    throw e;
+  }
   const dirty = new DirtyPools(options.dirty);
+  const plan = planSchedulers({ count: options.schedulers, busyWaitUs: options.runtime?.busyWaitUs });
   const runtime = new Runtime({
     ...options.runtime,
     node: name.full,
     creation: registration.creation,
     transport: distribution,
     dirty,
+    scheduler: { index: 0, count: plan.count },
+    names: planNames(plan, atom(name.full), registration.creation),
   });
   // Loaded modules get the Otter the node runs on: the same atom table, term classes and behaviours.
   const otter = (await import("../index.ts")) as Record<string, unknown>;
   const code = startCodeServer(runtime, { ...options.code, modules: { otter, ...options.code?.modules } });
-  return new OtterNode(runtime, distribution, registration, epmd, dirty, code);
+  return new OtterNode(runtime, distribution, registration, epmd, dirty, code, plan);
 }
 
 export class OtterNode {
   readonly name: Atom;
   /** The functions other nodes can call here (`rpc:call`, `erpc:call`, `spawn_request`), by module. */
   readonly modules = new ExportedModules(builtinModules(this));
+  /** The node's schedulers: `await node.schedulers.load(name, url)` makes a module spawnable on any of them. */
+  readonly schedulers: Schedulers;
   private stopped = false;
 
   /** @internal Use `startNode`. */
@@ -115,18 +147,22 @@ export class OtterNode {
     readonly dirty: DirtyPools,
     /** The code server: `await node.code.load("name", { path })`, then `node.code.module("name")`. */
     readonly code: CodeServer,
+    plan: SchedulerPlan,
   ) {
     this.name = runtime.node;
+    this.schedulers = new Schedulers(plan, runtime, distribution, this.modules);
     // `rpc:call(Node, M, F, A)` reaches a module loaded into the code server too (its current version), and
     // Erlang's `code` module is this node's code server.
     this.modules.export("code", codeModule(code));
     this.modules.export("otter_observer", observerModule(this));
     this.modules.export("otter_shell", shellModule(new Shell(this))); // `otter remsh` and `otter eval`
     this.modules.setFallback((module, fn) => (code.isLoaded(module) === false ? undefined : code.current(module)[fn]));
-    distribution.attach(runtime, runtime.creation, {
+    distribution.attach(this.schedulers.sink, runtime.creation, {
       control: (message, peer) => {
         if (message.op === "spawn_request") {
-          spawnRequested(runtime, this.modules, message, (reply) => distribution.sendTo(peer, reply, reply.to));
+          spawnRequested(runtime, this.modules, message, (reply) =>
+            distribution.sendTo(peer, spawnReplyMessage(reply), reply.to),
+          );
         } else if (message.op === "group_leader") {
           runtime.setGroupLeader(message.to, message.leader); // BEAM ignores one for a process that is gone too
         }
@@ -187,6 +223,11 @@ export class OtterNode {
     return this.distribution.disconnect(typeof node === "string" ? atom(node) : node);
   }
 
+  /** How the connection to `node` carries its bytes: "unix" (same-host transport) or "tcp"; undefined when down. */
+  carrierOf(node: string | Atom): string | undefined {
+    return this.distribution.carrierOf(typeof node === "string" ? atom(node) : node);
+  }
+
   /** net_adm:ping/1: `pong` if `node` answers its net_kernel's `is_auth` call, else `pang`. */
   async ping(node: string | Atom, options?: { timeoutMs?: number }): Promise<"pong" | "pang"> {
     const target = typeof node === "string" ? atom(node) : node;
@@ -245,6 +286,7 @@ export class OtterNode {
     if (this.stopped) return;
     this.stopped = true;
     await this.runtime.shutdown();
+    await this.schedulers.stop();
     await this.dirty.stop();
     await this.code.stop();
     await this.distribution.close();

@@ -65,5 +65,6 @@ export function rpcResult(outcome: Outcome): Term {
 
 /** Starts `rex` in `rt`. */
 export function startRex(rt: Runtime, modules: ExportedModules): void {
-  void GenServer.start(rt, rexServer(modules), undefined, { name: REX });
+  // Its start fails only when the node stops before `rex` is up; then there is nothing to report.
+  GenServer.start(rt, rexServer(modules), undefined, { name: REX }).catch(() => undefined);
 }

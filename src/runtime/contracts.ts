@@ -54,6 +54,8 @@ export interface SpawnRequest {
   readonly args: readonly Term[];
   /** Spawn options as erlang:spawn_opt takes them: `link`, `monitor`, and any the other node may understand. */
   readonly options: readonly Term[];
+  /** The scheduler of `node` to spawn on, when the node runs several (see SchedulerSeat); default: any. */
+  readonly scheduler?: number;
 }
 
 /** The answer to a SpawnRequest (SPAWN_REPLY): the new process, with the link and monitor set up over there. */
@@ -102,6 +104,32 @@ export interface SignalSink {
    * and after every signal that arrived over the connection.
    */
   nodeDown(node: Atom, reason: Term, lost?: LostConnection): void;
+}
+
+/**
+ * Where a runtime sits among the schedulers of its node: scheduler `index` of `count`, each a runtime on a thread
+ * of its own. The schedulers share the node's name and creation and divide its pids and references between them:
+ * a pid's id is congruent to its scheduler's index modulo `count`, and a reference carries its scheduler's index.
+ * A signal to a pid of another scheduler goes to the SignalTransport, like one to another node.
+ */
+export interface SchedulerSeat {
+  readonly index: number;
+  readonly count: number;
+}
+
+/**
+ * The registered names of a node whose schedulers share them (Erlang's register/2 is node-wide): each name held by
+ * at most one pid, claimed and looked up atomically from any scheduler's thread.
+ */
+export interface NameDirectory {
+  /** Gives `name` to `pid` unless some pid holds it already; returns whether it did. */
+  claim(name: Atom, pid: Pid): boolean;
+  /** Frees `name` if `pid` holds it. */
+  release(name: Atom, pid: Pid): void;
+  /** The pid holding `name`, if any. */
+  lookup(name: Atom): Pid | undefined;
+  /** Every name held now. */
+  names(): Atom[];
 }
 
 /**

@@ -1,4 +1,7 @@
 // The process table: pid allocation (slot id + reuse serial, as BEAM does) and lookup of live local processes.
+//
+// On a node with several schedulers each has a table of its own, and a pid's id says whose it is: scheduler
+// `index` of `count` gives its slot s the id s × count + index (slot 0 is the scheduler's root pid).
 import { ErrorCodes, ProcessError } from "../errors.ts";
 import type { Atom } from "../term/atom.ts";
 import { Pid } from "../term/types.ts";
@@ -7,7 +10,7 @@ import { RingQueue } from "./ring-queue.ts";
 
 /** Freed slots are reused only once this many wait, so a fresh pid rarely repeats a recent id. */
 const REUSE_AFTER = 1024;
-const MAX_ID = 0x0fff_ffff; // BEAM's limit on local process ids (28 bits)
+const MAX_ID = 0x0fff_ffff; // BEAM's limit on local process ids (28 bits), over all of a node's schedulers
 
 export class ProcessTable {
   /** A live process, or for a freed slot the serial its last process had (slot 0: the runtime's root pid). */
@@ -15,10 +18,29 @@ export class ProcessTable {
   private readonly free = new RingQueue<number>();
   private live = 0;
 
+  /** The most slots this table may have, so that no id passes MAX_ID. */
+  private readonly maxSlots: number;
+
   constructor(
     private readonly node: Atom,
     private readonly creation: number,
-  ) {}
+    private readonly index = 0,
+    private readonly count = 1,
+  ) {
+    this.maxSlots = Math.floor((MAX_ID - index) / count) + 1;
+  }
+
+  /** The pid id of slot `slot`. */
+  private idOf(slot: number): number {
+    return slot * this.count + this.index;
+  }
+
+  /** The slot of a pid id of this table's scheduler, or -1 for another scheduler's. */
+  private slotOf(id: number): number {
+    if (this.count === 1) return id;
+    const rest = id - this.index;
+    return rest % this.count === 0 ? rest / this.count : -1;
+  }
 
   get size(): number {
     return this.live;
@@ -26,42 +48,56 @@ export class ProcessTable {
 
   /** A pid for a new process, not yet in the table. */
   allocate(): Pid {
-    if (this.free.length > REUSE_AFTER || this.slots.length > MAX_ID) {
+    if (this.free.length > REUSE_AFTER || this.slots.length >= this.maxSlots) {
       if (this.free.length === 0) {
-        throw new ProcessError(ErrorCodes.PROC_SYSTEM_LIMIT, `the process table is full (${MAX_ID} processes)`);
+        throw new ProcessError(
+          ErrorCodes.PROC_SYSTEM_LIMIT,
+          `the process table is full (${this.maxSlots} processes on this scheduler)`,
+        );
       }
-      const id = this.free.shift()!;
-      const serial = ((this.slots[id] as number) + 1) >>> 0;
-      this.slots[id] = serial;
-      return new Pid(this.node, id, serial, this.creation);
+      const slot = this.free.shift()!;
+      const serial = ((this.slots[slot] as number) + 1) >>> 0;
+      this.slots[slot] = serial;
+      return new Pid(this.node, this.idOf(slot), serial, this.creation);
     }
-    const id = this.slots.length;
+    const slot = this.slots.length;
     this.slots.push(0);
-    return new Pid(this.node, id, 0, this.creation);
+    return new Pid(this.node, this.idOf(slot), 0, this.creation);
   }
 
   /** Gives back a pid that `allocate` made but no process took (a spawn that failed). */
   release(pid: Pid): void {
-    this.free.push(pid.id);
+    this.free.push(this.slotOf(pid.id));
   }
 
   insert(process: Process): void {
-    this.slots[process.pid.id] = process;
+    this.slots[this.slotOf(process.pid.id)] = process;
     this.live++;
   }
 
   remove(process: Process): void {
     const pid = process.pid;
-    if (this.slots[pid.id] !== process) return;
-    this.slots[pid.id] = pid.serial;
+    const slot = this.slotOf(pid.id);
+    if (this.slots[slot] !== process) return;
+    this.slots[slot] = pid.serial;
     this.live--;
-    this.free.push(pid.id);
+    this.free.push(slot);
   }
 
-  /** The live process a local pid names, or undefined (dead, never existed, or from an earlier incarnation). */
+  /**
+   * The live process a pid of this node names, or undefined (dead, never existed, from an earlier incarnation, or
+   * another scheduler's).
+   */
   lookup(pid: Pid): Process | undefined {
-    const p = this.slots[pid.id];
+    const slot = this.slotOf(pid.id);
+    if (slot < 0) return undefined;
+    const p = this.slots[slot];
     return typeof p === "object" && p.pid.serial === pid.serial && pid.creation === this.creation ? p : undefined;
+  }
+
+  /** Whether a pid of this node belongs to this table's scheduler. */
+  owns(pid: Pid): boolean {
+    return this.count === 1 || pid.id % this.count === this.index;
   }
 
   /** Every live process, in id order. */

@@ -4,15 +4,26 @@ import { type Pid, Ref } from "../term/types.ts";
 
 const TWO_32 = 4294967296;
 
-/** Makes the references of one node: three words, a 52-bit counter in the first two, a per-runtime salt in the third. */
+/** The low bits of a reference's third word: the index of the scheduler that made it (see SchedulerSeat). */
+const SCHEDULER_BITS = 0xff;
+/** The most schedulers a node may have: their index must fit SCHEDULER_BITS. */
+export const MAX_SCHEDULERS = SCHEDULER_BITS + 1;
+
+/**
+ * Makes the references of one runtime: three words, a 52-bit counter in the first two, a per-runtime salt in the
+ * third, whose low byte is the runtime's scheduler index.
+ */
 export class RefMaker {
   private counter = 0;
-  private readonly salt = (Math.random() * TWO_32) >>> 0;
+  private readonly salt: number;
 
   constructor(
     private readonly node: Atom,
     private readonly creation: number,
-  ) {}
+    scheduler = 0,
+  ) {
+    this.salt = (((Math.random() * TWO_32) & ~SCHEDULER_BITS) | scheduler) >>> 0;
+  }
 
   make(): Ref {
     const n = ++this.counter;
@@ -30,6 +41,11 @@ export class RefMaker {
     }
     return `${ref.node.name}/${ref.creation}/${ids.join(".")}`;
   }
+}
+
+/** The scheduler that made a reference of this node (0 for one not made by a RefMaker). */
+export function schedulerOfRef(ref: Ref): number {
+  return ref.ids.length === 3 ? ref.ids[2]! & SCHEDULER_BITS : 0;
 }
 
 /** A key for maps of pids: the slot id for a local pid, a string for a pid of another node. */

@@ -1,7 +1,12 @@
 // The registry of local names (Erlang's register/unregister/whereis/registered) with Erlang's refusals.
+//
+// On a node with several schedulers, names are the node's: each scheduler's registry keeps the names of its own
+// processes, and claims each in the node's NameDirectory first, so a name is held once node-wide.
 import { ErrorCodes, ProcessError } from "../errors.ts";
 import { type Atom, atom } from "../term/atom.ts";
 import { format } from "../term/format.ts";
+import type { Pid } from "../term/types.ts";
+import type { NameDirectory } from "./contracts.ts";
 import { type Process, Status } from "./process.ts";
 
 const UNDEFINED = atom("undefined");
@@ -9,14 +14,15 @@ const UNDEFINED = atom("undefined");
 export class Registry {
   private readonly names = new Map<Atom, Process>();
 
+  /** `directory`: the node's names, shared with its other schedulers (none: this registry is the node's). */
+  constructor(private readonly directory?: NameDirectory) {}
+
   /** Throws unless `name` is free and registrable. */
   checkName(name: Atom): void {
     if (name === UNDEFINED) {
       throw new ProcessError(ErrorCodes.PROC_BAD_NAME, "the name 'undefined' cannot be registered");
     }
-    if (this.names.has(name)) {
-      throw new ProcessError(ErrorCodes.PROC_NAME_TAKEN, `the name ${format(name)} is already registered`);
-    }
+    if (this.names.has(name) || this.directory?.lookup(name) !== undefined) throw nameTaken(name);
   }
 
   /** Throws unless `name` could be given to `p` now. */
@@ -36,29 +42,51 @@ export class Registry {
 
   register(name: Atom, p: Process | undefined): void {
     this.check(name, p);
+    if (this.directory !== undefined && !this.directory.claim(name, p!.pid)) throw nameTaken(name);
     this.names.set(name, p!);
     p!.extras().name = name;
   }
 
   unregister(name: Atom): void {
     const p = this.names.get(name);
-    if (p === undefined) throw notRegistered(name);
+    if (p === undefined) {
+      if (this.directory?.lookup(name) === undefined) throw notRegistered(name);
+      throw new ProcessError(
+        ErrorCodes.PROC_BAD_ARG,
+        `${format(name)} is registered by a process of another scheduler: unregister it there`,
+      );
+    }
     this.names.delete(name);
+    this.directory?.release(name, p.pid);
     p.extra!.name = undefined;
   }
 
+  /** The process of this scheduler registered as `name`. */
   whereis(name: Atom): Process | undefined {
     return this.names.get(name);
   }
 
-  /** Drops `name` if `p` holds it (the process exited). */
-  remove(name: Atom, p: Process): void {
-    if (this.names.get(name) === p) this.names.delete(name);
+  /** The pid registered as `name` by a process of another scheduler of this node. */
+  heldElsewhere(name: Atom): Pid | undefined {
+    if (this.directory === undefined || this.names.has(name)) return undefined;
+    return this.directory.lookup(name);
   }
 
-  registered(): Atom[] {
-    return [...this.names.keys()];
+  /** Drops `name` if `p` holds it (the process exited). */
+  remove(name: Atom, p: Process): void {
+    if (this.names.get(name) !== p) return;
+    this.names.delete(name);
+    this.directory?.release(name, p.pid);
   }
+
+  /** The node's registered names. */
+  registered(): Atom[] {
+    return this.directory?.names() ?? [...this.names.keys()];
+  }
+}
+
+function nameTaken(name: Atom): ProcessError {
+  return new ProcessError(ErrorCodes.PROC_NAME_TAKEN, `the name ${format(name)} is already registered`);
 }
 
 export function notRegistered(name: Atom): ProcessError {

@@ -2,6 +2,8 @@
 //
 // Two runtimes in one Node.js process share nothing. A pid whose node is this runtime's is looked up here;
 // any other goes to the SignalTransport (DESIGN.md, "Layers": the runtime never knows the network exists).
+// A node may run several schedulers, each a runtime on a thread of its own (SchedulerSeat): a pid or reference of
+// another scheduler of this node goes to the transport too, and registered names are shared (NameDirectory).
 import { ErrorCodes, ProcessError, ProcessExitError } from "../errors.ts";
 import { Atom, atom } from "../term/atom.ts";
 import { format, formatForPeople } from "../term/format.ts";
@@ -13,8 +15,10 @@ import type {
   CodeTracker,
   DirtyRunner,
   LostConnection,
+  NameDirectory,
   NodeKind,
   RegisteredName,
+  SchedulerSeat,
   Signal,
   SignalSink,
   SignalTransport,
@@ -41,7 +45,7 @@ import {
 } from "./process.ts";
 import { ProcessTable } from "./process-table.ts";
 import { NOCONNECTION, NORMAL, SHUTDOWN } from "./reasons.ts";
-import { RefMaker } from "./refs.ts";
+import { MAX_SCHEDULERS, RefMaker, schedulerOfRef } from "./refs.ts";
 import { notRegistered, Registry } from "./registry.ts";
 import { Scheduler } from "./scheduler.ts";
 import { Signals } from "./signals.ts";
@@ -71,6 +75,10 @@ export interface RuntimeOptions {
   busyWaitUs?: number;
   /** Runs dirty calls for processes (`self.dirty`): the node's dirty pools (default: none; calls are refused). */
   dirty?: DirtyRunner;
+  /** Which of its node's schedulers this runtime is (default: the only one, `{ index: 0, count: 1 }`). */
+  scheduler?: SchedulerSeat;
+  /** The registered names shared by the node's schedulers (needed when `scheduler.count` > 1). */
+  names?: NameDirectory;
 }
 
 /** A kind of node `nodes` lists: connected ones (NodeKind) or this node itself. */
@@ -85,8 +93,10 @@ let lastCreation = 0;
 export class Runtime implements SignalSink {
   readonly node: Atom;
   readonly creation: number;
+  /** Which of its node's schedulers this runtime is. */
+  readonly seat: SchedulerSeat;
   /** @internal */ readonly table: ProcessTable;
-  /** @internal */ readonly registry = new Registry();
+  /** @internal */ readonly registry: Registry;
   /** @internal */ readonly scheduler: Scheduler;
   /** @internal */ readonly wheel: TimerWheel;
   /** @internal */ readonly refs: RefMaker;
@@ -122,9 +132,12 @@ export class Runtime implements SignalSink {
     const node = options.node ?? "nonode@nohost";
     this.node = node instanceof Atom ? node : atom(node);
     this.creation = options.creation ?? ++lastCreation;
-    this.table = new ProcessTable(this.node, this.creation);
-    this.refs = new RefMaker(this.node, this.creation);
-    this.rootPid = new Pid(this.node, 0, 0, this.creation);
+    this.seat = checkSeat(options.scheduler ?? { index: 0, count: 1 }, options.names);
+    const { index, count } = this.seat;
+    this.registry = new Registry(options.names);
+    this.table = new ProcessTable(this.node, this.creation, index, count);
+    this.refs = new RefMaker(this.node, this.creation, index);
+    this.rootPid = new Pid(this.node, index, 0, this.creation);
     this.defaultGroupLeader = this.rootPid;
     this.aliases = new Aliases(this);
     this.execution = new Execution(this);
@@ -183,8 +196,9 @@ export class Runtime implements SignalSink {
     this.exitFrom(this.rootPid, pid, reason, false);
   }
 
+  /** Registers a process of this scheduler as `name` (a name is the node's: no scheduler may hold it twice). */
   register(name: Atom, pid: Pid): void {
-    this.registry.register(name, this.isLocalNode(pid) ? this.table.lookup(pid) : undefined);
+    this.registry.register(name, this.isHere(pid) ? this.table.lookup(pid) : undefined);
   }
 
   unregister(name: Atom): void {
@@ -192,18 +206,19 @@ export class Runtime implements SignalSink {
   }
 
   whereis(name: Atom): Pid | undefined {
-    return this.registry.whereis(name)?.pid;
+    return this.registry.whereis(name)?.pid ?? this.registry.heldElsewhere(name);
   }
 
   registered(): Atom[] {
     return this.registry.registered();
   }
 
+  /** Whether `pid` is a live process of this scheduler. */
   isAlive(pid: Pid): boolean {
-    return this.isLocalNode(pid) && this.table.lookup(pid) !== undefined;
+    return this.isHere(pid) && this.table.lookup(pid) !== undefined;
   }
 
-  /** Every live local process. */
+  /** Every live process of this scheduler. */
   processes(): Pid[] {
     return Array.from(this.table.all(), (p) => p.pid);
   }
@@ -217,13 +232,13 @@ export class Runtime implements SignalSink {
 
   /** A snapshot of a live local process, or undefined. */
   processInfo(pid: Pid): ProcessInfo | undefined {
-    const p = this.isLocalNode(pid) ? this.table.lookup(pid) : undefined;
+    const p = this.isHere(pid) ? this.table.lookup(pid) : undefined;
     return p === undefined ? undefined : processInfo(p, p === this.execution.current);
   }
 
   /** Erlang's group_leader(Leader, Pid) for a local process: false if `pid` is not a live local process. */
   setGroupLeader(pid: Pid, leader: Pid): boolean {
-    const p = this.isLocalNode(pid) ? this.table.lookup(pid) : undefined;
+    const p = this.isHere(pid) ? this.table.lookup(pid) : undefined;
     if (p === undefined || p.exited) return false;
     p.setGroupLeader(leader);
     return true;
@@ -352,7 +367,7 @@ export class Runtime implements SignalSink {
     if (from !== undefined && from.status === Status.Exited) return; // a dead process's code sends nothing
     this.sends++;
     if (to instanceof Pid) {
-      if (to.node === this.node) {
+      if (this.isHere(to)) {
         const p = this.table.lookup(to);
         if (p !== undefined) this.execution.deliverFrom(from, p, message);
         return;
@@ -362,8 +377,8 @@ export class Runtime implements SignalSink {
     }
     if (to instanceof Atom) {
       const p = this.registry.whereis(to);
-      if (p === undefined) throw notRegistered(to);
-      this.execution.deliverFrom(from, p, message);
+      if (p !== undefined) this.execution.deliverFrom(from, p, message);
+      else this.sendElsewhere(from, this.registry.heldElsewhere(to) ?? throwNotRegistered(to), message);
       return;
     }
     if (to instanceof Ref) {
@@ -372,10 +387,19 @@ export class Runtime implements SignalSink {
     }
     if (to.node === this.node) {
       const p = this.registry.whereis(to.name);
-      if (p !== undefined) this.execution.deliverFrom(from, p, message); // {Name, Node} to a free name: dropped, as in Erlang
+      if (p !== undefined) this.execution.deliverFrom(from, p, message);
+      else {
+        const pid = this.registry.heldElsewhere(to.name);
+        if (pid !== undefined) this.sendElsewhere(from, pid, message); // a free name: dropped, as in Erlang
+      }
       return;
     }
     this.sendRemote(from, { kind: "message", from: from?.pid ?? this.rootPid, to, message });
+  }
+
+  /** A message to a name another scheduler's process holds: it goes to that process, the name's holder now. */
+  private sendElsewhere(from: Process | undefined, holder: Pid, message: Term): void {
+    this.sendRemote(from, { kind: "message", from: from?.pid ?? this.rootPid, to: holder, message });
   }
 
   /**
@@ -452,9 +476,19 @@ export class Runtime implements SignalSink {
     if (ms !== undefined || p.extra !== null) p.extras().idleTimeout = ms;
   }
 
-  /** @internal Whether a pid or reference names this node (then a lookup here is the whole truth). */
-  isLocalNode(id: Pid | Ref): boolean {
-    return id.node === this.node;
+  /**
+   * @internal Whether a pid or reference names this scheduler of this node (then a lookup here is the whole
+   * truth); any other goes to the transport.
+   */
+  isHere(id: Pid | Ref): boolean {
+    if (id.node !== this.node) return false;
+    if (this.seat.count === 1) return true;
+    return id instanceof Pid ? this.table.owns(id) : schedulerOfRef(id) === this.seat.index;
+  }
+
+  /** @internal The pid another scheduler's process registered as `name` holds, if any. */
+  heldElsewhere(name: Atom): Pid | undefined {
+    return this.registry.heldElsewhere(name);
   }
 
   /** @internal Notes that `p` links to or monitors something on `node`. */
@@ -476,7 +510,7 @@ export class Runtime implements SignalSink {
   }
 
   private sendToAlias(from: Process | undefined, to: Ref, message: Term): void {
-    if (to.node !== this.node) {
+    if (!this.isHere(to)) {
       this.sendRemote(from, { kind: "alias-message", from: from?.pid ?? this.rootPid, to, message });
       return;
     }
@@ -517,6 +551,22 @@ function bodyFlags(body: Body): number {
     ErrorCodes.PROC_BAD_ARG,
     "a process body is an async function or an object with handleMessage",
   );
+}
+
+function checkSeat(seat: SchedulerSeat, names: NameDirectory | undefined): SchedulerSeat {
+  const { index, count } = seat;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_SCHEDULERS) {
+    throw new RangeError(`a node has 1 to ${MAX_SCHEDULERS} schedulers, not ${count}`);
+  }
+  if (!Number.isInteger(index) || index < 0 || index >= count) {
+    throw new RangeError(`scheduler index ${index} is not one of 0 … ${count - 1}`);
+  }
+  if (count > 1 && names === undefined) throw new RangeError("several schedulers need a shared NameDirectory");
+  return { index, count };
+}
+
+function throwNotRegistered(name: Atom): never {
+  throw notRegistered(name);
 }
 
 function checkPriority(priority: Priority): Priority {

@@ -41,7 +41,7 @@ export class Signals {
 
   /** Sends an exit signal from `from` to `to` (`link`: the signal a terminating linked process sends). */
   exit(from: Pid, to: Pid, reason: Term, link: boolean): void {
-    if (!this.rt.isLocalNode(to)) {
+    if (!this.rt.isHere(to)) {
       this.rt.transport.send({ kind: "exit", from, to, reason, link });
       return;
     }
@@ -56,7 +56,7 @@ export class Signals {
     if (equals(to, p.pid)) return;
     const key = pidKey(to, this.rt.node);
     if (p.extra?.links?.has(key) === true) return;
-    if (!this.rt.isLocalNode(to)) {
+    if (!this.rt.isHere(to)) {
       p.extras().addLink(key, to);
       this.rt.watchNode(to.node, p);
       this.rt.transport.send({ kind: "link", from: p.pid, to });
@@ -79,7 +79,7 @@ export class Signals {
   unlink(p: Process, to: Pid): void {
     const key = pidKey(to, this.rt.node);
     if (p.extra?.links?.delete(key) !== true) return;
-    if (!this.rt.isLocalNode(to)) {
+    if (!this.rt.isHere(to)) {
       this.rt.transport.send({ kind: "unlink", from: p.pid, to });
       return;
     }
@@ -98,7 +98,11 @@ export class Signals {
     const tied = alias === "explicitUnalias" ? undefined : alias;
     const named = namedTarget(target, this.rt.node);
     const node = named === undefined ? (target as Pid).node : named.node;
-    if (node !== this.rt.node) {
+    const elsewhere =
+      named === undefined
+        ? !this.rt.isHere(target as Pid)
+        : node !== this.rt.node || this.rt.heldElsewhere(named.name) !== undefined;
+    if (elsewhere) {
       const pid = named === undefined ? (target as Pid) : undefined;
       this.rt.monitors.add(new Monitor(ref, key, p.pid, p, undefined, pid, named, tied));
       this.rt.watchNode(node, p);

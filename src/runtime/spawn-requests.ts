@@ -33,6 +33,8 @@ export interface SpawnRequestOptions {
   replyTag?: Term;
   /** Further spawn options for the other node (`{priority, high}` …); one it does not know fails with `badopt`. */
   spawnOptions?: readonly Term[];
+  /** The scheduler of `node` to spawn on, when it runs several (default: any; this node: this scheduler). */
+  scheduler?: number;
 }
 
 const LINK = atom("link");
@@ -101,6 +103,7 @@ export class SpawnRequests {
       function: fn,
       args: [...args],
       options: spawnOptions,
+      ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
     });
     return ref;
   }
@@ -151,7 +154,7 @@ export class SpawnRequests {
 
   /** The link the other node made: the requester's half (a local child gets both halves here, see spawn-request). */
   private linked(p: Process, child: Pid): void {
-    if (this.rt.isLocalNode(child)) {
+    if (this.rt.isHere(child)) {
       if (this.rt.isAlive(child)) this.rt.signals.link(p, child);
       return;
     }
@@ -161,7 +164,7 @@ export class SpawnRequests {
 
   /** The monitor the other node made, under the request id. */
   private monitored(p: Process, child: Pid, ref: Ref, key: number | string): void {
-    if (!this.rt.isLocalNode(child)) {
+    if (!this.rt.isHere(child)) {
       this.rt.monitors.add(new Monitor(ref, key, p.pid, p, undefined, child, undefined, undefined));
       this.rt.watchNode(child.node, p);
       return;
@@ -173,7 +176,7 @@ export class SpawnRequests {
 
   /** The answer found no requester to take the new process: its link is broken and its monitor dropped. */
   private letGo(requester: Pid, child: Pid, reply: SpawnReply, reason: Atom): void {
-    const remote = !this.rt.isLocalNode(child);
+    const remote = !this.rt.isHere(child);
     // A local child has no link to us yet (its half is made on the success answer): a plain exit signal.
     if (reply.link) this.rt.signals.exit(requester, child, reason, remote);
     if (reply.monitor && remote) {
@@ -195,6 +198,10 @@ function checkRequest(node: unknown, module: unknown, fn: unknown, args: unknown
     throw bad(`module and function must be atoms, not ${String(module)} and ${String(fn)}`);
   }
   if (!Array.isArray(args)) throw bad(`the arguments are not a list: ${String(args)}`);
+  const scheduler = options.scheduler;
+  if (scheduler !== undefined && !(Number.isInteger(scheduler) && scheduler >= 0)) {
+    throw bad(`scheduler must be an index ≥ 0, not ${String(scheduler)}`);
+  }
   if (options.reply !== undefined && !REPLY_MODES.includes(options.reply)) {
     throw bad(`reply must be one of ${REPLY_MODES.join(", ")}, not ${String(options.reply)}`);
   }

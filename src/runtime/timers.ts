@@ -77,7 +77,7 @@ export class Timers {
     const timer = this.byRef.get(key);
     if (timer === undefined) return undefined;
     const to = (timer.data as UserTimer).to;
-    if (to instanceof Pid && this.rt.isLocalNode(to) && this.rt.table.lookup(to) === undefined) {
+    if (to instanceof Pid && this.rt.isHere(to) && this.rt.table.lookup(to) === undefined) {
       this.byRef.delete(key);
       this.rt.wheel.cancel(timer);
       return undefined;

@@ -140,7 +140,7 @@ describe("shell", () => {
       rt.spawn(async (self) => void (await self.receive())),
     );
     assert.deepEqual(session.complete("myC"), { words: ["myCounter"], prefix: "myC" });
-    assert.deepEqual(session.complete("1 + reg").words, ["regs"]);
+    assert.ok(session.complete("1 + reg").words.includes("regs"));
     assert.ok(session.complete("GenS").words.includes("GenServer"));
     assert.ok(session.complete("runtime.proc").words.includes("processInfo"));
     assert.deepEqual(session.complete("getState('my_s"), { words: ["my_server'"], prefix: "my_s" });

@@ -1,0 +1,39 @@
+// The cluster layer's public surface: schedulers, membership and load reports, spawnOn and spawnLb, cluster names,
+// migration and replication.
+export {
+  type LoadSource,
+  type NodeLoad,
+  nodeScore,
+  RuntimeLoadSource,
+  type SchedulerLoad,
+  UTILISATION_WEIGHT,
+} from "./load-report.ts";
+export {
+  Cluster,
+  type ClusterEvents,
+  type ClusterOptions,
+  monitorMembers,
+  OTTER_CLUSTER,
+  STALE_INTERVALS,
+  startCluster,
+} from "./membership.ts";
+export {
+  type Migrated,
+  type MigrateOptions,
+  Migration,
+  type MigrationHost,
+  type MigrationPlacer,
+  type MigrationTarget,
+  type Move,
+  migrate,
+  type RepointableRegistry,
+  registerPlacer,
+  type ServerSpec,
+  startMigration,
+} from "./migration.ts";
+export { ClusterNames, NAMES_SERVER, startClusterNames } from "./names.ts";
+export { callReplicated, type ReplicatedOptions, Replication, startReplication } from "./replicated.ts";
+export type { SchedulerSample } from "./schedulers/load-meter.ts";
+export { type SchedulerPlan, Schedulers, type SchedulersOptions } from "./schedulers/schedulers.ts";
+export { type SpawnLbOptions, spawnLb, spawnLbLink, spawnLbMonitor } from "./spawn-lb.ts";
+export { spawnOn } from "./spawn-on.ts";

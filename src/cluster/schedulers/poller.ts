@@ -1,0 +1,89 @@
+// When a scheduler's thread looks at the rings that bring it signals from the other schedulers: in rounds of the
+// event loop while signals come (and for a busy-wait after the last, as BEAM's schedulers spin before they
+// sleep), then parked with Atomics.waitAsync on its doorbell, which a sender rings only while it is parked. The
+// event loop never blocks: a round takes what waits, up to a budget, and the loop runs timers and sockets between.
+import { performance } from "node:perf_hooks";
+
+const SETTLED = Promise.resolve();
+
+export class Poller {
+  private state: "idle" | "queued" | "parked" | "stopped" = "idle";
+  /** Until when (performance.now()) rounds go on though nothing came. */
+  private busyUntil = 0;
+  private readonly roundNow = () => this.round();
+  private readonly wokenNow = () => {
+    if (this.state !== "parked") return;
+    Atomics.store(this.control, this.parkedAt, 0);
+    this.state = "idle";
+    this.round();
+  };
+
+  /**
+   * `take` handles what waits (at most a budget's worth) and returns how many it took; `pending` says whether this
+   * side still has something to do (signals it could not send yet) that needs rounds to go on.
+   */
+  constructor(
+    private readonly control: Int32Array,
+    private readonly bellAt: number,
+    private readonly parkedAt: number,
+    private readonly busyWaitMs: number,
+    private readonly take: () => number,
+    private readonly pending: () => boolean,
+  ) {}
+
+  /** Starts looking (a round now). */
+  start(): void {
+    if (this.state === "idle") this.round();
+  }
+
+  /** Something to do came up on this side: makes sure a round comes. */
+  wake(): void {
+    if (this.state === "idle") this.queue();
+    else if (this.state === "parked") this.wokenNow();
+  }
+
+  stop(): void {
+    if (this.state === "parked") Atomics.store(this.control, this.parkedAt, 0);
+    this.state = "stopped";
+  }
+
+  private queue(): void {
+    this.state = "queued";
+    setImmediate(this.roundNow);
+  }
+
+  private round(): void {
+    if (this.state === "stopped") return;
+    this.state = "idle";
+    const took = this.take();
+    const now = performance.now();
+    if (took > 0 || this.pending()) this.busyUntil = now + this.busyWaitMs;
+    if (now < this.busyUntil) this.queue();
+    else this.park();
+  }
+
+  private park(): void {
+    const { control, bellAt, parkedAt } = this;
+    Atomics.store(control, parkedAt, 1);
+    const seen = Atomics.load(control, bellAt);
+    // A signal written before the flag was up rang no bell: look once more.
+    if (this.take() > 0) {
+      Atomics.store(control, parkedAt, 0);
+      this.busyUntil = performance.now() + this.busyWaitMs;
+      this.queue();
+      return;
+    }
+    this.state = "parked";
+    const wait = Atomics.waitAsync(control, bellAt, seen);
+    if (wait.async) wait.value.then(this.wokenNow);
+    else SETTLED.then(this.wokenNow);
+  }
+}
+
+/** Rings the doorbell of a scheduler that has parked (a cheap look when it has not). */
+export function ringBell(control: Int32Array, bellAt: number, parkedAt: number): void {
+  if (Atomics.load(control, parkedAt) === 0) return;
+  if (Atomics.compareExchange(control, parkedAt, 1, 0) !== 1) return;
+  Atomics.add(control, bellAt, 1);
+  Atomics.notify(control, bellAt);
+}

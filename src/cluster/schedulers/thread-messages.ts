@@ -1,0 +1,35 @@
+// What scheduler 0 and a scheduler's thread tell each other outside the rings: how it starts, module loads, stop.
+import type { ExportedFunction } from "../../dist/modules.ts";
+import type { BlobPorts } from "./blobs.ts";
+import type { MeshLayout } from "./mesh-memory.ts";
+import type { SharedNamesLayout } from "./shared-names.ts";
+
+/** What a scheduler's thread starts with. */
+export interface ThreadData {
+  readonly index: number;
+  readonly node: string;
+  readonly creation: number;
+  readonly mesh: MeshLayout;
+  readonly names: SharedNamesLayout;
+  readonly busyWaitUs: number;
+  /** Modules to load before it takes any signal: Erlang module name and the URL of its ES module. */
+  readonly modules: readonly { name: string; url: string }[];
+  /** The nodes connected when it starts. */
+  readonly nodes: readonly { node: string; hidden: boolean }[];
+  /** Its ports for records too large for a ring. */
+  readonly ports: BlobPorts;
+}
+
+export type ToThread = { kind: "load"; id: number; name: string; url: string } | { kind: "stop" };
+
+export type FromThread = { kind: "ready" } | { kind: "loaded"; id: number; error?: string };
+
+/** The functions an ES module exports, as a module processes can be spawned from (`self` first, then the args). */
+export async function loadFunctions(url: string): Promise<Record<string, ExportedFunction>> {
+  const module = (await import(url)) as Record<string, unknown>;
+  const functions: Record<string, ExportedFunction> = {};
+  for (const [name, value] of Object.entries(module)) {
+    if (typeof value === "function") functions[name] = value as ExportedFunction;
+  }
+  return functions;
+}

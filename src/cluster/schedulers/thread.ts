@@ -1,0 +1,53 @@
+// A scheduler's own thread: a runtime that is scheduler `index` of its node, its end of the mesh, the modules its
+// processes may run (module name + function, as a spawn request names them), and its load meter. Scheduler 0 (the
+// main thread) starts it and tells it to load modules or stop through its port.
+import { parentPort, workerData } from "node:worker_threads";
+import { ExportedModules } from "../../dist/modules.ts";
+import { Runtime } from "../../runtime/index.ts";
+import { atom } from "../../term/atom.ts";
+import { Blobs } from "./blobs.ts";
+import { bindSchedulerContext } from "./context.ts";
+import { LoadMeter } from "./load-meter.ts";
+import { MeshMemory } from "./mesh-memory.ts";
+import { SchedulerPort } from "./port.ts";
+import { SharedNames } from "./shared-names.ts";
+import { loadFunctions, type ThreadData, type ToThread } from "./thread-messages.ts";
+
+const data = workerData as ThreadData;
+const node = atom(data.node);
+const names = new SharedNames(data.names, node, data.creation);
+const runtime = new Runtime({
+  node,
+  creation: data.creation,
+  scheduler: { index: data.index, count: data.mesh.count },
+  names,
+  busyWaitUs: data.busyWaitUs,
+});
+const memory = new MeshMemory(data.mesh);
+const modules = new ExportedModules({});
+for (const { name, url } of data.modules) modules.export(name, await loadFunctions(url));
+const blobs = new Blobs(data.ports.outbound, data.ports.inbound, true);
+const port = new SchedulerPort({ memory, runtime, names, modules, blobs, busyWaitUs: data.busyWaitUs });
+port.knowNodes(data.nodes.map(({ node, hidden }) => ({ node: atom(node), hidden })));
+runtime.setTransport(port);
+bindSchedulerContext(runtime, { memory });
+const meter = new LoadMeter(memory, runtime);
+meter.start();
+port.start();
+
+parentPort!.on("message", async (message: ToThread) => {
+  if (message.kind === "load") {
+    try {
+      modules.export(message.name, await loadFunctions(message.url));
+      parentPort!.postMessage({ kind: "loaded", id: message.id });
+    } catch (error) {
+      parentPort!.postMessage({ kind: "loaded", id: message.id, error: String((error as Error)?.message ?? error) });
+    }
+  } else if (message.kind === "stop") {
+    runtime.shutdown();
+    meter.stop();
+    port.stop();
+    parentPort!.close();
+  }
+});
+parentPort!.postMessage({ kind: "ready" });
