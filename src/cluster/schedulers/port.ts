@@ -101,6 +101,7 @@ export class SchedulerPort implements SignalTransport {
       options.busyWaitUs / 1000,
       () => this.takeRecords(),
       () => this.overflowing(),
+      () => this.consumers.some((ring) => ring?.hasRecord === true),
     );
   }
 
