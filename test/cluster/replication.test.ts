@@ -3,9 +3,6 @@
 // state of the standby that took over (the first-ranked one), the name now points to it, and the dead node's
 // names are freed.
 import assert from "node:assert/strict";
-import { type ChildProcessByStdio, spawn } from "node:child_process";
-import { once } from "node:events";
-import type { Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type ClusterNames, startClusterNames } from "../../src/cluster/names.ts";
@@ -13,6 +10,7 @@ import { callReplicated, startReplication } from "../../src/cluster/replicated.t
 import { atom, type GenServerCallbacks, type Term, tuple } from "../../src/index.ts";
 import { type OtterNode, startNode } from "../../src/node/node.ts";
 import { freePort } from "../../src/testing/erl-node.ts";
+import { type ChildNode, killChildNode, startChildNode } from "../support/child-node.ts";
 import { uniqueCookie, uniqueNodeName } from "../support/dist.ts";
 import { waitFor } from "../support/runtime.ts";
 
@@ -46,7 +44,7 @@ describe("a replicated GenServer whose node is killed", () => {
   const cookie = uniqueCookie();
   let b: { node: OtterNode; names: ClusterNames };
   let c: { node: OtterNode; names: ClusterNames };
-  let child: ChildProcessByStdio<null, Readable, Readable>;
+  let child: ChildNode;
   const childName = uniqueNodeName("repl_primary");
 
   async function start(prefix: string, epmdPort: number) {
@@ -70,30 +68,11 @@ describe("a replicated GenServer whose node is killed", () => {
     c = await start("repl_c", epmdPort);
     assert.equal(await b.node.connect(c.node.name), true);
     const args = [SRC, childName, cookie, String(epmdPort), b.node.name.name, c.node.name.name];
-    child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", CHILD, "--", ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      out += d;
-    });
-    await new Promise<void>((resolve, reject) => {
-      const deadline = setTimeout(() => reject(new Error(`the child node did not come up in 30 s: ${out}`)), 30_000);
-      child.once("exit", (code) => reject(new Error(`the child exited (${code}): ${out}`)));
-      child.stdout.setEncoding("utf8").on("data", (d: string) => {
-        if (d.includes("up")) {
-          clearTimeout(deadline);
-          resolve();
-        }
-      });
-    });
+    child = await startChildNode(CHILD, args, { tsx: true, readyWithinMs: 30_000 });
   });
 
   after(async () => {
-    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGKILL");
-      await once(child, "exit");
-    }
+    await killChildNode(child);
     await c?.node.stop();
     await b?.node.stop();
   });

@@ -3,9 +3,6 @@
 // disconnect seen as `noconnection`), and in two OS processes (a child `node` that starts a node from the built
 // package, which `npm test` builds first).
 import assert from "node:assert/strict";
-import { type ChildProcessByStdio, spawn } from "node:child_process";
-import { once } from "node:events";
-import type { Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import {
   atom,
@@ -22,6 +19,7 @@ import {
 } from "../../src/index.ts";
 import { type OtterNode, startNode } from "../../src/node/node.ts";
 import { freePort } from "../../src/testing/erl-node.ts";
+import { type ChildNode, killChildNode, startChildNode } from "../support/child-node.ts";
 import { uniqueCookie, uniqueNodeName } from "../support/dist.ts";
 import { assertTerm, waitFor } from "../support/runtime.ts";
 
@@ -184,35 +182,16 @@ process.once("SIGTERM", () => node.stop().then(() => process.exit(0)));
 
 describe("two Otter nodes in two OS processes", () => {
   let node: OtterNode;
-  let child: ChildProcessByStdio<null, Readable, Readable>;
+  let child: ChildNode;
   const childName = uniqueNodeName("otter_child");
 
   before(async () => {
     node = await start("otter_parent");
-    child = spawn(process.execPath, ["--input-type=module", "-e", CHILD, "--", childName, cookie, String(epmdPort)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      out += d;
-    });
-    await new Promise<void>((resolve, reject) => {
-      const deadline = setTimeout(() => reject(new Error(`the child node did not come up in 15 s: ${out}`)), 15_000);
-      child.once("exit", (code) => reject(new Error(`the child exited (${code}): ${out}`)));
-      child.stdout.setEncoding("utf8").on("data", (d: string) => {
-        if (d.includes("up")) {
-          clearTimeout(deadline);
-          resolve();
-        }
-      });
-    });
+    child = await startChildNode(CHILD, [childName, cookie, String(epmdPort)], { readyWithinMs: 15_000 });
   });
 
   after(async () => {
-    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGKILL");
-      await once(child, "exit");
-    }
+    await killChildNode(child);
     await node?.stop();
   });
 
