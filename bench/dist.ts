@@ -29,7 +29,7 @@ type Side = "otter" | "beam";
 /** Client side, server side. */
 type Pairing = readonly [Side, Side];
 
-interface Scenario {
+export interface Scenario {
   name: string;
   test: "big" | "small" | "call";
   full: readonly number[];
@@ -44,7 +44,7 @@ interface Scenario {
   latencyGoal?: number;
 }
 
-const SCENARIOS: readonly Scenario[] = [
+export const SCENARIOS: readonly Scenario[] = [
   {
     name: "big",
     test: "big",

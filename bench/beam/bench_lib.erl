@@ -5,7 +5,7 @@
 %% and returns a value derived from every result. Each measurement runs in a fresh process, so heap
 %% grown by one case is not collected during the next.
 -module(bench_lib).
--export([info/0, emit/2, measure/4, isolated/1, hex/1]).
+-export([info/0, emit/2, measure/4, isolated/1, hex/1, timed_runs/2]).
 
 -define(BATCHES_PER_RUN, 10).
 
@@ -69,6 +69,22 @@ isolated(Fun) ->
         {'DOWN', Ref, process, Pid, Reason} -> error({benchmark_crashed, Reason})
     after 600000 -> error(benchmark_timeout)
     end.
+
+%% The main/1 of a benchmark timed in whole runs: Args are a test name, its sizes and a run count (strings).
+%% After the `beam info` line, one warm-up run with the sizes Mod:warmup(Test, Sizes) gives, then Runs timed
+%% runs of Mod:run(Test, Sizes) (which returns {Ns, Count}), each in a fresh process and reported as
+%% `beam run test=T ms=Elapsed count=Count`; `beam done` last.
+timed_runs(Mod, [Test | Args0]) ->
+    info(),
+    Args = [list_to_integer(A) || A <- Args0],
+    {Sizes, [Runs]} = lists:split(length(Args) - 1, Args),
+    T = list_to_atom(Test),
+    _ = isolated(fun() -> Mod:run(T, Mod:warmup(T, Sizes)) end),
+    [begin
+         {Ns, Count} = isolated(fun() -> Mod:run(T, Sizes) end),
+         emit(run, [{test, T}, {ms, Ns / 1.0e6}, {count, Count}])
+     end || _ <- lists:seq(1, Runs)],
+    emit(done, []).
 
 %% Lower-case hex of a binary (for hashes).
 hex(Bin) -> [io_lib:format("~2.16.0b", [B]) || <<B>> <= Bin].

@@ -6,21 +6,11 @@
 %%                                 undocumented {scheduler, I}, which OTP's own test suites use).
 %% Reports `beam run test=T ms=Elapsed count=RoundTrips` per timed run, after a warm-up at a tenth of the size.
 -module(cluster_bench).
--export([main/1]).
+-export([main/1, warmup/2, run/2]).
 
 now_ns() -> erlang:monotonic_time(nanosecond).
 
-main([Test | Args0]) ->
-    bench_lib:info(),
-    Args = [list_to_integer(A) || A <- Args0],
-    {Sizes, [Runs]} = lists:split(length(Args) - 1, Args),
-    T = list_to_atom(Test),
-    _ = bench_lib:isolated(fun() -> run(T, warmup(T, Sizes)) end),
-    [begin
-         {Ns, Count} = bench_lib:isolated(fun() -> run(T, Sizes) end),
-         bench_lib:emit(run, [{test, T}, {ms, Ns / 1.0e6}, {count, Count}])
-     end || _ <- lists:seq(1, Runs)],
-    bench_lib:emit(done, []).
+main(Args) -> bench_lib:timed_runs(?MODULE, Args).
 
 warmup(pairs, [P, N, W]) -> [P, (N + 9) div 10, W];
 warmup(cross, [N]) -> [(N + 9) div 10].

@@ -9,23 +9,13 @@
 %% `after`, exactly as in msgbench.erl (a timeout would arm a timer on every wait); the Node side kills a hung erl.
 %% Reports `beam run test=T ms=Elapsed count=RoundTripsOrMessages` per timed run.
 -module(msg_bench).
--export([main/1]).
+-export([main/1, warmup/2, run/2]).
 
 -define(TIMEOUT, 120000).
 
 now_ns() -> erlang:monotonic_time(nanosecond).
 
-main([Test | Args0]) ->
-    bench_lib:info(),
-    Args = [list_to_integer(A) || A <- Args0],
-    {Sizes, [Runs]} = lists:split(length(Args) - 1, Args),
-    T = list_to_atom(Test),
-    _ = bench_lib:isolated(fun() -> run(T, warmup(T, Sizes)) end),
-    [begin
-         {Ns, Count} = bench_lib:isolated(fun() -> run(T, Sizes) end),
-         bench_lib:emit(run, [{test, T}, {ms, Ns / 1.0e6}, {count, Count}])
-     end || _ <- lists:seq(1, Runs)],
-    bench_lib:emit(done, []).
+main(Args) -> bench_lib:timed_runs(?MODULE, Args).
 
 warmup(pingpong, [N]) -> [ceil_div(N, 10)];
 warmup(_, [A, B]) -> [A, ceil_div(B, 10)].

@@ -1,6 +1,6 @@
 // Same-host transport benchmark: Otter↔Otter over the Unix socket against Otter↔Otter over loopback TCP, in the
-// same run — small-message throughput from 1 and 8 senders, and ping-pong latency (one caller's gen_server:call,
-// median and p99). Goal (issue 10): the Unix socket ≥ 2× loopback TCP on small messages.
+// same run — small-message throughput from 1 and 8 senders, and one caller's gen_server:call round trips (calls/s,
+// median and p99 latency). Goal (issue 10): the Unix socket ≥ 2× loopback TCP on small messages.
 //
 // It runs bench/dist's Otter server and client (each its own OS process, registered with a private epmd on
 // 127.0.0.1) with OTTER_BENCH_SAME_HOST=1 for the socket and unset for TCP; the TCP path keeps every optimisation
@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { cpus, loadavg } from "node:os";
 import { startSystemEpmd } from "../../src/testing/erl-node.ts";
+import { SCENARIOS as DIST_SCENARIOS, type Scenario } from "../dist.ts";
 import { type ChildScript, prepareChild } from "../lib/child.ts";
 import type { BenchContext, BenchResult } from "../lib/report.ts";
 import { fmt, fmtRatio, formatTable } from "../lib/table.ts";
@@ -16,40 +17,13 @@ import { fmt, fmtRatio, formatTable } from "../lib/table.ts";
 type Carrier = "tcp" | "unix";
 type Figures = Record<string, number | string | undefined>;
 
-interface Scenario {
-  name: string;
-  test: "small" | "call";
-  full: readonly number[];
-  quick: readonly number[];
-  what: string;
-}
-
-const SCENARIOS: readonly Scenario[] = [
-  {
-    name: "small1",
-    test: "small",
-    full: [1, 1000, 1000, 5000],
-    quick: [1, 1000, 300, 1000],
-    what: "1 sender, {self(), I} in batches of 1,000 to a registered sink",
-  },
-  {
-    name: "small8",
-    test: "small",
-    full: [8, 1000, 1000, 5000],
-    quick: [8, 1000, 300, 1000],
-    what: "8 senders, as small1",
-  },
-  {
-    name: "pingpong",
-    test: "call",
-    full: [1, 1000, 5000],
-    quick: [1, 300, 1000],
-    what: "1 caller, gen_server:call({echo_srv, Node}, ping): one round trip at a time",
-  },
-];
+/** bench/dist.ts's small-message and one-caller scenarios, the same sizes. */
+const SCENARIOS = DIST_SCENARIOS.filter((sc): sc is Scenario & { test: "small" | "call" } =>
+  ["small1", "small8", "call1"].includes(sc.name),
+);
 
 /** The figures compared, per test: [figure, unit, higher is better]. */
-const METRICS: Record<Scenario["test"], readonly [string, string, boolean][]> = {
+const METRICS: Record<"small" | "call", readonly [string, string, boolean][]> = {
   small: [["msgs_per_s", "msgs/s", true]],
   call: [
     ["calls_per_s", "calls/s", true],
@@ -160,7 +134,7 @@ export async function measureTransport(ctx: BenchContext): Promise<BenchResult[]
   for (const sc of SCENARIOS) ctx.print(`  ${sc.name.padEnd(8)} ${sc.what}`);
 
   ctx.print(`\n## goals${ctx.quick ? " (quick sizes: informational)" : ""}`);
-  for (const key of ["small1/msgs_per_s", "small8/msgs_per_s", "pingpong/p50_us"]) {
+  for (const key of ["small1/msgs_per_s", "small8/msgs_per_s", "call1/p50_us"]) {
     const gain = gains.get(key);
     const verdict = gain === undefined ? "SKIP" : gain >= GOAL ? "PASS" : "FAIL";
     ctx.print(`${verdict}  ${`${key} unix ≥ ${GOAL}× tcp`.padEnd(32)}  ${fmtRatio(gain)}`);

@@ -97,6 +97,8 @@ export class Runtime implements SignalSink {
   readonly seat: SchedulerSeat;
   /** @internal */ readonly table: ProcessTable;
   /** @internal */ readonly registry: Registry;
+  /** @internal The registered names shared with the node's other schedulers (none when this is its only one). */
+  readonly names: NameDirectory | undefined;
   /** @internal */ readonly scheduler: Scheduler;
   /** @internal */ readonly wheel: TimerWheel;
   /** @internal */ readonly refs: RefMaker;
@@ -134,6 +136,7 @@ export class Runtime implements SignalSink {
     this.creation = options.creation ?? ++lastCreation;
     this.seat = checkSeat(options.scheduler ?? { index: 0, count: 1 }, options.names);
     const { index, count } = this.seat;
+    this.names = options.names;
     this.registry = new Registry(options.names);
     this.table = new ProcessTable(this.node, this.creation, index, count);
     this.refs = new RefMaker(this.node, this.creation, index);

@@ -12,7 +12,6 @@ import { spawnRequested } from "../../dist/spawn-request.ts";
 import type {
   BusyConnection,
   LostConnection,
-  NameDirectory,
   NodeKind,
   Runtime,
   Signal,
@@ -41,8 +40,8 @@ const BLOB = 0x100;
 
 export interface PortOptions {
   readonly memory: MeshMemory;
+  /** Its runtime, one of several schedulers: it has their shared names. */
   readonly runtime: Runtime;
-  readonly names: NameDirectory;
   /** What spawn requests to this scheduler may run (module name + function). */
   readonly modules: ExportedModules;
   readonly busyWaitUs: number;
@@ -187,7 +186,7 @@ export class SchedulerPort implements SignalTransport {
     if (to.node !== node) return OUTSIDE;
     if (to instanceof Pid) return to.id % this.count;
     if (to instanceof Ref) return schedulerOfRef(to) % this.count;
-    const holder = this.options.names.lookup(to.name);
+    const holder = this.options.runtime.names!.lookup(to.name);
     return holder === undefined ? this.index : holder.id % this.count;
   }
 

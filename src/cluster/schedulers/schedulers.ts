@@ -86,7 +86,6 @@ export class Schedulers {
     this.port = new SchedulerPort({
       memory,
       runtime,
-      names: planNames(plan, runtime.node, runtime.creation)!,
       modules: exported,
       busyWaitUs: plan.busyWaitUs,
       blobs: new Blobs(outbound, inbound, false),

@@ -27,7 +27,7 @@ const memory = new MeshMemory(data.mesh);
 const modules = new ExportedModules({});
 for (const { name, url } of data.modules) modules.export(name, await loadFunctions(url));
 const blobs = new Blobs(data.ports.outbound, data.ports.inbound, true);
-const port = new SchedulerPort({ memory, runtime, names, modules, blobs, busyWaitUs: data.busyWaitUs });
+const port = new SchedulerPort({ memory, runtime, modules, blobs, busyWaitUs: data.busyWaitUs });
 port.knowNodes(data.nodes.map(({ node, hidden }) => ({ node: atom(node), hidden })));
 runtime.setTransport(port);
 bindSchedulerContext(runtime, { memory });
