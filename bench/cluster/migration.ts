@@ -3,7 +3,7 @@
 // against the usual call latency. The BEAM has no gen_server migration to compare with.
 import { migrate, startMigration } from "../../src/cluster/migration.ts";
 import { startClusterNames } from "../../src/cluster/names.ts";
-import { atom, GenServer, type GenServerCallbacks, type Term } from "../../src/index.ts";
+import { atom, GenServer, type GenServerCallbacks, type Process, type Term } from "../../src/index.ts";
 import { type OtterNode, startNode } from "../../src/node/node.ts";
 import { freePort } from "../../src/testing/erl-node.ts";
 import type { BenchContext, BenchResult } from "../lib/report.ts";
@@ -17,6 +17,44 @@ const counter: GenServerCallbacks<number, number, Term, Term, Term> = {
 interface Span {
   readonly start: number;
   readonly end: number;
+}
+
+/** Call spans (start, end in ms) in one growing-free array of numbers. */
+class CallLog {
+  private readonly spans: Float64Array;
+  private count = 0;
+
+  constructor(capacity: number) {
+    this.spans = new Float64Array(2 * capacity);
+  }
+
+  add(start: number, end: number): void {
+    if (2 * this.count >= this.spans.length) return; // full: later calls are not logged
+    this.spans[2 * this.count] = start;
+    this.spans[2 * this.count + 1] = end;
+    this.count++;
+  }
+
+  clear(): void {
+    this.count = 0;
+  }
+
+  forEach(each: (start: number, end: number) => void): void {
+    for (let i = 0; i < this.count; i++) each(this.spans[2 * i]!, this.spans[2 * i + 1]!);
+  }
+}
+
+/** Moves made before measuring, at least and at most (the most only if the process never turns quiet). */
+const WARM_UP_MOVES = 10;
+const MAX_WARM_UP_MOVES = 400;
+
+/** Whether this process used at most ~one core over the last 100 ms: its background threads are idle. */
+async function quiet(self: Process): Promise<boolean> {
+  const before = process.cpuUsage();
+  const start = performance.now();
+  await self.receive(() => false, { timeout: 100 });
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 < 1.2 * (performance.now() - start);
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -47,7 +85,9 @@ export async function measureMigration(ctx: BenchContext): Promise<BenchResult[]
 
     const moves = ctx.quick ? 6 : 40;
     const callers = 4;
-    const calls: Span[] = [];
+    // Call spans go into preallocated numbers, not objects: the bench's own garbage would otherwise show up as
+    // scavenges of several ms in the very pauses it measures.
+    const calls = new CallLog(ctx.quick ? 1 << 18 : 1 << 22);
     const migrations: Span[] = [];
     let moving = true;
     const load = Array.from({ length: callers }, () =>
@@ -55,13 +95,19 @@ export async function measureMigration(ctx: BenchContext): Promise<BenchResult[]
         while (moving) {
           const start = performance.now();
           await GenServer.call(self, { via: namesA, name }, atom("bump"));
-          calls.push({ start, end: performance.now() });
+          calls.add(start, performance.now());
         }
       }),
     );
     ctx.progress(`migration: ${moves} moves between two nodes, ${callers} callers by name`);
     await a.runtime.run(async (self) => {
-      await self.receive(() => false, { timeout: 50 }); // the callers warm up first
+      // Warm up, and wait for the nodes' worker threads (code server, …) to finish starting: on two cores their
+      // start-up CPU would stall this thread for tens of ms at a time while we measure.
+      for (let i = 0; i < WARM_UP_MOVES || !(await quiet(self)); i++) {
+        if (i >= MAX_WARM_UP_MOVES) break;
+        await migrate(self, { via: namesA, name }, i % 2 === 0 ? b.name : a.name, { graceMs: 200 });
+      }
+      calls.clear();
       for (let i = 0; i < moves; i++) {
         const start = performance.now();
         await migrate(self, { via: namesA, name }, i % 2 === 0 ? b.name : a.name, { graceMs: 200 });
@@ -72,15 +118,20 @@ export async function measureMigration(ctx: BenchContext): Promise<BenchResult[]
     moving = false;
     await Promise.all(load);
 
-    const overlaps = (call: Span) => migrations.some((m) => call.start < m.end && call.end > m.start);
-    const during = calls.filter(overlaps).map((c) => c.end - c.start);
-    const normal = calls
-      .filter((c) => !overlaps(c))
-      .map((c) => c.end - c.start)
-      .sort((x, y) => x - y);
-    const worstPerMove = migrations.map((m) =>
-      Math.max(0, ...calls.filter((c) => c.start < m.end && c.end > m.start).map((c) => c.end - c.start)),
-    );
+    const overlaps = (start: number, end: number) => migrations.some((m) => start < m.end && end > m.start);
+    const during: number[] = [];
+    const normal: number[] = [];
+    calls.forEach((start, end) => {
+      (overlaps(start, end) ? during : normal).push(end - start);
+    });
+    normal.sort((x, y) => x - y);
+    const worstPerMove = migrations.map((m) => {
+      let worst = 0;
+      calls.forEach((start, end) => {
+        if (start < m.end && end > m.start) worst = Math.max(worst, end - start);
+      });
+      return worst;
+    });
     const sortedWorst = [...worstPerMove].sort((x, y) => x - y);
     const moveTimes = migrations.map((m) => m.end - m.start).sort((x, y) => x - y);
     const row = (what: string, ms: number) => [what, fmt(ms * 1000), "–"];

@@ -1,6 +1,9 @@
 // Same-host transport benchmark: Otter↔Otter over the Unix socket against Otter↔Otter over loopback TCP, in the
 // same run — small-message throughput from 1 and 8 senders, and one caller's gen_server:call round trips (calls/s,
 // median and p99 latency). Goal (issue 10): the Unix socket ≥ 2× loopback TCP on small messages.
+// "Unix socket" is the whole same-host transport: the socket and the batch framing its connections use
+// (src/dist/wire/batch-format.ts: several messages per frame, a connection-long atom table, compact sends); over
+// TCP the same two Otter nodes use the standard framing a BEAM node reads.
 //
 // It runs bench/dist's Otter server and client (each its own OS process, registered with a private epmd on
 // 127.0.0.1) with OTTER_BENCH_SAME_HOST=1 for the socket and unset for TCP; the TCP path keeps every optimisation

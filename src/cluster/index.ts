@@ -1,5 +1,5 @@
 // The cluster layer's public surface: schedulers, membership and load reports, spawnOn and spawnLb, cluster names,
-// migration and replication.
+// migration, the rebalancer and replication.
 export {
   type LoadSource,
   type NodeLoad,
@@ -22,16 +22,22 @@ export {
   type MigrateOptions,
   Migration,
   type MigrationHost,
-  type MigrationPlacer,
   type MigrationTarget,
-  type Move,
   migrate,
   type RepointableRegistry,
-  registerPlacer,
   type ServerSpec,
   startMigration,
 } from "./migration.ts";
 export { ClusterNames, NAMES_SERVER, startClusterNames } from "./names.ts";
+export {
+  OTTER_REBALANCER,
+  type RebalanceMove,
+  type RebalancePlace,
+  Rebalancer,
+  type RebalancerEvents,
+  type RebalancerOptions,
+  startRebalancer,
+} from "./rebalancer.ts";
 export { callReplicated, type ReplicatedOptions, Replication, startReplication } from "./replicated.ts";
 export type { SchedulerSample } from "./schedulers/load-meter.ts";
 export { type SchedulerPlan, Schedulers, type SchedulersOptions } from "./schedulers/schedulers.ts";

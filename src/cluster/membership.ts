@@ -114,11 +114,18 @@ export async function monitorMembers(self: Process, flag: boolean): Promise<void
   await GenServer.call(self, OTTER_CLUSTER, tuple(MONITOR_MEMBERS, flag));
 }
 
-/** @internal spawnLb's question to its node's service: the node to place on, or undefined for none. */
-export async function placement(self: Process, candidates: readonly Atom[] | undefined): Promise<Atom | undefined> {
+/**
+ * @internal spawnLb's question to its node's service: the node to place on and, from its last report, its least
+ * loaded scheduler; undefined for none.
+ */
+export async function placement(
+  self: Process,
+  candidates: readonly Atom[] | undefined,
+): Promise<{ node: Atom; scheduler: number } | undefined> {
   if (self.runtime.whereis(OTTER_CLUSTER) === undefined) throw notRunning(self.runtime.node);
   const answer = await GenServer.call(self, OTTER_CLUSTER, tuple(PLACE, candidates ?? ALL));
-  return answer instanceof Atom && answer !== NONE ? answer : undefined;
+  if (!(answer instanceof Tuple) || !(answer.at(0) instanceof Atom)) return undefined;
+  return { node: answer.at(0) as Atom, scheduler: answer.at(1) as number };
 }
 
 const HELLO = atom("hello");
@@ -220,6 +227,16 @@ class Membership {
     const report = chosen === this.node.name ? this.own : this.members.get(chosen)!.report;
     report.placed++;
     return chosen;
+  }
+
+  /** The scheduler of `node` with the lowest score in its last report (0 when it sent none). */
+  leastLoadedScheduler(node: Atom): number {
+    const report = node === this.node.name ? this.own : this.members.get(node)?.report;
+    let best = 0;
+    report?.schedulers.forEach((load, index) => {
+      if (nodeScore([load], 0) < nodeScore([report.schedulers[best]!], 0)) best = index;
+    });
+    return best;
   }
 
   /** The service `pid` introduced itself (hello or welcome) with `report`: false if that is not a member's. */
@@ -357,7 +374,8 @@ const service: GenServerCallbacks<Membership, Membership> = {
   handleCall(self, request, from, m) {
     const [tag, arg] = request instanceof Tuple ? (request.elements as [Term, Term]) : [request, undefined];
     if (tag === PLACE) {
-      return { reply: m.place(Array.isArray(arg) ? (arg as Atom[]) : undefined) ?? NONE, state: m };
+      const node = m.place(Array.isArray(arg) ? (arg as Atom[]) : undefined);
+      return { reply: node === undefined ? NONE : tuple(node, m.leastLoadedScheduler(node)), state: m };
     }
     if (tag === MONITOR_MEMBERS && typeof arg === "boolean") {
       m.subscribe(self, from.pid, arg);

@@ -1,5 +1,6 @@
-// Migration of a GenServer between nodes: `startMigration(node)` makes a node able to start moved servers and
-// start migratable ones; `migrate(self, server, target)` moves one (the steps are in migration-server.ts).
+// Migration of a GenServer to another node or to another scheduler of its node: `startMigration(node)` makes a
+// node able to start migratable servers and to receive moved ones; `migrate(self, server, target)` moves one (the
+// steps are in migration-server.ts, the receiving side in migration-target.ts).
 //
 // What the old pid's watchers see: nothing during the move; for the grace period (default 2 s) it forwards what
 // reaches it, so calls made through a stale name or pid still get their reply; then it exits with
@@ -9,9 +10,22 @@
 // supervisor.erl restarts transient children only on reasons other than normal, shutdown and {shutdown, _}),
 // but does restart a `permanent` one — migrate only servers whose parent expects them to leave. The new process
 // is nobody's child. A caller waiting on the old pid at the very end of the grace period sees the same DOWN.
-import * as erpc from "../dist/erpc.ts";
+//
+// What the name does:
+// - A `via` name in a registry that re-points (ClusterNames) moves to the new pid at the switch, on every node.
+//   Such a server moves between nodes only (the registry is an object of the node's main thread).
+// - A local atom name (`{ name: atom }`), moving to another scheduler of the node: names are the node's, so the new
+//   pid takes it at the switch in one step (the name is never free meanwhile); callers by name never notice.
+// - A local atom name, moving to another node: a local name cannot point at a pid of another node, so the old pid
+//   keeps it for the grace period (calls by name there are forwarded) and it is freed when the old pid exits; the
+//   new process registers the same name on its node if it is free there (or held by the old pid of an earlier
+//   move of this server, back within its grace period: that one hands it over), else it runs on unnamed, with a
+//   warning logged. Callers on the old node that keep calling by name after the grace period get `noproc`: use a
+//   `via` name for servers that leave their node.
+// Order: what one sender sends to the server keeps its order when it is sent from the old pid's own scheduler; a
+// message sent from elsewhere through the old pid (forwarded) may be overtaken by one sent after the switch
+// straight to the new pid. Calls are not affected (a caller waits for each reply).
 import type { ExportedModules } from "../dist/modules.ts";
-import { ErlangThrow } from "../dist/modules.ts";
 import { DistError, ErrorCodes } from "../errors.ts";
 import { GenServer } from "../otp/gen-server.ts";
 import type { ServerRef, ViaName } from "../otp/names.ts";
@@ -22,63 +36,31 @@ import { format } from "../term/format.ts";
 import { Pid, type Term, Tuple, tuple } from "../term/types.ts";
 import {
   MIGRATE,
-  type Migrated,
-  type MigrationPlacer,
+  MIGRATION_MODULE,
+  type MovableName,
   migratableCallbacks,
   moveError,
   type RepointableRegistry,
-  Resumed,
 } from "./migration-server.ts";
 import { type AnyServerCallbacks, lookupServer, type ServerSpec } from "./migration-spec.ts";
+import { migrationModule } from "./migration-target.ts";
 
-export type { Migrated, MigrationPlacer, Move, RepointableRegistry } from "./migration-server.ts";
+export type { Migrated, RepointableRegistry } from "./migration-server.ts";
 export type { ServerSpec } from "./migration-spec.ts";
 
-/** Where a server moves: a node by name. (A scheduler of this node, `{ scheduler: n }`, once schedulers exist.) */
+/** Where a server moves: a node by name, or a scheduler of the node it runs on, `{ scheduler: n }`. */
 export type MigrationTarget = Atom | string | { readonly scheduler: number };
 
 export interface MigrateOptions {
   /** How long the old pid forwards what reaches it before it exits (default 2,000 ms). */
   graceMs?: number;
-  /** How long starting at the target may take (default 5,000 ms); the whole migration waits at most twice that. */
+  /** How long preparing at the target may take, and then taking the state (default 5,000 ms each). */
   timeoutMs?: number;
 }
 
-/** The module every node running migration offers: `otter_migration:start/5` starts a moved server there. */
-const MIGRATION_MODULE = "otter_migration";
 const SCHEDULER = atom("scheduler");
 const OK = atom("ok");
 const ERROR = atom("error");
-const NO_NAME = atom("undefined");
-
-/** How targets of kinds other than a node are reached (the schedulers register theirs here). */
-const placers = new Map<Atom, (target: Tuple) => MigrationPlacer | undefined>();
-
-/** Lets `migrate` reach targets `{Kind, …}` (e.g. `{scheduler, N}`) through `placer`. */
-export function registerPlacer(kind: Atom, placer: (target: Tuple) => MigrationPlacer | undefined): void {
-  placers.set(kind, placer);
-}
-
-function placerFor(target: Term): MigrationPlacer | undefined {
-  if (target instanceof Atom) return nodePlacer(target);
-  if (target instanceof Tuple && target.at(0) instanceof Atom) return placers.get(target.at(0) as Atom)?.(target);
-  return undefined;
-}
-
-/** Another node: its `otter_migration:start` over erpc. */
-function nodePlacer(node: Atom): MigrationPlacer {
-  return {
-    async start(self, move) {
-      const args = [atom(move.spec.module), atom(move.spec.fn), move.state, move.name ?? NO_NAME, move.from];
-      const pid = await erpc.call(self, node, MIGRATION_MODULE, "start", [...args, move.commitTimeoutMs], {
-        timeout: move.commitTimeoutMs,
-      });
-      if (!(pid instanceof Pid))
-        throw new DistError(ErrorCodes.CLUSTER_MIGRATION_FAILED, `${node.name} gave ${format(pid)}`);
-      return pid;
-    },
-  };
-}
 
 function targetTerm(target: MigrationTarget): Term {
   if (typeof target === "string") return atom(target);
@@ -93,16 +75,28 @@ export interface MigrationHost {
   exportModule(name: string, functions: Record<string, (self: Process, ...args: Term[]) => Term | Promise<Term>>): void;
 }
 
-/** Migration on one node: starts migratable servers here, and starts those moved here. */
+/** Migration on one node: starts migratable servers here, and receives those moved here. */
 export class Migration {
+  /** The servers `start` started and those moved to this main scheduler, until `servers` finds them gone. */
+  private readonly started = new Set<Pid>();
+
   constructor(
     private readonly node: MigrationHost,
     private readonly names: RepointableRegistry | undefined,
   ) {}
 
   /**
-   * Starts `spec`'s server here as a migratable one (from outside any process, unlinked); its `via` name, if in a
-   * registry that re-points (ClusterNames), follows it when it moves.
+   * The migratable servers started here or moved here that still run (on the node's main scheduler, where both
+   * start them). A server that moved on is listed until its old pid's grace period ends and it exits.
+   */
+  servers(): Pid[] {
+    for (const pid of this.started) if (!this.node.runtime.isAlive(pid)) this.started.delete(pid);
+    return [...this.started];
+  }
+
+  /**
+   * Starts `spec`'s server here as a migratable one (from outside any process, unlinked). Its name follows it
+   * when it moves: a local atom name, or a `via` name in a registry that re-points (ClusterNames).
    */
   async start(
     spec: ServerSpec,
@@ -118,35 +112,29 @@ export class Migration {
         unknownSpec = error;
         return undefined;
       }
-      const name = options?.name;
-      const via = name !== undefined && !(name instanceof Atom) && "via" in name ? (name as ViaName) : undefined;
-      const movableName =
-        via !== undefined && typeof (via.via as Partial<RepointableRegistry>).repoint === "function"
-          ? { registry: via.via as RepointableRegistry, name: via.name }
-          : undefined;
-      const wrapped = migratableCallbacks(spec, callbacks, movableName, placerFor);
+      const wrapped = migratableCallbacks(spec, callbacks, movableName(options?.name));
       return GenServer.start(self, wrapped, { fresh: arg }, options);
     });
     if (started === undefined) throw unknownSpec;
+    if ("pid" in started) this.started.add(started.pid);
     return started;
   }
 
-  /** `otter_migration:start(Module, Fn, State, Name, From, CommitTimeoutMs)`: a moved server started here. */
-  async startMoved(self: Process, args: Term[]): Promise<Pid> {
-    const [module, fn, state, name, from, commitTimeoutMs] = args as [Atom, Atom, Term, Term, Pid, number];
-    const spec = { module: module.name, fn: fn.name };
-    let callbacks: AnyServerCallbacks & Migrated<unknown>;
-    try {
-      callbacks = lookupServer(self, this.node.modules, spec, ErrorCodes.CLUSTER_MIGRATION_FAILED);
-    } catch (error) {
-      throw new ErlangThrow(tuple(atom("no_server"), module, fn, (error as Error).message));
-    }
-    const movableName = name === NO_NAME || this.names === undefined ? undefined : { registry: this.names, name };
-    const wrapped = migratableCallbacks(spec, callbacks, movableName, placerFor);
-    const started = await GenServer.start(self, wrapped, new Resumed(state, from, commitTimeoutMs));
-    if ("pid" in started) return started.pid;
-    throw new ErlangThrow("error" in started ? tuple(ERROR, started.error) : atom("ignore"));
+  /** The `otter_migration` module of this node's main scheduler. */
+  targetModule(): ReturnType<typeof migrationModule> {
+    return migrationModule(this.node.modules, { names: this.names, started: (pid) => this.started.add(pid) });
   }
+}
+
+/** The name a server started with, as it follows the server: an atom, a re-pointable `via` name, or none. */
+function movableName(name: StartOptions["name"]): MovableName {
+  if (name instanceof Atom) return name;
+  if (name === undefined || !("via" in name)) return undefined;
+  const via = name as ViaName;
+  const registry = via.via as Partial<RepointableRegistry>;
+  return typeof registry.repoint === "function"
+    ? { registry: via.via as RepointableRegistry, name: via.name }
+    : undefined;
 }
 
 /**
@@ -155,17 +143,15 @@ export class Migration {
  */
 export function startMigration(node: MigrationHost, options: { names?: RepointableRegistry } = {}): Migration {
   const migration = new Migration(node, options.names);
-  node.exportModule(MIGRATION_MODULE, {
-    start: (self, module, fn, state, name, from, commitTimeoutMs) =>
-      migration.startMoved(self, [module!, fn!, state!, name!, from!, commitTimeoutMs!]),
-  });
+  node.exportModule(MIGRATION_MODULE.name, migration.targetModule());
   return migration;
 }
 
 /**
- * Moves a migratable server to `target` and resolves with its new pid. Throws a DistError
- * CLUSTER_NOT_MIGRATABLE (its state does not encode to ETF) or CLUSTER_MIGRATION_FAILED (the target cannot
- * start it, its name moved, the server did not answer); then the server runs on where it was, nothing lost.
+ * Moves a migratable server to `target` and resolves with its new pid (its own pid when it runs there already).
+ * Throws a DistError CLUSTER_NOT_MIGRATABLE (its state does not encode to ETF) or CLUSTER_MIGRATION_FAILED (the
+ * target cannot start it — no such node or scheduler, its module not loaded there —, its name moved, a move is
+ * under way already, the server did not answer); then the server runs on where it was, nothing lost.
  */
 export async function migrate(
   self: Process,
@@ -178,13 +164,13 @@ export async function migrate(
   let answer: Term;
   try {
     answer = await GenServer.call(self, server, tuple(MIGRATE, targetTerm(target), graceMs, timeoutMs), {
-      timeout: 2 * timeoutMs,
+      timeout: 3 * timeoutMs,
     });
   } catch (error) {
     if (!(error instanceof ProcessExit)) throw error;
     throw new DistError(ErrorCodes.CLUSTER_MIGRATION_FAILED, `migration failed: ${format(error.reason)}`);
   }
   if (answer instanceof Tuple && answer.at(0) === OK && answer.at(1) instanceof Pid) return answer.at(1) as Pid;
-  if (answer instanceof Tuple && answer.at(0) === ERROR) throw moveError(answer.at(1)!, format);
+  if (answer instanceof Tuple && answer.at(0) === ERROR) throw moveError(answer.at(1)!);
   throw new DistError(ErrorCodes.CLUSTER_NOT_MIGRATABLE, `not a migratable server: it answered ${format(answer)}`);
 }

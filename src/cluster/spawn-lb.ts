@@ -1,5 +1,6 @@
 // spawnLb: spawn `module:fn(...args)` on the least loaded cluster member (this node included), chosen by the
-// node's cluster service from the members' load reports (load-report.ts: nodeScore, leastLoaded).
+// node's cluster service from the members' load reports (load-report.ts: nodeScore, leastLoaded), on that
+// member's least loaded scheduler.
 //
 // The process is started by a spawn request to the chosen node, this node included (a request to our own name is
 // served here, by the node's exported modules and code server), so it behaves as erlang:spawn/4 does wherever it
@@ -57,22 +58,25 @@ export async function spawnLbMonitor(
   return spawnRemoteMonitor(self, node, module, fn, args, { scheduler });
 }
 
-/** The least loaded node, and on this node the least loaded scheduler (another node places by itself). */
+/**
+ * The least loaded node and its least loaded scheduler: on this node as the schedulers sampled their loads just
+ * now; on another, as its last load report has them (the spawn request carries `{scheduler, N}` there).
+ */
 async function choosePlace(self: Process, options: SpawnLbOptions): Promise<{ node: Atom; scheduler?: number }> {
-  const node = await chooseNode(self, options);
-  return node === self.runtime.node ? { node, scheduler: leastLoadedScheduler(self.runtime) } : { node };
+  const { node, scheduler } = await chooseNode(self, options);
+  return { node, scheduler: node === self.runtime.node ? leastLoadedScheduler(self.runtime) : scheduler };
 }
 
-async function chooseNode(self: Process, options: SpawnLbOptions): Promise<Atom> {
+async function chooseNode(self: Process, options: SpawnLbOptions): Promise<{ node: Atom; scheduler: number }> {
   const candidates = options.nodes?.map((node) => {
     if (node instanceof Atom) return node;
     if (typeof node === "string") return atom(node);
     throw new DistError(ErrorCodes.CLUSTER_BAD_OPTION, `spawnLb: a candidate is a node name, not ${String(node)}`);
   });
-  const node = await placement(self, candidates);
-  if (node === undefined) {
+  const place = await placement(self, candidates);
+  if (place === undefined) {
     const among = candidates === undefined ? "" : ` among ${candidates.map((c) => c.name).join(", ")}`;
     throw new DistError(ErrorCodes.CLUSTER_NO_CANDIDATE, `spawnLb: no member with a fresh load report${among}`);
   }
-  return node;
+  return place;
 }

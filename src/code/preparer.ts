@@ -1,5 +1,5 @@
-// The main thread's side of the preparing workers: a few threads, started with the code server, each preparing
-// one module at a time; a request goes to the one with the fewest in hand.
+// The main thread's side of the preparing workers: a few threads, each started at its first request (a node that
+// loads no code runs none) and preparing one module at a time; a request goes to the one with the fewest in hand.
 import type { Worker } from "node:worker_threads";
 import { CodeError, ErrorCodes } from "../errors.ts";
 import { siblingScript, startScriptWorker } from "../runtime/worker-script.ts";
@@ -17,23 +17,20 @@ interface Pending {
 
 class PreparingWorker {
   readonly pending = new Map<number, Pending>();
-  private thread: Worker;
+  private thread: Worker | undefined;
   private stopping = false;
 
-  constructor() {
-    this.thread = this.start();
-  }
-
   post(request: PrepareRequest, pending: Pending): void {
+    this.thread ??= this.start();
     this.pending.set(request.id, pending);
     if (this.pending.size === 1) this.thread.ref();
     this.thread.postMessage(request);
   }
 
-  stop(): Promise<number> {
+  async stop(): Promise<void> {
     this.stopping = true;
     this.failAll(new CodeError(ErrorCodes.CODE_STOPPED, "the code server stopped"));
-    return this.thread.terminate();
+    await this.thread?.terminate();
   }
 
   private start(): Worker {
@@ -53,7 +50,7 @@ class PreparingWorker {
       return;
     }
     this.pending.delete(answer.id);
-    if (this.pending.size === 0) this.thread.unref();
+    if (this.pending.size === 0) this.thread?.unref();
     if (answer.kind === "failed") {
       pending.reject(new CodeError(answer.code as typeof ErrorCodes.CODE_BAD_MODULE, answer.message));
       return;
@@ -66,12 +63,12 @@ class PreparingWorker {
     });
   }
 
-  /** A thread that died (out of memory on a huge module, say) fails what it held and is replaced. */
+  /** A thread that died (out of memory on a huge module, say) fails what it held; the next request starts another. */
   private died(error: Error): void {
     if (this.stopping) return;
     this.failAll(new CodeError(ErrorCodes.CODE_BAD_MODULE, `the preparing worker died: ${error.message}`));
-    this.thread.removeAllListeners();
-    this.thread = this.start();
+    this.thread?.removeAllListeners();
+    this.thread = undefined;
   }
 
   private failAll(error: Error): void {

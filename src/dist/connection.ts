@@ -12,6 +12,8 @@
 // process until the queue drains below the limit. Nothing accepted is dropped, and no process sender adds more
 // than its current step's messages to a busy queue.
 // In: frames are decoded as they arrive, straight from the read buffers (frames.ts, wire/receive.ts).
+// With the batch framing (a same-host stream between Otter nodes, wire/batch-format.ts), a message that fits a
+// record and whose sender has nothing in flight is written as a record into the turn's batch frame instead.
 import type { Socket } from "node:net";
 import { DistError, ErrorCodes } from "../errors.ts";
 import type { BusyConnection } from "../runtime/index.ts";
@@ -19,6 +21,9 @@ import { type Atom, atom } from "../term/atom.ts";
 import { type Frame, FrameReader } from "./frames.ts";
 import type { Handshaken } from "./handshake/index.ts";
 import { Ticker, type TickerOptions } from "./ticker.ts";
+import { BATCH_FRAME } from "./wire/batch-format.ts";
+import { BatchDecoder } from "./wire/batch-receive.ts";
+import { BatchEncoder } from "./wire/batch-send.ts";
 import type { ControlMessage } from "./wire/control.ts";
 import { OutputBatch } from "./wire/output-batch.ts";
 import { FrameDecoder } from "./wire/receive.ts";
@@ -32,6 +37,8 @@ export interface ConnectionOptions extends TickerOptions {
    * (erl's `+zdbbl`, dist_buf_busy_limit; default 1 MiB, as OTP).
    */
   distBufferBusyLimit?: number;
+  /** Both ends are Otter nodes that agreed on the batch framing (a same-host carrier's stream): use it. */
+  batchFraming?: boolean;
 }
 
 export const DEFAULT_DIST_BUFFER_BUSY_LIMIT = 1024 * 1024;
@@ -105,6 +112,10 @@ export class Connection implements BusyConnection {
   private readonly decoder: FrameDecoder;
   private readonly encoder: FrameEncoder;
   private readonly reader: FrameReader;
+  /** The batch framing's two directions, when the connection uses it. */
+  private readonly batchEncoder: BatchEncoder | undefined;
+  private readonly batchDecoder: BatchDecoder | undefined;
+  private readonly deliverRecord = (message: ControlMessage): boolean => this.deliver(message);
   private readonly ticker: Ticker;
   private readonly busyLimit: number;
   /** Messages with frames left to send, taking turns: each with its next frame. */
@@ -142,6 +153,10 @@ export class Connection implements BusyConnection {
     this.decoder = new FrameDecoder(this.flags);
     this.encoder = new FrameEncoder(this.flags, { fragmentSize: options.fragmentSize });
     this.reader = new FrameReader({ frame: (f) => this.onFrame(f), tick: () => {} });
+    if (options.batchFraming === true) {
+      this.batchEncoder = new BatchEncoder(this.output, this.flags);
+      this.batchDecoder = new BatchDecoder();
+    }
     this.ticker = new Ticker(
       options,
       () => this.write([TICK]),
@@ -182,13 +197,14 @@ export class Connection implements BusyConnection {
    */
   send(message: ControlMessage, sender: unknown): BusyConnection | undefined {
     if (this.closedWith !== null) return undefined;
-    // Encoded now even when it must wait, so the queue knows its size (the atom cache header is decided later).
-    const encoded = this.encoder.encode(message);
     const queue = this.waiting.get(sender);
     if (queue !== undefined) {
+      // Encoded now, so the queue knows its size (the atom cache header is decided when it goes).
+      const encoded = this.encoder.encode(message);
       queue.push({ control: message, message: encoded });
       this.unsentBytes += encoded.bodyBytes;
-    } else {
+    } else if (this.batchEncoder === undefined || !this.writeRecord(this.batchEncoder, message)) {
+      const encoded = this.encoder.encode(message);
       this.unsentBytes += encoded.bodyBytes;
       try {
         this.begin(encoded, sender, message);
@@ -352,6 +368,17 @@ export class Connection implements BusyConnection {
     for (const resume of resumers) resume();
   }
 
+  /** Writes `message` as a batch record, if it suits one (see BatchEncoder.write). */
+  private writeRecord(batch: BatchEncoder, message: ControlMessage): boolean {
+    const written = batch.write(message);
+    this.stats.bytesOut += batch.lastBytes;
+    if (!written) return false;
+    this.stats.messagesOut++;
+    this.stats.framesOut++;
+    this.ticker.sent();
+    return true;
+  }
+
   /** Writes a frame of an accepted message: its body (what follows the header chunk) leaves the unsent bytes. */
   private writeFrame(frame: readonly Buffer[]): void {
     this.stats.framesOut++;
@@ -383,10 +410,20 @@ export class Connection implements BusyConnection {
 
   private onFrame(frame: Frame): void {
     if (this.closedWith !== null) return;
+    if (this.batchDecoder !== undefined && firstByte(frame) === BATCH_FRAME) {
+      this.batchDecoder.decode(frame, this.deliverRecord);
+      return;
+    }
     const message = this.decoder.decode(frame);
-    if (message === undefined) return;
+    if (message !== undefined) this.deliver(message.control);
+  }
+
+  /** Hands a received message on; false once the connection is closed (by it, or before). */
+  private deliver(message: ControlMessage): boolean {
+    if (this.closedWith !== null) return false;
     this.stats.messagesIn++;
-    this.events.received(message.control);
+    this.events.received(message);
+    return this.closedWith === null;
   }
 
   /** The connection broke: it is destroyed, and `closed` tells why. */
@@ -403,4 +440,10 @@ export class Connection implements BusyConnection {
     this.clearBusy();
     this.events.closed(why);
   }
+}
+
+/** The first byte of a frame (frames are never empty: an empty one is a tick). */
+function firstByte(frame: Frame): number {
+  const first: Buffer = Buffer.isBuffer(frame) ? frame : (frame as readonly Buffer[])[0]!;
+  return first[0]!;
 }

@@ -370,7 +370,9 @@ export class Distribution implements SignalTransport {
     // `alive` answered true: the new connection replaces the old one, whose nodedown goes before the nodeup.
     if (old?.open === true) old.close();
     const peer = this.peerOf(node); // after the close, which may have dropped the entry
-    const connection = new Connection(handshaken, this.options, {
+    // Both ends of a same-host stream are Otter nodes (same-host-carrier.ts): they use the batch framing.
+    const options = carrier === TCP ? this.options : { ...this.options, batchFraming: true };
+    const connection = new Connection(handshaken, options, {
       received: (message) => this.received(connection, message),
       closed: (why) => this.down(node, connection, why),
       unsendable: (message, error) => this.handler?.unsendable(node, message, error),

@@ -1,6 +1,8 @@
 // The seam for a faster byte stream between nodes on one host: a carrier the distribution accepts handshakes on
 // beside its TCP listener, and dials first when a peer's EPMD entry advertises one (cluster/same-host implements
-// it over a Unix domain socket). The handshake, framing and everything above run unchanged over its streams.
+// it over a Unix domain socket). The handshake and everything above it run unchanged over its streams; the frames
+// after the handshake use the batch framing (wire/batch-format.ts), which only Otter nodes read: a carrier connects
+// only nodes that both speak it, so its advertisement names the version of both (cluster/same-host/advertisement.ts).
 import type { Socket } from "node:net";
 
 /** How a connection's bytes travel: "tcp", or a same-host carrier's name. */

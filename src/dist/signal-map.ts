@@ -5,13 +5,45 @@
 // runtime applies; the ones that are not signals between two processes (spawn requests and replies, group
 // leaders, unlink acknowledgements) are left to the caller, a SPAWN_REPLY as the runtime's SpawnReply.
 import type { RegisteredName, Signal, SpawnReply } from "../runtime/index.ts";
-import type { Atom } from "../term/atom.ts";
-import { Pid, Ref } from "../term/types.ts";
+import { type Atom, atom } from "../term/atom.ts";
+import { Pid, Ref, type Term, Tuple, tuple } from "../term/types.ts";
 import type { ControlMessage, SpawnReplyMessage } from "./wire/control.ts";
 
 /** SPAWN_REPLY's flag bits: the link, the monitor were set up. */
 const LINKED = 1;
 const MONITORED = 2;
+
+const SCHEDULER = atom("scheduler");
+
+/**
+ * spawn_opt's `{scheduler, N}` for scheduler `index` of the other node: BEAM numbers its schedulers from 1 (0 there
+ * means any), Otter from 0.
+ */
+export function schedulerOption(index: number): Tuple {
+  return tuple(SCHEDULER, index + 1);
+}
+
+/**
+ * The scheduler index a spawn request's options ask for: `{scheduler, N}` with N in 1 … count gives N − 1; none or
+ * N = 0 gives "any"; anything else under the `scheduler` key is a bad option (spawn_opt's badopt). The other options
+ * come back without it.
+ */
+export function requestedScheduler(
+  options: readonly Term[],
+  count: number,
+): { scheduler: number | "any" | "badopt"; rest: Term[] } {
+  let scheduler: number | "any" | "badopt" = "any";
+  const rest: Term[] = [];
+  for (const option of options) {
+    if (!(option instanceof Tuple && option.size === 2 && option.at(0) === SCHEDULER)) rest.push(option);
+    else {
+      const n = option.at(1);
+      if (n === 0) scheduler = "any";
+      else scheduler = typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= count ? n - 1 : "badopt";
+    }
+  }
+  return { scheduler, rest };
+}
 
 /** Makes the ids of UNLINK_ID (1 … 2^64 − 1). */
 export class UnlinkIds {
@@ -53,7 +85,8 @@ export function controlOf(signal: Signal, unlinkIds: UnlinkIds): ControlMessage 
         module: signal.module,
         function: signal.function,
         arity: signal.args.length,
-        options: signal.options,
+        options:
+          signal.scheduler === undefined ? signal.options : [...signal.options, schedulerOption(signal.scheduler)],
         args: signal.args,
       };
   }

@@ -17,7 +17,6 @@ import { type ExportedFunction, ExportedModules } from "../dist/modules.ts";
 import { ownNodeName } from "../dist/node-name.ts";
 import * as rpc from "../dist/rpc.ts";
 import { spawnReplyMessage } from "../dist/signal-map.ts";
-import { spawnRequested } from "../dist/spawn-request.ts";
 import type { TickerOptions } from "../dist/ticker.ts";
 import { DistError, ErrorCodes } from "../errors.ts";
 import { GenServer } from "../otp/gen-server.ts";
@@ -160,7 +159,8 @@ export class OtterNode {
     distribution.attach(this.schedulers.sink, runtime.creation, {
       control: (message, peer) => {
         if (message.op === "spawn_request") {
-          spawnRequested(runtime, this.modules, message, (reply) =>
+          // On the scheduler its `{scheduler, N}` option names, or one the schedulers choose.
+          this.schedulers.spawnRequested(message, (reply) =>
             distribution.sendTo(peer, spawnReplyMessage(reply), reply.to),
           );
         } else if (message.op === "group_leader") {

@@ -7,6 +7,7 @@
 // another arrive in the order they were sent, so a transport must keep per-pair FIFO order.
 import type { Atom } from "../term/atom.ts";
 import type { Pid, Ref, Term } from "../term/types.ts";
+import type { ProcessInfo } from "./info.ts";
 
 /** A process addressed by registered name on a node: `{Name, Node}` in Erlang. */
 export interface RegisteredName {
@@ -115,6 +116,11 @@ export interface SignalSink {
 export interface SchedulerSeat {
   readonly index: number;
   readonly count: number;
+  /**
+   * How many times this scheduler's thread was started again after it died (default 0). Its pids carry it, so a
+   * pid of an earlier incarnation never names a process of this one (see ProcessTable).
+   */
+  readonly incarnation?: number;
 }
 
 /**
@@ -124,12 +130,28 @@ export interface SchedulerSeat {
 export interface NameDirectory {
   /** Gives `name` to `pid` unless some pid holds it already; returns whether it did. */
   claim(name: Atom, pid: Pid): boolean;
-  /** Frees `name` if `pid` holds it. */
+  /**
+   * Frees `name` if `pid` holds it. When `pid` is another scheduler's process (erlang:unregister/1 of any name),
+   * that scheduler's runtime is told (`Runtime.nameFreed`), so it drops the name from its registry too.
+   */
   release(name: Atom, pid: Pid): void;
+  /** Gives `name` from `from` to `to` in one step (never free between), if `from` holds it; returns whether it did. */
+  transfer(name: Atom, from: Pid, to: Pid): boolean;
   /** The pid holding `name`, if any. */
   lookup(name: Atom): Pid | undefined;
   /** Every name held now. */
   names(): Atom[];
+}
+
+/**
+ * The processes of a node's other schedulers (each scheduler's runtime sees only its own), asked for over the
+ * node's mesh: what erlang:processes/0 and process_info/2 of any pid of the node need.
+ */
+export interface SchedulerInquiries {
+  /** Every live process of the other schedulers. */
+  processes(): Promise<Pid[]>;
+  /** Snapshots of `pids` (of other schedulers of this node), in their order: undefined for one not alive. */
+  processInfo(pids: readonly Pid[]): Promise<(ProcessInfo | undefined)[]>;
 }
 
 /**

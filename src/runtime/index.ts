@@ -11,6 +11,7 @@ export type {
   NameDirectory,
   NodeKind,
   RegisteredName,
+  SchedulerInquiries,
   SchedulerSeat,
   Signal,
   SignalSink,

@@ -18,6 +18,7 @@ import type {
   NameDirectory,
   NodeKind,
   RegisteredName,
+  SchedulerInquiries,
   SchedulerSeat,
   Signal,
   SignalSink,
@@ -112,6 +113,8 @@ export class Runtime implements SignalSink {
   /** @internal */ readonly dirty: DirtyRunner | undefined;
   /** The code server, once one is installed: it says which module version a spawned process runs. */
   private code: CodeTracker | undefined;
+  /** How to ask the node's other schedulers about their processes (none: this is its only one). */
+  private inquiries: SchedulerInquiries | undefined;
   private readonly timers: Timers;
   /** Where this runtime's crash reports and OTP's reports go, and `rt.logger.info(…)` from outside a process. */
   readonly logger: Logger;
@@ -135,10 +138,10 @@ export class Runtime implements SignalSink {
     this.node = node instanceof Atom ? node : atom(node);
     this.creation = options.creation ?? ++lastCreation;
     this.seat = checkSeat(options.scheduler ?? { index: 0, count: 1 }, options.names);
-    const { index, count } = this.seat;
+    const { index, count, incarnation } = this.seat;
     this.names = options.names;
     this.registry = new Registry(options.names);
-    this.table = new ProcessTable(this.node, this.creation, index, count);
+    this.table = new ProcessTable(this.node, this.creation, index, count, incarnation);
     this.refs = new RefMaker(this.node, this.creation, index);
     this.rootPid = new Pid(this.node, index, 0, this.creation);
     this.defaultGroupLeader = this.rootPid;
@@ -208,6 +211,11 @@ export class Runtime implements SignalSink {
     this.registry.unregister(name);
   }
 
+  /** @internal Another scheduler freed `name`, held by `pid` of this one (NameDirectory.release). */
+  nameFreed(name: Atom, pid: Pid): void {
+    this.registry.freed(name, pid);
+  }
+
   whereis(name: Atom): Pid | undefined {
     return this.registry.whereis(name)?.pid ?? this.registry.heldElsewhere(name);
   }
@@ -224,6 +232,38 @@ export class Runtime implements SignalSink {
   /** Every live process of this scheduler. */
   processes(): Pid[] {
     return Array.from(this.table.all(), (p) => p.pid);
+  }
+
+  /** Installs how this scheduler asks its node's other schedulers about their processes (see `nodeProcesses`). */
+  setInquiries(inquiries: SchedulerInquiries): void {
+    this.inquiries = inquiries;
+  }
+
+  /** Every live process of the node, of every scheduler (erlang:processes/0): this scheduler's first. */
+  async nodeProcesses(): Promise<Pid[]> {
+    const own = this.processes();
+    return this.inquiries === undefined ? own : [...own, ...(await this.inquiries.processes())];
+  }
+
+  /** Snapshots of processes of this node on any scheduler, in the order of `pids`: undefined for a dead one. */
+  async nodeProcessInfo(pids: readonly Pid[]): Promise<(ProcessInfo | undefined)[]> {
+    const infos = pids.map((pid) => this.processInfo(pid));
+    const elsewhere = this.inquiries === undefined ? [] : pids.filter((pid) => this.isElsewhereHere(pid));
+    if (elsewhere.length === 0) return infos;
+    const found = await this.inquiries!.processInfo(elsewhere);
+    let next = 0;
+    return pids.map((pid, i) => (this.isElsewhereHere(pid) ? found[next++] : infos[i]));
+  }
+
+  /** Whether `pid` is a live process of this node, on any scheduler (erlang:is_process_alive/1). */
+  async nodeIsAlive(pid: Pid): Promise<boolean> {
+    if (!this.isElsewhereHere(pid)) return this.isAlive(pid);
+    return (await this.nodeProcessInfo([pid]))[0] !== undefined;
+  }
+
+  /** Whether `pid` is of this node but of another of its schedulers. */
+  private isElsewhereHere(pid: Pid): boolean {
+    return pid.node === this.node && !this.isHere(pid);
   }
 
   /** The live local processes running `code` (a module version, as the code tracker gave it at their spawn). */
@@ -321,9 +361,22 @@ export class Runtime implements SignalSink {
     const watchers = this.remoteWatchers.get(node);
     if (watchers !== undefined) {
       this.remoteWatchers.delete(node);
-      this.signals.nodeDown(node, watchers, reason);
+      this.signals.lost((of) => of.node === node, watchers, reason);
     }
     this.nodeMonitors.nodeDown(node, lost);
+  }
+
+  /**
+   * Scheduler `index` of this node is gone (its thread died): for this scheduler's processes its pids are as on a
+   * lost node. Links to them fire and monitors of them go DOWN with `reason`, links and monitors they held here are
+   * dropped, and spawn requests to it fail with `noconnection`.
+   */
+  schedulerDown(index: number, reason: Term): void {
+    const { count } = this.seat;
+    const ofIt = (of: Pid | RegisteredName) => of instanceof Pid && of.node === this.node && of.id % count === index;
+    this.spawnRequests.schedulerDown(index);
+    const watchers = this.remoteWatchers.get(this.node); // the other schedulers' pids are watched like a node's
+    if (watchers !== undefined) this.signals.lost(ofIt, watchers, reason);
   }
 
   // Internal operations behind `self`.
@@ -565,7 +618,11 @@ function checkSeat(seat: SchedulerSeat, names: NameDirectory | undefined): Sched
     throw new RangeError(`scheduler index ${index} is not one of 0 … ${count - 1}`);
   }
   if (count > 1 && names === undefined) throw new RangeError("several schedulers need a shared NameDirectory");
-  return { index, count };
+  const incarnation = seat.incarnation ?? 0;
+  if (!Number.isInteger(incarnation) || incarnation < 0) {
+    throw new RangeError(`a scheduler's incarnation is an integer ≥ 0, not ${incarnation}`);
+  }
+  return { index, count, incarnation };
 }
 
 function throwNotRegistered(name: Atom): never {

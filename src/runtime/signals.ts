@@ -98,12 +98,12 @@ export class Signals {
     const tied = alias === "explicitUnalias" ? undefined : alias;
     const named = namedTarget(target, this.rt.node);
     const node = named === undefined ? (target as Pid).node : named.node;
+    // A name another scheduler's process holds: its pid is kept, so that scheduler's loss finds the monitor.
+    const holder = named === undefined || node !== this.rt.node ? undefined : this.rt.heldElsewhere(named.name);
     const elsewhere =
-      named === undefined
-        ? !this.rt.isHere(target as Pid)
-        : node !== this.rt.node || this.rt.heldElsewhere(named.name) !== undefined;
+      named === undefined ? !this.rt.isHere(target as Pid) : node !== this.rt.node || holder !== undefined;
     if (elsewhere) {
-      const pid = named === undefined ? (target as Pid) : undefined;
+      const pid = named === undefined ? (target as Pid) : holder;
       this.rt.monitors.add(new Monitor(ref, key, p.pid, p, undefined, pid, named, tied));
       this.rt.watchNode(node, p);
       this.rt.transport.send({ kind: "monitor", from: p.pid, to: named ?? (target as Pid), ref });
@@ -210,8 +210,11 @@ export class Signals {
     }
   }
 
-  /** The connection to `node` is gone: its links fire and its monitors go DOWN, with `reason`. */
-  nodeDown(node: Atom, watchers: Iterable<Process>, reason: Term): void {
+  /**
+   * The processes `gone` accepts are lost (their node's connection, or their scheduler's thread): links to them fire
+   * and monitors of them go DOWN, with `reason`; their monitors of `watchers` are dropped.
+   */
+  lost(gone: (of: Pid | RegisteredName) => boolean, watchers: Iterable<Process>, reason: Term): void {
     // Every link and monitor over the lost connection goes before any signal fires: a process they end must send
     // no exit or DOWN back to that node (which would connect again).
     const exits: { p: Process; from: Pid }[] = [];
@@ -219,16 +222,16 @@ export class Signals {
     for (const p of watchers) {
       const extra = p.extra;
       if (p.status === Status.Exited || extra === null) continue;
-      for (const m of watchersOf(extra)) if (m.watcher.node === node) this.rt.monitors.remove(m);
+      for (const m of watchersOf(extra)) if (gone(m.watcher)) this.rt.monitors.remove(m);
       if (extra.links !== undefined) {
         for (const [key, pid] of [...extra.links]) {
-          if (pid.node !== node) continue;
+          if (!gone(pid)) continue;
           extra.links.delete(key);
           exits.push({ p, from: pid });
         }
       }
       for (const m of monitorsOf(extra)) {
-        if (m.target !== undefined || (m.targetPid?.node ?? m.name!.node) !== node) continue;
+        if (m.target !== undefined || !gone(m.targetPid ?? m.name!)) continue;
         this.rt.monitors.remove(m);
         downs.push({ p, monitor: m });
       }

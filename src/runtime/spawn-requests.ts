@@ -55,6 +55,8 @@ export function isSpawnReply(message: Term, reqId: Ref): message is Tuple {
 interface PendingRequest {
   readonly ref: Ref;
   readonly node: Atom;
+  /** The scheduler of `node` it asked for, if any. */
+  readonly scheduler: number | undefined;
   readonly requester: Process;
   readonly reply: SpawnReplyMode;
   readonly tag: Term;
@@ -88,6 +90,7 @@ export class SpawnRequests {
     this.pending.set(this.rt.refs.key(ref), {
       ref,
       node,
+      scheduler: options.scheduler,
       requester: p,
       reply: options.reply ?? "yes",
       tag: options.replyTag ?? SPAWN_REPLY,
@@ -140,8 +143,17 @@ export class SpawnRequests {
 
   /** The connection to `node` is gone: its requests fail with `noconnection`. */
   nodeDown(node: Atom): void {
+    this.fail((request) => request.node === node);
+  }
+
+  /** Scheduler `index` of this node is gone: the requests to it fail with `noconnection`. */
+  schedulerDown(index: number): void {
+    this.fail((request) => request.node === this.rt.node && request.scheduler === index);
+  }
+
+  private fail(lost: (request: PendingRequest) => boolean): void {
     for (const [key, request] of this.pending) {
-      if (request.node !== node) continue;
+      if (!lost(request)) continue;
       this.pending.delete(key);
       if (wantsErrors(request) && !request.abandoned && !request.requester.exited)
         this.answer(request, ERROR, NOCONNECTION);

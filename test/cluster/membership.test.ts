@@ -16,7 +16,7 @@ import {
 } from "../../src/cluster/index.ts";
 import { EpmdRefusedError } from "../../src/dist/epmd/client.ts";
 import { DistError, ErrorCodes } from "../../src/errors.ts";
-import { type Atom, atom, format, GenServer, type Term, type Tuple, tuple } from "../../src/index.ts";
+import { type Atom, atom, format, GenServer, type Term, Tuple, tuple } from "../../src/index.ts";
 import { type OtterNode, startNode } from "../../src/node/node.ts";
 import { freePort } from "../../src/testing/erl-node.ts";
 import { startNodeBesideErl, uniqueCookie, uniqueNodeName } from "../support/dist.ts";
@@ -257,7 +257,7 @@ describe("refusals", () => {
     const answer = await a.runtime.run((self) =>
       GenServer.call(self, OTTER_CLUSTER, tuple(atom("place"), atom("all"))),
     );
-    assert.equal(answer, a.name);
+    assert.ok(answer instanceof Tuple && answer.at(0) === a.name, "the place is this node (and a scheduler of it)");
     assert.ok(a.runtime.isAlive(service));
     assert.deepEqual(ca.members(), []);
     await ca.stop();

@@ -14,6 +14,7 @@ import {
   GenServer,
   type GenServerCallbacks,
   type Pid,
+  type Process,
   type Term,
   Tuple,
   tuple,
@@ -137,6 +138,62 @@ describe("migrating a GenServer between nodes", () => {
     assert.ok(down !== undefined, "no DOWN from the old pid");
     assertTerm(down.at(4), tuple(atom("shutdown"), tuple(atom("migrated"), newPid)));
     assert.equal(await a.node.runtime.run((self) => GenServer.call(self, { via: a.names, name }, GET)), 5);
+  });
+
+  test("a local atom name moving to another node: the old pid keeps it for the grace period, the new node takes it", async () => {
+    const name = atom("local_named_counter");
+    const started = await a.migration.start(SPEC, 3, { name });
+    assert.ok("pid" in started);
+    const [moved, down] = await a.node.runtime.run(async (self) => {
+      const ref = self.monitor(started.pid);
+      const moved = await migrate(self, name, b.node.name, { graceMs: 50 });
+      // Within the grace period the name still works here: the old pid forwards to the new process.
+      assert.equal(await GenServer.call(self, name, tuple(ADD, 1)), 4);
+      const down = await self.receive((m) => m instanceof Tuple && m.at(0) === DOWN && equals(m.at(1)!, ref), {
+        timeout: 5000,
+      });
+      return [moved, down] as [Pid, Tuple | undefined];
+    });
+    assert.ok(down !== undefined, "no DOWN from the old pid");
+    assert.equal(a.node.runtime.whereis(name), undefined, "the name is free on the old node after the grace period");
+    await waitFor(() => b.node.runtime.whereis(name) !== undefined, "the name on b", 5000);
+    assert.ok(equals(b.node.runtime.whereis(name)!, moved));
+    assert.equal(await b.node.runtime.run((self) => GenServer.call(self, name, GET)), 4);
+  });
+
+  test("a new process that fails after calls were forwarded to it: they are handled where the server was, none lost", async () => {
+    a.node.exportModule("flaky_counter", { server: () => counter as unknown as Term });
+    const failing = {
+      ...counter,
+      async migrated(self: Process) {
+        await self.receive(undefined, { timeout: 20 }); // calls reach the old pid meanwhile and are forwarded here
+        throw new Error("migrated failed");
+      },
+    };
+    b.node.exportModule("flaky_counter", { server: () => failing as unknown as Term });
+    const started = await a.migration.start({ module: "flaky_counter", fn: "server" }, 0);
+    assert.ok("pid" in started);
+    const server = started.pid;
+    const load = Array.from({ length: 4 }, () =>
+      a.node.runtime.run(async (self) => {
+        const totals: Term[] = [];
+        for (let i = 0; i < 100; i++) totals.push(await GenServer.call(self, server, tuple(ADD, 1)));
+        return totals;
+      }),
+    );
+    await a.node.runtime.run(async (self) => {
+      await self.receive(undefined, { timeout: 2 });
+      await assert.rejects(
+        migrate(self, server, b.node.name),
+        (e) => e instanceof DistError && e.code === ErrorCodes.CLUSTER_MIGRATION_FAILED,
+      );
+    });
+    const replies = (await Promise.all(load)).flat().map(Number);
+    assert.deepEqual(
+      replies.sort((x, y) => x - y),
+      Array.from({ length: 400 }, (_, i) => i + 1),
+    );
+    assert.ok(a.node.runtime.isAlive(server));
   });
 
   test("a state that does not encode to ETF is refused; the server serves on where it was", async () => {

@@ -112,6 +112,43 @@ describe("two Otter nodes over the Unix socket", () => {
     assertTerm(answer, tuple(atom("echo"), term));
   });
 
+  test("small messages to a registered name, a large one among them: all arrive in order, batched", async () => {
+    const count = 5000;
+    const big = Buffer.alloc(300_000, 1); // standard frames and fragments, between the batch frames
+    const sink = b.runtime.spawn(
+      async (self) => {
+        const seen: Term[] = [];
+        for (;;) {
+          const m = (await self.receive()) as Tuple;
+          if (m.at(0) === atom("done")) {
+            self.send(m.at(1) as Pid, tuple(atom("seen"), seen));
+            return;
+          }
+          seen.push(m.at(1) instanceof Uint8Array ? atom("big") : m.at(1)!);
+        }
+      },
+      { name: atom("batch_sink") },
+    );
+    assert.ok(sink);
+    await a.connect(b.name);
+    const connection = a.distribution.connectionTo(b.name)!;
+    const bigAt = count - 100; // the sender's messages after it wait for its last fragment (standard frames)
+    let bytesPerMessage = 0;
+    const seen = await a.runtime.run(async (self) => {
+      const to = { name: atom("batch_sink"), node: b.name };
+      const bytesBefore = connection.stats.bytesOut;
+      for (let i = 0; i < bigAt; i++) self.send(to, tuple(self.pid, i));
+      bytesPerMessage = (connection.stats.bytesOut - bytesBefore) / bigAt;
+      for (let i = bigAt; i < count; i++) self.send(to, tuple(self.pid, i === bigAt ? big : i));
+      self.send(to, tuple(atom("done"), self.pid));
+      return ((await self.receive(undefined, { timeout: 10_000 })) as Tuple).at(1);
+    });
+    const expected = Array.from({ length: count }, (_, i) => (i === bigAt ? atom("big") : i));
+    assertTerm(seen!, expected);
+    // A standard frame of `{From, I}` to a registered name takes over 50 bytes; a batch record under 40.
+    assert.ok(bytesPerMessage < 40, `${bytesPerMessage.toFixed(1)} bytes per small message`);
+  });
+
   test("links and monitors carry the exit reason", async () => {
     const victim = b.runtime.spawn(async (self) => {
       await self.receive();
@@ -231,16 +268,18 @@ describe("falling back to TCP", () => {
     const foreign = [
       "",
       "ABC\0\0",
-      "otter2:unix:0123456789abcdef:/tmp/x.sock",
-      "otter1:shm:0123456789abcdef:/tmp/x.sock",
-      "otter1:unix:0123456789abcdef:relative.sock",
-      "otter1:unix:nothex:/tmp/x.sock",
-      "otter1:unix:/tmp/x.sock",
+      "otter3:unix:0123456789abcdef:/tmp/x.sock",
+      // version 1: standard frames on the socket, which this version does not speak there
+      "otter1:unix:0123456789abcdef:/tmp/x.sock",
+      "otter2:shm:0123456789abcdef:/tmp/x.sock",
+      "otter2:unix:0123456789abcdef:relative.sock",
+      "otter2:unix:nothex:/tmp/x.sock",
+      "otter2:unix:/tmp/x.sock",
     ];
     for (const extra of foreign) assert.equal(parseAdvertisement(Buffer.from(extra)), undefined, extra);
     assert.equal(parseAdvertisement(Buffer.from([0x6f, 0xff, 0xfe])), undefined);
     // Well formed, but another host's: not dialled.
-    assert.equal(carrier.dial(Buffer.from(`otter1:unix:0123456789abcdef:${carrier.path}`)), undefined);
+    assert.equal(carrier.dial(Buffer.from(`otter2:unix:0123456789abcdef:${carrier.path}`)), undefined);
   });
 });
 

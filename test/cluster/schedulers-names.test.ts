@@ -130,15 +130,20 @@ describe("registered names across schedulers", () => {
     });
   });
 
-  it("unregister/1 from scheduler 0 of a name held on scheduler 1 frees it (erlang:unregister works on any name)", {
-    todo: "the runtime refuses it (PROC_BAD_ARG: 'unregister it there'); erlang:unregister/1 frees any name",
-  }, async () => {
+  it("unregister/1 from scheduler 0 of a name held on scheduler 1 frees it (erlang:unregister works on any name)", async () => {
     await node.runtime.run(async (self) => {
       const name = fresh();
       const puppet: Pid = await puppetOn(self, 1);
       await order(self, puppet, "register", name);
       node.runtime.unregister(name);
       assert.equal(node.runtime.whereis(name), undefined);
+      self.register(name); // free node-wide at once
+      node.runtime.unregister(name);
+      // Scheduler 1 has heard of it by the time the puppet's next order comes (same ring, in order): the name is
+      // gone there too, and the puppet, no longer named, may take a name again.
+      assertTerm(await order(self, puppet, "whereis", name), UNDEFINED);
+      assertTerm(await order(self, puppet, "register", name), atom("ok"));
+      assert.deepEqual(node.runtime.whereis(name), puppet);
     });
   });
 });

@@ -40,6 +40,7 @@ async function start(prefix: string): Promise<OtterNode> {
     cookie,
     epmdPort,
     listen: { host: "127.0.0.1" },
+    schedulers: 2, // whatever the machine: a test places on a member's scheduler 1
     runtime: { logger: () => {} }, // the `undef` crashes the bad-function tests cause on purpose
   });
   nodes.push(node);
@@ -122,6 +123,24 @@ describe("placement by load", () => {
       [a, b, c].map((n) => where.get(n.name.name)),
       [3, 3, 3],
     );
+  });
+
+  test("on another Otter node, the spawn goes to its least loaded scheduler as its report has it", async (t) => {
+    const twoSchedulers: LoadSource = {
+      sample: () => [
+        { runQueue: 40, utilisation: 1 },
+        { runQueue: 0, utilisation: 0 },
+      ],
+    };
+    await b.schedulers.load("sched_workers", new URL("../fixtures/schedulers/workers.ts", import.meta.url));
+    await clusterOf(t, [a, b], (i) => ({
+      loadIntervalMs: 60_000,
+      loadSource: i === 1 ? twoSchedulers : new SetLoad(),
+    }));
+    const pid = await a.runtime.run((self) => spawnLb(self, "sched_workers", "echo", [], { nodes: [b.name] }));
+    b.runtime.send(pid, atom("stop"));
+    assert.equal(pid.node, b.name);
+    assert.equal(pid.id % b.schedulers.count, 1, "b's scheduler 1, the idle one of its report");
   });
 
   test("the next report after a node's load changes moves placements off it", async (t) => {

@@ -1,12 +1,14 @@
 // What an Otter node puts in EPMD's ALIVE2 extra field to offer its Unix socket to nodes on the same host:
-// `otter1:unix:<host id>:<absolute path>`, versioned and read tolerantly — BEAM nodes ignore the extra field, and
-// anything this version does not recognise (another version, another carrier, garbage) reads as "use TCP".
+// `otter2:unix:<host id>:<absolute path>`, versioned and read tolerantly — BEAM nodes ignore the extra field, and
+// anything this version does not recognise (another version, another carrier, garbage) reads as "use TCP". The
+// version names what the socket speaks after the handshake too: version 2 is the batch framing
+// (dist/wire/batch-format.ts), which version 1 (standard frames) could not read.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { isAbsolute } from "node:path";
 
-const PREFIX = "otter1:unix:";
+const PREFIX = "otter2:unix:";
 const HOST_ID = /^[0-9a-f]{16}$/;
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 

@@ -3,7 +3,7 @@
 // order with the other records. The receiver decodes straight from the shared bytes: binaries of 64 bytes and
 // more in it become views of that memory, not copies. A record whose payload has not arrived yet holds up its
 // ring (and nothing else) until it does.
-import { MessageChannel, type MessagePort } from "node:worker_threads";
+import { MessageChannel, type MessagePort, receiveMessageOnPort } from "node:worker_threads";
 
 /** Payloads of this many bytes or more go as blobs (a ring holds a few in flight at most). */
 export const BLOB_BYTES = 64 * 1024;
@@ -16,16 +16,21 @@ interface Posted {
 export class Blobs {
   private readonly sent: number[];
   private readonly arrived: Map<number, Uint8Array>[];
+  private readonly outbound: (MessagePort | undefined)[];
+  private readonly inbound: (MessagePort | undefined)[];
+  private arrival: (() => void) | undefined;
 
   /**
    * `outbound[j]` posts to scheduler j, `inbound[j]` hears from it (undefined for this scheduler). With `keepAlive` false,
    * the ports do not keep the thread's event loop alive (scheduler 0's: its node decides when it ends).
    */
   constructor(
-    private readonly outbound: readonly (MessagePort | undefined)[],
-    private readonly inbound: readonly (MessagePort | undefined)[],
+    outbound: readonly (MessagePort | undefined)[],
+    inbound: readonly (MessagePort | undefined)[],
     keepAlive: boolean,
   ) {
+    this.outbound = [...outbound];
+    this.inbound = [...inbound];
     this.sent = outbound.map(() => 0);
     this.arrived = inbound.map(() => new Map());
     if (!keepAlive) for (const port of outbound) port?.unref();
@@ -36,14 +41,45 @@ export class Blobs {
 
   /** Starts hearing payloads; `arrival` is called as each arrives. */
   listen(arrival: () => void): void {
-    this.inbound.forEach((port, from) => {
-      if (port === undefined) return;
-      port.on("message", ({ seq, memory }: Posted) => {
-        this.arrived[from]!.set(seq, new Uint8Array(memory));
-        arrival();
-      });
-      if (!this.keepAlive) port.unref();
+    this.arrival = arrival;
+    for (let from = 0; from < this.inbound.length; from++) this.hear(this.inbound[from], from);
+  }
+
+  /**
+   * Scheduler `other`'s thread died: what it sent and did not arrive is dropped, and these ports (a channel pair with
+   * its next thread) replace the old ones.
+   */
+  replace(other: number, ports: PairPorts): void {
+    this.outbound[other]?.close();
+    this.inbound[other]?.close();
+    this.outbound[other] = ports.outbound;
+    this.inbound[other] = ports.inbound;
+    this.sent[other] = 0;
+    this.arrived[other] = new Map();
+    if (!this.keepAlive) ports.outbound.unref();
+    this.hear(ports.inbound, other);
+  }
+
+  /** Takes at once the payloads from `from` that arrived but whose message has not been handled yet. */
+  takeWaiting(from: number): void {
+    const port = this.inbound[from];
+    if (port === undefined) return;
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port))
+      this.arrive(from, m.message);
+  }
+
+  private hear(port: MessagePort | undefined, from: number): void {
+    const arrival = this.arrival;
+    if (port === undefined || arrival === undefined) return;
+    port.on("message", (posted: Posted) => {
+      this.arrive(from, posted);
+      arrival();
     });
+    if (!this.keepAlive) port.unref();
+  }
+
+  private arrive(from: number, { seq, memory }: Posted): void {
+    this.arrived[from]!.set(seq, new Uint8Array(memory));
   }
 
   /** Posts `payload` to scheduler `to`; returns the sequence number its ring record carries. */
@@ -66,6 +102,22 @@ export class Blobs {
   close(): void {
     for (const port of [...this.outbound, ...this.inbound]) port?.close();
   }
+}
+
+/** One scheduler's ports with one other: `outbound` posts to it, `inbound` hears from it. */
+export interface PairPorts {
+  readonly outbound: MessagePort;
+  readonly inbound: MessagePort;
+}
+
+/** A new channel pair between two schedulers: each one's ports with the other. */
+export function pairPorts(): { a: PairPorts; b: PairPorts } {
+  const aToB = new MessageChannel();
+  const bToA = new MessageChannel();
+  return {
+    a: { outbound: aToB.port1, inbound: bToA.port2 },
+    b: { outbound: bToA.port1, inbound: aToB.port2 },
+  };
 }
 
 /** Each scheduler's ports: `outbound[j]` posts to scheduler j, `inbound[j]` hears from it. */

@@ -8,24 +8,30 @@
 // passes OVERFLOW_BUSY_BYTES, a process sending more is suspended until it drains (the busy-port rule).
 import { RingConsumer, RingProducer } from "../../dirty/ring.ts";
 import type { ExportedModules } from "../../dist/modules.ts";
-import { spawnRequested } from "../../dist/spawn-request.ts";
-import type {
-  BusyConnection,
-  LostConnection,
-  NodeKind,
-  Runtime,
-  Signal,
-  SignalSink,
-  SignalTransport,
-  SpawnReply,
+import { type RequestedSpawn, spawnRequested } from "../../dist/spawn-request.ts";
+import {
+  type BusyConnection,
+  type LostConnection,
+  NOCONNECTION,
+  type NodeKind,
+  type ProcessInfo,
+  type Runtime,
+  type SchedulerInquiries,
+  type Signal,
+  type SignalSink,
+  type SignalTransport,
+  type SpawnReply,
+  type SpawnRequest,
 } from "../../runtime/index.ts";
 import { schedulerOfRef } from "../../runtime/refs.ts";
 import { type Atom, atom } from "../../term/atom.ts";
-import { Pid, Ref } from "../../term/types.ts";
-import { BLOB_BYTES, type Blobs } from "./blobs.ts";
+import { Pid, Ref, type Term } from "../../term/types.ts";
+import { BLOB_BYTES, type Blobs, type PairPorts } from "./blobs.ts";
+import { Asked, infoOf, infoTerm, type Question, questionOf, questionTerm } from "./inquiries.ts";
 import { type MeshMemory, Word } from "./mesh-memory.ts";
 import { Poller, ringBell } from "./poller.ts";
 import { decodeRecord, encodeRecord, type MeshRecord } from "./records.ts";
+import { SharedNames } from "./shared-names.ts";
 
 /** Bytes waiting in a full ring's overflow queue beyond which senders are suspended. */
 const OVERFLOW_BUSY_BYTES = 1 << 20;
@@ -61,6 +67,13 @@ interface Encoded {
   readonly size: number;
 }
 
+interface PassedOn {
+  readonly from: Pid;
+  readonly ref: Ref;
+  readonly scheduler: number;
+  readonly answer: (reply: SpawnReply) => void;
+}
+
 interface Overflow {
   readonly records: Encoded[];
   bytes: number;
@@ -81,6 +94,14 @@ export class SchedulerPort implements SignalTransport {
   private lastConnectId = 0;
   /** The scheduler whose ring the record being handled came up (the one to answer a `connect`). */
   private takingFrom = 0;
+  private readonly asked = new Asked();
+  /** How many times each other scheduler's thread died: an answer for an earlier thread is not sent to the next. */
+  private readonly incarnations: number[];
+  /**
+   * Scheduler 0: spawn requests of other nodes' processes it passed to another scheduler, by request id, with how
+   * to answer them (over the requester's connection) and which scheduler has them.
+   */
+  private readonly passedOn = new Map<number | string, PassedOn>();
 
   constructor(private readonly options: PortOptions) {
     const { memory, runtime } = options;
@@ -91,6 +112,14 @@ export class SchedulerPort implements SignalTransport {
       this.producers.push(other ? new RingProducer(memory.ring(this.index, j)) : undefined);
       this.consumers.push(other ? new RingConsumer(memory.ring(j, this.index)) : undefined);
       this.overflows.push(undefined);
+    }
+    this.incarnations = this.producers.map(() => 0);
+    // A name of another scheduler's process freed here (erlang:unregister/1): that scheduler drops it too.
+    if (runtime.names instanceof SharedNames) {
+      runtime.names.whenFreed((name, pid) => {
+        const holder = pid.id % this.count;
+        if (holder !== this.index) this.write(holder, { kind: "name-freed", name, pid });
+      });
     }
     const control = memory.control;
     this.poller = new Poller(
@@ -161,6 +190,99 @@ export class SchedulerPort implements SignalTransport {
     },
   };
 
+  /**
+   * Scheduler 0 runs a spawn request of another node's process on scheduler `scheduler` (this one or another);
+   * `answer` sends the reply over the requester's connection.
+   */
+  spawnFromOutside(request: RequestedSpawn, scheduler: number, answer: (reply: SpawnReply) => void): void {
+    if (scheduler === this.index) {
+      spawnRequested(this.options.runtime, this.options.modules, request, answer);
+      return;
+    }
+    const { from, ref, groupLeader, module, function: fn, args, options } = request;
+    this.passedOn.set(this.options.runtime.refs.key(ref), { from, ref, scheduler, answer });
+    const node = this.options.runtime.node;
+    const signal: SpawnRequest = {
+      kind: "spawn-request",
+      ...{ from, node, ref, groupLeader, module, function: fn, args, options, scheduler },
+    };
+    this.write(scheduler, { kind: "signal", signal });
+  }
+
+  /**
+   * Scheduler `index`'s thread died (every scheduler that lives is told; scheduler 0 first). What it sent before it
+   * died is taken, in order; then its processes are as on a lost node (links fire `noconnection`, monitors go DOWN,
+   * spawn requests to it fail); what was on its way to it is dropped, as signals to dead pids are (senders held up
+   * by its full ring go on); and the rings and ports with it are made new for its next thread.
+   */
+  lost(index: number, ports: PairPorts): void {
+    const { memory, runtime, blobs } = this.options;
+    blobs.takeWaiting(index);
+    this.takeAllFrom(index);
+    runtime.schedulerDown(index, NOCONNECTION);
+    this.asked.lost(index);
+    for (const [key, passed] of this.passedOn) {
+      if (passed.scheduler !== index) continue;
+      this.passedOn.delete(key);
+      passed.answer({ to: passed.from, ref: passed.ref, result: NOCONNECTION, link: false, monitor: false });
+    }
+    const control = memory.control;
+    for (const ring of [memory.ring(this.index, index), memory.ring(index, this.index)]) {
+      Atomics.store(control, ring.tailAt, Atomics.load(control, ring.headAt));
+    }
+    this.consumers[index] = new RingConsumer(memory.ring(index, this.index));
+    const overflow = this.overflows[index];
+    this.overflows[index] = undefined;
+    for (const resume of overflow?.clear ?? []) resume();
+    blobs.replace(index, ports);
+    this.incarnations[index]!++;
+  }
+
+  /** How this scheduler's runtime asks the others about their processes (those whose threads have started). */
+  readonly inquiries: SchedulerInquiries = {
+    processes: async () => {
+      const lists = await Promise.all(this.otherIndexes().map((j) => this.ask(j, { kind: "processes" })));
+      return lists.flatMap((list) => (list as Pid[] | undefined) ?? []);
+    },
+    processInfo: async (pids) => {
+      const bySchedulers = new Map<number, Pid[]>();
+      for (const pid of pids) {
+        const j = pid.id % this.count;
+        const group = bySchedulers.get(j);
+        if (group === undefined) bySchedulers.set(j, [pid]);
+        else group.push(pid);
+      }
+      const found = new Map<Pid, ProcessInfo | undefined>();
+      await Promise.all(
+        [...bySchedulers].map(async ([j, group]) => {
+          const answer = (await this.ask(j, { kind: "process-info", pids: group })) as Term[] | undefined;
+          for (const [i, pid] of group.entries()) found.set(pid, answer === undefined ? undefined : infoOf(answer[i]!));
+        }),
+      );
+      return pids.map((pid) => found.get(pid));
+    },
+  };
+
+  /** The other schedulers that can be asked now (none before their threads start). */
+  private otherIndexes(): number[] {
+    if (this.options.others?.started() === false) return [];
+    return Array.from({ length: this.count }, (_, j) => j).filter((j) => j !== this.index);
+  }
+
+  private ask(scheduler: number, question: Question): Promise<Term | undefined> {
+    if (this.options.others?.started() === false || scheduler === this.index) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const id = this.asked.ask(scheduler, resolve);
+      this.write(scheduler, { kind: "ask", id, question: questionTerm(question) });
+    });
+  }
+
+  private answerTo(question: Question): Term {
+    const runtime = this.options.runtime;
+    if (question.kind === "processes") return runtime.processes();
+    return question.pids.map((pid) => infoTerm(runtime.processInfo(pid)));
+  }
+
   /** A scheduler starting now learns the nodes connected now (it hears of later changes through its ring). */
   connectedNodes(): { node: Atom; hidden: boolean }[] {
     const outside = this.options.outside;
@@ -211,10 +333,19 @@ export class SchedulerPort implements SignalTransport {
     spawnRequested(runtime, modules, signal, (reply) => this.routeSpawnReply(reply));
   }
 
+  /** A spawn reply goes to the requester's scheduler; one for another node's process, to scheduler 0's connection. */
   private routeSpawnReply(reply: SpawnReply): void {
-    const to = reply.to.id % this.count;
-    if (to === this.index) this.options.runtime.spawnReplied(reply);
-    else this.write(to, { kind: "spawn-reply", reply });
+    const runtime = this.options.runtime;
+    const here = reply.to.node === runtime.node;
+    const to = here ? reply.to.id % this.count : 0;
+    if (to !== this.index) this.write(to, { kind: "spawn-reply", reply });
+    else if (here) runtime.spawnReplied(reply);
+    else {
+      const key = runtime.refs.key(reply.ref);
+      const passed = this.passedOn.get(key);
+      this.passedOn.delete(key);
+      passed?.answer(reply);
+    }
   }
 
   private broadcast(record: MeshRecord): void {
@@ -242,13 +373,29 @@ export class SchedulerPort implements SignalTransport {
       case "connect": {
         const { node, id } = record;
         const from = this.takingFrom;
-        const answer = (up: boolean) => this.write(from, { kind: "connected", id, up });
+        const incarnation = this.incarnations[from];
+        const answer = (up: boolean) => {
+          if (this.incarnations[from] === incarnation) this.write(from, { kind: "connected", id, up });
+        };
         (this.options.outside?.connect?.(node) ?? Promise.resolve(false)).then(answer, () => answer(false));
         return;
       }
       case "connected":
         this.connecting.get(record.id)?.(record.up);
         this.connecting.delete(record.id);
+        return;
+      case "name-freed":
+        this.options.runtime.nameFreed(record.name, record.pid);
+        return;
+      case "ask":
+        this.write(this.takingFrom, {
+          kind: "answer",
+          id: record.id,
+          answer: this.answerTo(questionOf(record.question)),
+        });
+        return;
+      case "answer":
+        this.asked.answered(record.id, record.answer);
         return;
     }
   }
@@ -257,30 +404,40 @@ export class SchedulerPort implements SignalTransport {
   private takeRecords(): number {
     let took = 0;
     for (let j = 0; j < this.count; j++) {
-      const ring = this.consumers[j];
-      if (ring === undefined || !ring.hasRecord) continue;
-      this.takingFrom = j;
-      for (let n = 0; n < ROUND_BUDGET; n++) {
-        const r = ring.take();
-        if (r === undefined) break;
-        let record: MeshRecord;
-        if ((r.a & BLOB) !== 0) {
-          const blob = this.options.blobs.take(j, r.b);
-          if (blob === undefined) break; // on its way: this ring waits for it
-          ring.release();
-          record = decodeRecord(r.a & ~BLOB, blob, true);
-        } else {
-          try {
-            record = decodeRecord(r.a, this.view(r.payloadAt, r.payloadLength), false);
-          } finally {
-            ring.release();
-          }
-        }
-        took++;
-        this.received(record);
-      }
+      if (this.consumers[j]?.hasRecord === true) took += this.takeFrom(j, ROUND_BUDGET);
     }
     this.flushOverflows();
+    return took;
+  }
+
+  /** Takes every record scheduler `j` (whose thread died) had put in its ring, up to one whose blob never came. */
+  private takeAllFrom(j: number): void {
+    while (this.takeFrom(j, ROUND_BUDGET) === ROUND_BUDGET) {}
+  }
+
+  /** Takes up to `budget` records from scheduler `j`'s ring, in order; returns how many. */
+  private takeFrom(j: number, budget: number): number {
+    const ring = this.consumers[j]!;
+    this.takingFrom = j;
+    let took = 0;
+    for (; took < budget; took++) {
+      const r = ring.take();
+      if (r === undefined) break;
+      let record: MeshRecord;
+      if ((r.a & BLOB) !== 0) {
+        const blob = this.options.blobs.take(j, r.b);
+        if (blob === undefined) break; // on its way: this ring waits for it
+        ring.release();
+        record = decodeRecord(r.a & ~BLOB, blob, true);
+      } else {
+        try {
+          record = decodeRecord(r.a, this.view(r.payloadAt, r.payloadLength), false);
+        } finally {
+          ring.release();
+        }
+      }
+      this.received(record);
+    }
     return took;
   }
 

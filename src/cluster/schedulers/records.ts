@@ -13,7 +13,12 @@ export type MeshRecord =
   | { readonly kind: "node-down"; readonly node: Atom; readonly reason: Term; readonly lost?: LostConnection }
   /** Connect to `node` for a scheduler without connections; the answer is a `connected` with the same id. */
   | { readonly kind: "connect"; readonly node: Atom; readonly id: number }
-  | { readonly kind: "connected"; readonly id: number; readonly up: boolean };
+  | { readonly kind: "connected"; readonly id: number; readonly up: boolean }
+  /** A scheduler freed `name`, which `pid` of the receiving scheduler held (erlang:unregister/1 of any name). */
+  | { readonly kind: "name-freed"; readonly name: Atom; readonly pid: Pid }
+  /** A question about the receiver's processes (inquiries.ts); the answer is an `answer` with the same id. */
+  | { readonly kind: "ask"; readonly id: number; readonly question: Term }
+  | { readonly kind: "answer"; readonly id: number; readonly answer: Term };
 
 enum Code {
   Message = 1,
@@ -31,6 +36,9 @@ enum Code {
   NodeDown,
   Connect,
   Connected,
+  NameFreed,
+  Ask,
+  Answer,
 }
 
 const NONE: Term = [];
@@ -102,6 +110,12 @@ export function decodeRecord(code: number, bytes: Uint8Array, views: boolean): M
       return { kind: "connect", node: f[0] as Atom, id: f[1] as number };
     case Code.Connected:
       return { kind: "connected", id: f[0] as number, up: f[1] === true };
+    case Code.NameFreed:
+      return { kind: "name-freed", name: f[0] as Atom, pid: f[1] as Pid };
+    case Code.Ask:
+      return { kind: "ask", id: f[0] as number, question: f[1]! };
+    case Code.Answer:
+      return { kind: "answer", id: f[0] as number, answer: f[1]! };
   }
   throw new RangeError(`no scheduler record has code ${code}`);
 }
@@ -124,6 +138,12 @@ function fieldsOf(record: MeshRecord): [Code, Tuple] {
       return [Code.Connect, tuple(record.node, record.id)];
     case "connected":
       return [Code.Connected, tuple(record.id, record.up)];
+    case "name-freed":
+      return [Code.NameFreed, tuple(record.name, record.pid)];
+    case "ask":
+      return [Code.Ask, tuple(record.id, record.question)];
+    case "answer":
+      return [Code.Answer, tuple(record.id, record.answer)];
   }
 }
 

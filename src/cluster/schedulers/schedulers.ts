@@ -1,25 +1,29 @@
 // A node's schedulers, seen from the main thread (scheduler 0): the plan made before its runtime exists (how
 // many, their shared names), the threads of the others (started at the first signal one of them is sent, so a
-// node that never spawns elsewhere pays nothing but the memory), module loads on all of them, and stop.
-import { once } from "node:events";
+// node that never spawns elsewhere pays nothing but the memory; kept by threads.ts), module loads on all of them,
+// and stop.
 import { availableParallelism } from "node:os";
-import type { Worker } from "node:worker_threads";
 import type { ExportedModules } from "../../dist/modules.ts";
-import type { NameDirectory, Runtime, SignalSink, SignalTransport } from "../../runtime/index.ts";
+import { requestedScheduler } from "../../dist/signal-map.ts";
+import { type RequestedSpawn, spawnRequested } from "../../dist/spawn-request.ts";
+import type { NameDirectory, Runtime, SignalSink, SignalTransport, SpawnReply } from "../../runtime/index.ts";
 import { DEFAULT_BUSY_WAIT_US } from "../../runtime/scheduler.ts";
-import { siblingScript, startScriptWorker } from "../../runtime/worker-script.ts";
-import type { Atom } from "../../term/atom.ts";
+import { Atom, atom } from "../../term/atom.ts";
 import { type LoadSource, RuntimeLoadSource } from "../load-report.ts";
 import { type BlobPorts, Blobs, blobPorts } from "./blobs.ts";
 import { bindSchedulerContext } from "./context.ts";
 import { LoadMeter, readLoads, type SchedulerSample } from "./load-meter.ts";
 import { type MeshLayout, MeshMemory, meshLayout } from "./mesh-memory.ts";
+import { leastLoadedScheduler } from "./placement.ts";
 import { SchedulerPort } from "./port.ts";
 import { SharedNames, type SharedNamesLayout, sharedNamesLayout } from "./shared-names.ts";
-import { type FromThread, loadFunctions, type ThreadData, type ToThread } from "./thread-messages.ts";
+import { loadFunctions } from "./thread-messages.ts";
+import { SchedulerThreads } from "./threads.ts";
 
-/** How long a stopping scheduler's thread may take to end its processes before it is terminated, in ms. */
-const STOP_GRACE_MS = 2000;
+const BADOPT = atom("badopt");
+const ERPC = atom("erpc");
+const EXECUTE_CALL = atom("execute_call");
+const EXECUTE_CAST = atom("execute_cast");
 
 export interface SchedulersOptions {
   /** How many schedulers the node runs, the main thread's included (default: the machine's cores). */
@@ -56,12 +60,10 @@ export class Schedulers {
   private readonly port: SchedulerPort | undefined;
   private readonly memory: MeshMemory | undefined;
   private readonly meter: LoadMeter | undefined;
-  private readonly threads: Worker[] = [];
+  private threads: SchedulerThreads | undefined;
   /** Each scheduler's ports for large records (see blobs.ts); the threads' go to them when they start. */
   private readonly ports: BlobPorts[] = [];
   private readonly modules: { name: string; url: string }[] = [];
-  private readonly loading = new Map<number, { left: number; resolve: () => void; errors: string[] }>();
-  private lastLoadId = 0;
   private startedThreads = false;
   private readonly busyWaitUs: number;
 
@@ -93,6 +95,7 @@ export class Schedulers {
       others,
     });
     runtime.setTransport(this.port);
+    runtime.setInquiries(this.port.inquiries);
     bindSchedulerContext(runtime, { memory });
     this.sink = this.port.fromOutside;
     this.meter = new LoadMeter(memory, runtime);
@@ -131,14 +134,33 @@ export class Schedulers {
     const href = String(url);
     this.exported.export(name, await loadFunctions(href));
     this.modules.push({ name, url: href });
-    if (!this.startedThreads) return;
-    const id = ++this.lastLoadId;
-    const errors: string[] = [];
-    await new Promise<void>((resolve) => {
-      this.loading.set(id, { left: this.threads.length, resolve, errors });
-      for (const t of this.threads) t.postMessage({ kind: "load", id, name, url: href } satisfies ToThread);
-    });
-    if (errors.length > 0) throw new Error(`module ${name} failed to load on a scheduler: ${errors[0]}`);
+    await this.threads?.load(name, href);
+  }
+
+  /**
+   * Runs a spawn request of another node's process on the scheduler its `{scheduler, N}` option names (BEAM's
+   * numbering, from 1); without one, on scheduler 0, unless the function it runs (for erpc's, the one it calls) is
+   * of a module every scheduler has loaded: then on the least loaded scheduler, so erpc from elsewhere uses every
+   * core. A scheduler the node does not have is `badopt`. `answer` sends the reply back.
+   */
+  spawnRequested(request: RequestedSpawn, answer: (reply: SpawnReply) => void): void {
+    const { scheduler, rest } = requestedScheduler(request.options, this.count);
+    if (scheduler === "badopt") {
+      answer({ to: request.from, ref: request.ref, result: BADOPT, link: false, monitor: false });
+      return;
+    }
+    const placed = { ...request, options: rest };
+    if (this.port === undefined) spawnRequested(this.runtime, this.exported, placed, answer);
+    else this.port.spawnFromOutside(placed, scheduler === "any" ? this.anyScheduler(request) : scheduler, answer);
+  }
+
+  /** Where a spawn request that names no scheduler runs (see spawnRequested). */
+  private anyScheduler(request: RequestedSpawn): number {
+    const { module, function: fn, args } = request;
+    const erpc = module === ERPC && (fn === EXECUTE_CALL || fn === EXECUTE_CAST);
+    const runs = erpc ? args[fn === EXECUTE_CALL ? 1 : 0] : module;
+    const everywhere = runs instanceof Atom && this.modules.some((m) => m.name === runs.name);
+    return everywhere ? (leastLoadedScheduler(this.runtime) ?? 0) : 0;
   }
 
   /** Starts the other schedulers' threads now, rather than at the first signal for one of them. */
@@ -149,57 +171,29 @@ export class Schedulers {
   async stop(): Promise<void> {
     this.port?.stop();
     this.meter?.stop();
-    await Promise.all(
-      this.threads.map(async (t) => {
-        const exited = once(t, "exit");
-        t.postMessage({ kind: "stop" } satisfies ToThread);
-        const timer = setTimeout(() => void t.terminate(), STOP_GRACE_MS);
-        await exited;
-        clearTimeout(timer);
-      }),
-    );
+    await this.threads?.stop();
   }
 
   private startThreads(): void {
-    if (this.startedThreads || this.plan.mesh === undefined || this.plan.names === undefined) return;
+    const { mesh, names } = this.plan;
+    const sharedNames = this.runtime.names;
+    if (this.startedThreads || mesh === undefined || names === undefined) return;
+    if (!(sharedNames instanceof SharedNames)) throw new Error("the main runtime does not have its plan's names");
     this.startedThreads = true;
     this.meter!.start();
     this.port!.start();
-    const nodes = this.port!.connectedNodes().map(({ node, hidden }) => ({ node: node.name, hidden }));
-    for (let index = 1; index < this.count; index++) {
-      const data: ThreadData = {
-        index,
-        node: this.runtime.node.name,
-        creation: this.runtime.creation,
-        mesh: this.plan.mesh,
-        names: this.plan.names,
-        busyWaitUs: this.busyWaitUs,
-        modules: [...this.modules],
-        nodes,
-        ports: this.ports[index]!,
-      };
-      const { outbound, inbound } = data.ports;
-      const transferList = [...outbound, ...inbound].filter((p) => p !== undefined);
-      const thread = startScriptWorker(siblingScript(import.meta.url, "thread"), { workerData: data, transferList });
-      thread.on("message", (message: FromThread) => this.heard(message));
-      thread.on("error", (error) =>
-        this.runtime.logger.error(`scheduler ${index} failed: ${error.message}`, {
-          domain: ["otter", "cluster"],
-          error,
-        }),
-      );
-      this.threads.push(thread);
-    }
-  }
-
-  private heard(message: FromThread): void {
-    if (message.kind !== "loaded") return;
-    const load = this.loading.get(message.id);
-    if (load === undefined) return;
-    if (message.error !== undefined) load.errors.push(message.error);
-    if (--load.left === 0) {
-      this.loading.delete(message.id);
-      load.resolve();
-    }
+    this.threads = new SchedulerThreads({
+      count: this.count,
+      busyWaitUs: this.busyWaitUs,
+      mesh,
+      names,
+      memory: this.memory!,
+      runtime: this.runtime,
+      port: this.port!,
+      sharedNames,
+      ports: this.ports,
+      modules: this.modules,
+    });
+    this.threads.start();
   }
 }

@@ -1,7 +1,8 @@
 // The registered names of a node with several schedulers: one hash table in shared memory that every scheduler's
 // thread claims names in and looks them up in, so `register/2` stays node-wide and atomic.
 //
-// Writers (claim, release: rare) take a spin lock and bump a sequence number before and after their change;
+// Writers (claim, release: rare) take a spin lock (its word says which scheduler holds it, so the lock of one whose
+// thread died in it can be taken back) and bump a sequence number before and after their change;
 // readers (lookup: every send to a name held on another scheduler) take no lock: they read, and read again if the
 // sequence number was odd or moved meanwhile (a seqlock). A slot is never emptied: a released name keeps its slot
 // and its bytes, so a probe never stops early and the same name registered again (a restarted server) reuses
@@ -54,13 +55,18 @@ export class SharedNames implements NameDirectory {
   private readonly mask: number;
   /** Each name's UTF-8 bytes and hash, as this thread first computed them. */
   private readonly encoded = new Map<Atom, { bytes: Buffer; hash: number }>();
+  /** What this thread's writers put in the lock word while they hold it. */
+  private readonly lockValue: number;
+  private freed: ((name: Atom, pid: Pid) => void) | undefined;
 
-  /** The node and creation every pid of the directory has. */
+  /** The node and creation every pid of the directory has; `scheduler`: the one whose thread this is. */
   constructor(
     layout: SharedNamesLayout,
     private readonly node: Atom,
     private readonly creation: number,
+    scheduler = 0,
   ) {
+    this.lockValue = scheduler + 1;
     const { memory, slots, arenaBytes } = layout;
     this.meta = new Int32Array(memory, 0, Meta.Words);
     this.table = new Int32Array(memory, Meta.Words * 4, slots * SLOT_WORDS);
@@ -83,11 +89,52 @@ export class SharedNames implements NameDirectory {
 
   release(name: Atom, pid: Pid): void {
     const { bytes, hash } = this.encode(name);
-    this.write(() => {
+    const freed = this.write(() => {
       const at = this.find(bytes, hash);
       const t = this.table;
-      if (at < 0 || t[at + Slot.State] !== State.Held) return;
-      if (t[at + Slot.Id] === pid.id && t[at + Slot.Serial] === (pid.serial | 0)) t[at + Slot.State] = State.Free;
+      if (at < 0 || t[at + Slot.State] !== State.Held) return false;
+      if (t[at + Slot.Id] !== (pid.id | 0) || t[at + Slot.Serial] !== (pid.serial | 0)) return false;
+      t[at + Slot.State] = State.Free;
+      return true;
+    });
+    if (freed) this.freed?.(name, pid);
+  }
+
+  /** Has `freed` called for each name this thread frees (with its holder), so the holder's scheduler can be told. */
+  whenFreed(freed: (name: Atom, pid: Pid) => void): void {
+    this.freed = freed;
+  }
+
+  transfer(name: Atom, from: Pid, to: Pid): boolean {
+    const { bytes, hash } = this.encode(name);
+    return this.write(() => {
+      const at = this.find(bytes, hash);
+      const t = this.table;
+      if (at < 0 || t[at + Slot.State] !== State.Held) return false;
+      if (t[at + Slot.Id] !== from.id || t[at + Slot.Serial] !== (from.serial | 0)) return false;
+      t[at + Slot.Id] = to.id;
+      t[at + Slot.Serial] = to.serial;
+      return true;
+    });
+  }
+
+  /**
+   * Scheduler `index` of `count` lost its thread: the lock is taken back if that thread died holding it (its change
+   * half done: a slot it was placing stays unheld), and every name its processes held is freed.
+   */
+  releaseScheduler(index: number, count: number): void {
+    const meta = this.meta;
+    if (Atomics.compareExchange(meta, Meta.Lock, index + 1, this.lockValue) === index + 1) {
+      if ((Atomics.load(meta, Meta.Sequence) & 1) !== 0) Atomics.add(meta, Meta.Sequence, 1);
+      Atomics.store(meta, Meta.Lock, 0);
+    }
+    this.write(() => {
+      const t = this.table;
+      for (let at = 0; at < t.length; at += SLOT_WORDS) {
+        if (t[at + Slot.State] === State.Held && (t[at + Slot.Id]! >>> 0) % count === index) {
+          t[at + Slot.State] = State.Free;
+        }
+      }
     });
   }
 
@@ -176,7 +223,7 @@ export class SharedNames implements NameDirectory {
   /** Runs `change` holding the writers' lock, inside an odd sequence number. */
   private write<T>(change: () => T): T {
     const meta = this.meta;
-    while (Atomics.compareExchange(meta, Meta.Lock, 0, 1) !== 0) {
+    while (Atomics.compareExchange(meta, Meta.Lock, 0, this.lockValue) !== 0) {
       // Another scheduler is registering: it holds the lock for a few hundred nanoseconds.
     }
     Atomics.add(meta, Meta.Sequence, 1);

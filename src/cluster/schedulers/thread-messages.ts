@@ -1,12 +1,15 @@
-// What scheduler 0 and a scheduler's thread tell each other outside the rings: how it starts, module loads, stop.
+// What scheduler 0 and a scheduler's thread tell each other outside the rings: how it starts, module loads, the
+// loss of another scheduler's thread, stop.
 import type { ExportedFunction } from "../../dist/modules.ts";
-import type { BlobPorts } from "./blobs.ts";
+import type { BlobPorts, PairPorts } from "./blobs.ts";
 import type { MeshLayout } from "./mesh-memory.ts";
 import type { SharedNamesLayout } from "./shared-names.ts";
 
 /** What a scheduler's thread starts with. */
 export interface ThreadData {
   readonly index: number;
+  /** How many threads of this scheduler died before this one (SchedulerSeat.incarnation). */
+  readonly incarnation: number;
   readonly node: string;
   readonly creation: number;
   readonly mesh: MeshLayout;
@@ -20,9 +23,17 @@ export interface ThreadData {
   readonly ports: BlobPorts;
 }
 
-export type ToThread = { kind: "load"; id: number; name: string; url: string } | { kind: "stop" };
+export type ToThread =
+  | { kind: "load"; id: number; name: string; url: string }
+  /** Scheduler `index`'s thread died: handle its loss (port.ts `lost`) with these ports for its next thread. */
+  | { kind: "lost"; index: number; ports: PairPorts }
+  | { kind: "stop" };
 
-export type FromThread = { kind: "ready" } | { kind: "loaded"; id: number; error?: string };
+export type FromThread =
+  | { kind: "ready" }
+  | { kind: "loaded"; id: number; error?: string }
+  /** This thread has handled the loss of scheduler `index`. */
+  | { kind: "reset"; index: number };
 
 /** The functions an ES module exports, as a module processes can be spawned from (`self` first, then the args). */
 export async function loadFunctions(url: string): Promise<Record<string, ExportedFunction>> {

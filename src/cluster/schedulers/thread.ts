@@ -5,6 +5,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import { ExportedModules } from "../../dist/modules.ts";
 import { Runtime } from "../../runtime/index.ts";
 import { atom } from "../../term/atom.ts";
+import { MIGRATION_MODULE } from "../migration-server.ts";
+import { migrationModule } from "../migration-target.ts";
 import { Blobs } from "./blobs.ts";
 import { bindSchedulerContext } from "./context.ts";
 import { LoadMeter } from "./load-meter.ts";
@@ -15,21 +17,23 @@ import { loadFunctions, type ThreadData, type ToThread } from "./thread-messages
 
 const data = workerData as ThreadData;
 const node = atom(data.node);
-const names = new SharedNames(data.names, node, data.creation);
+const names = new SharedNames(data.names, node, data.creation, data.index);
 const runtime = new Runtime({
   node,
   creation: data.creation,
-  scheduler: { index: data.index, count: data.mesh.count },
+  scheduler: { index: data.index, count: data.mesh.count, incarnation: data.incarnation },
   names,
   busyWaitUs: data.busyWaitUs,
 });
 const memory = new MeshMemory(data.mesh);
 const modules = new ExportedModules({});
+modules.export(MIGRATION_MODULE, migrationModule(modules)); // servers moved to this scheduler start here
 for (const { name, url } of data.modules) modules.export(name, await loadFunctions(url));
 const blobs = new Blobs(data.ports.outbound, data.ports.inbound, true);
 const port = new SchedulerPort({ memory, runtime, modules, blobs, busyWaitUs: data.busyWaitUs });
 port.knowNodes(data.nodes.map(({ node, hidden }) => ({ node: atom(node), hidden })));
 runtime.setTransport(port);
+runtime.setInquiries(port.inquiries);
 bindSchedulerContext(runtime, { memory });
 const meter = new LoadMeter(memory, runtime);
 meter.start();
@@ -43,6 +47,9 @@ parentPort!.on("message", async (message: ToThread) => {
     } catch (error) {
       parentPort!.postMessage({ kind: "loaded", id: message.id, error: String((error as Error)?.message ?? error) });
     }
+  } else if (message.kind === "lost") {
+    port.lost(message.index, message.ports);
+    parentPort!.postMessage({ kind: "reset", index: message.index });
   } else if (message.kind === "stop") {
     runtime.shutdown();
     meter.stop();

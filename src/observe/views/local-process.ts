@@ -19,14 +19,14 @@ export async function localProcessDetail(rt: Runtime, pidText: string, at: NodeI
   const pid = pidFromText(pidText, at);
   if (pid.node !== rt.node) throw new BadRequest(`${pidText} is a process of ${pid.node.name}, not of this node`);
   const shown = termText(pid, at);
-  const info = rt.processInfo(pid);
+  const [info] = await rt.nodeProcessInfo([pid]); // a process of any of the node's schedulers
   if (info === undefined) return { pid: shown, alive: false, info: {}, state: null };
   const state = SYSTEM_MESSAGE_LOOPS.has(info.currentFunction) ? await stateOf(rt, pid, at) : null;
   const list = (items: readonly (Pid | RegisteredName)[]) =>
     items.map((item) => termText(item instanceof Pid ? item : tuple(item.name, item.node), at));
   return {
     pid: shown,
-    alive: rt.isAlive(pid),
+    alive: await rt.nodeIsAlive(pid),
     info: {
       registered_name: info.registeredName?.name ?? null,
       current_function: info.currentFunction,

@@ -1,5 +1,5 @@
-// The processes table of this node: a page read through `Runtime.processInfo`, in slices that yield to the event
-// loop, so 100,000 processes never hold it for long; past READ_CAP processes a random sample is read instead, with
+// The processes table of this node, of every scheduler: a page read through `Runtime.nodeProcessInfo`, in slices
+// that yield to the event loop, so 100,000 processes never hold it for long; past READ_CAP processes a random sample is read instead, with
 // every registered process added to it (so a search by name finds the process whatever the sample).
 import type { Runtime } from "../../runtime/index.ts";
 import type { Pid } from "../../term/types.ts";
@@ -15,10 +15,11 @@ const SLICE = 1_000;
 
 export async function localProcessPage(rt: Runtime, view: ProcessesView, at: NodeIdentity): Promise<ProcessPage> {
   const text = (pid: Pid) => termText(pid, at);
-  const pids = rt.processes(); // in pid order: the table's slot order is the pid number's
+  const pids = await rt.nodeProcesses();
+  if (rt.seat.count > 1) pids.sort((a, b) => a.id - b.id); // each scheduler's come in its slot order
   if (!readsEveryProcess(view)) {
     if (view.descending) pids.reverse();
-    const rows = readRows(rt, pids.slice(view.offset, view.offset + view.limit));
+    const rows = await readRows(rt, pids.slice(view.offset, view.offset + view.limit));
     return { total: pids.length, offset: view.offset, rows: rows.map((row) => printed(row, text)), sampled: false };
   }
   const sampled = pids.length > READ_CAP;
@@ -26,7 +27,7 @@ export async function localProcessPage(rt: Runtime, view: ProcessesView, at: Nod
   const rows: Row[] = [];
   for (let start = 0; start < chosen.length; start += SLICE) {
     if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    rows.push(...readRows(rt, chosen.slice(start, start + SLICE)));
+    rows.push(...(await readRows(rt, chosen.slice(start, start + SLICE))));
   }
   return pageOf(rows, view, sampled, text);
 }
@@ -42,11 +43,11 @@ function withRegistered(rt: Runtime, sample: Pid[]): Pid[] {
 }
 
 /** The rows of those of `pids` still alive. */
-function readRows(rt: Runtime, pids: readonly Pid[]): Row[] {
+async function readRows(rt: Runtime, pids: readonly Pid[]): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const pid of pids) {
-    const info = rt.processInfo(pid);
+  for (const info of await rt.nodeProcessInfo(pids)) {
     if (info === undefined) continue;
+    const { pid } = info;
     rows.push({
       pid,
       name: info.registeredName?.name ?? null,
