@@ -6,7 +6,7 @@
 // handed on in the same call, and memory grows only with bytes received, never from a length field alone.
 import { DistError, ErrorCodes } from "../errors.ts";
 
-/** What a frame is handed on as: one view when it lies in one chunk, else the views of its pieces in order. */
+/** What a frame is handed on as: one view when it lies in one chunk, else the views of its pieces in order (none empty). */
 export type Frame = Buffer | readonly Buffer[];
 
 /** The largest frame accepted by default: 256 MiB (a peer with FRAGMENTS sends 64 KiB fragments). */
@@ -65,6 +65,7 @@ export class FrameReader {
           this.sink.tick();
           continue;
         }
+        if (at === chunk.length) return; // the length ended this chunk: the frame starts in the next
       }
       const missing = this.need - this.have;
       const available = chunk.length - at;

@@ -39,7 +39,7 @@ describe("FrameReader", () => {
         fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 40 }),
         (frames, cuts) => {
           const bytes = stream(frames);
-          const { reader, got } = collect();
+          const { reader, got, views } = collect();
           let at = 0;
           for (let i = 0; at < bytes.length; i++) {
             const size = cuts[i % cuts.length]!;
@@ -51,8 +51,25 @@ describe("FrameReader", () => {
             frames.map((f) => (f.length === 0 ? "tick" : Buffer.from(f))),
           );
           assert.equal(reader.buffered, 0);
+          for (const view of views) {
+            for (const piece of Buffer.isBuffer(view) ? [view] : view) assert.ok(piece.length > 0, "an empty piece");
+          }
         },
       ),
+    );
+  });
+
+  test("a length field that ends a read starts the frame's pieces with the next read, not an empty view", () => {
+    const bytes = stream([Buffer.from("abcdef")]);
+    const { reader, got, views } = collect();
+    reader.push(bytes.subarray(0, 4));
+    reader.push(bytes.subarray(4, 7));
+    reader.push(bytes.subarray(7));
+    assert.deepEqual(got, [Buffer.from("abcdef")]);
+    const pieces = views[0] as readonly Buffer[];
+    assert.deepEqual(
+      pieces.map((p) => p.toString()),
+      ["abc", "def"],
     );
   });
 
