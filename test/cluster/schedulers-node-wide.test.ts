@@ -8,8 +8,8 @@ import { atom, equals, type Pid, spawnRemote, type Term, type Tuple, tuple } fro
 import { startNode } from "../../src/node/index.ts";
 import { termText } from "../../src/observe/term-text.ts";
 import { localProcessPage } from "../../src/observe/views/local-processes.ts";
-import { assertTerm, loadFixtures, order, puppetOn, spawnOn } from "../fixtures/schedulers/harness.ts";
-import { type NodeBesideErl, startNodeBesideErl, uniqueNodeName } from "../support/dist.ts";
+import { assertTerm, order, puppetOn, spawnOn, startSchedulersBesideErl } from "../fixtures/schedulers/harness.ts";
+import { type NodeBesideErl, uniqueNodeName } from "../support/dist.ts";
 
 const OK = atom("ok");
 const ERROR = atom("error");
@@ -18,13 +18,7 @@ const BADOPT = atom("badopt");
 describe("the node's processes and spawn requests, across schedulers", () => {
   let pair: NodeBesideErl;
   before(async () => {
-    pair = await startNodeBesideErl("sched_wide", { schedulers: 3, sameHost: false });
-    try {
-      await loadFixtures(pair.node);
-    } catch (error) {
-      await pair.stop();
-      throw error;
-    }
+    pair = await startSchedulersBesideErl("sched_wide", 3);
   });
   after(() => pair.stop());
 

@@ -7,25 +7,19 @@ import { atom, DOWN, EXIT, NOCONNECTION, type Pid, tuple } from "../../src/index
 import { ErlNode } from "../../src/testing/erl-node.ts";
 import {
   assertTerm,
-  loadFixtures,
   order,
   puppetOn,
   reported,
   spawnOn,
+  startSchedulersBesideErl,
   tagged,
 } from "../fixtures/schedulers/harness.ts";
-import { type NodeBesideErl, startNodeBesideErl } from "../support/dist.ts";
+import type { NodeBesideErl } from "../support/dist.ts";
 
 describe("a worker scheduler's processes and an erl node", () => {
   let pair: NodeBesideErl;
   before(async () => {
-    pair = await startNodeBesideErl("sched_remote", { schedulers: 2, sameHost: false });
-    try {
-      await loadFixtures(pair.node);
-    } catch (error) {
-      await pair.stop();
-      throw error;
-    }
+    pair = await startSchedulersBesideErl("sched_remote", 2);
   });
   after(() => pair.stop());
 
