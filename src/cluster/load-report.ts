@@ -112,6 +112,23 @@ export interface NodeLoad {
 }
 
 /**
+ * The index of the scheduler with the lowest score among `schedulers` (the first on a tie; 0 for none), counting
+ * `placedOn(index)` processes placed on each since it was sampled.
+ */
+export function leastLoadedIndex(
+  schedulers: readonly SchedulerLoad[],
+  placedOn: (index: number) => number = () => 0,
+): number {
+  let best = 0;
+  let bestScore = Number.POSITIVE_INFINITY;
+  schedulers.forEach((load, index) => {
+    const score = nodeScore([load], placedOn(index));
+    if (score < bestScore) [best, bestScore] = [index, score];
+  });
+  return best;
+}
+
+/**
  * The node with the lowest score among `loads` that are not stale. Ties go to `self` (no network hop), then to the
  * node whose name sorts first; the `placed` count in the score then spreads the next spawns over equal nodes.
  */

@@ -26,6 +26,7 @@ import { Pid, type Ref, type Term, Tuple, tuple } from "../term/types.ts";
 import {
   type LoadSource,
   leastLoaded,
+  leastLoadedIndex,
   type NodeLoad,
   nodeScore,
   reportFromTerm,
@@ -232,11 +233,7 @@ class Membership {
   /** The scheduler of `node` with the lowest score in its last report (0 when it sent none). */
   leastLoadedScheduler(node: Atom): number {
     const report = node === this.node.name ? this.own : this.members.get(node)?.report;
-    let best = 0;
-    report?.schedulers.forEach((load, index) => {
-      if (nodeScore([load], 0) < nodeScore([report.schedulers[best]!], 0)) best = index;
-    });
-    return best;
+    return leastLoadedIndex(report?.schedulers ?? []);
   }
 
   /** The service `pid` introduced itself (hello or welcome) with `report`: false if that is not a member's. */

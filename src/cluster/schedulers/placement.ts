@@ -2,7 +2,7 @@
 // the schedulers last sampled (load-meter.ts), counting the processes this thread placed on each since then, so
 // a burst of spawns spreads instead of piling onto the one that looked idle.
 import type { Runtime } from "../../runtime/index.ts";
-import { nodeScore } from "../load-report.ts";
+import { leastLoadedIndex } from "../load-report.ts";
 import { schedulerContext } from "./context.ts";
 import { readLoads, SAMPLE_MS } from "./load-meter.ts";
 
@@ -20,12 +20,8 @@ export function leastLoadedScheduler(runtime: Runtime): number | undefined {
     mine = { counts: loads.map(() => 0), since: now };
     placed.set(runtime, mine);
   }
-  let best = 0;
-  let bestScore = Number.POSITIVE_INFINITY;
-  for (const load of loads) {
-    const score = nodeScore([load], mine.counts[load.scheduler]!);
-    if (score < bestScore) [best, bestScore] = [load.scheduler, score];
-  }
-  mine.counts[best]!++;
+  const counts = mine.counts;
+  const best = leastLoadedIndex(loads, (index) => counts[index]!);
+  counts[best]!++;
   return best;
 }
