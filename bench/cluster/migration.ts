@@ -1,13 +1,15 @@
 // The pause a migrating GenServer's callers see: callers call a migratable counter by name in a loop while it moves
 // back and forth — between two Otter nodes in this process (by its cluster name), and between two schedulers of
-// one node (by its registered name) — and the longest call that overlapped a move is set against the usual call
-// latency. The BEAM has no gen_server migration to compare with.
+// one node (by its registered name). A move prepares the target while the server serves on, then suspends it for
+// the switch (migrateTimed says when and how long): the pause is the longest call that overlapped the switch, set
+// against the usual call latency and its tail (p99.9, what a call sees without any move). The longest call that
+// overlapped the whole move is shown too. The BEAM has no gen_server migration to compare with.
 // Between nodes in one process, the target node's share of a move (the spawn of the waiting process, the start of
 // the server) runs on the same thread as the callers, so it counts in their pause; between schedulers it runs on
 // the target's own thread, as it does on another node of a real cluster.
 
 import type { MigrationTarget } from "../../src/cluster/migration.ts";
-import { migrate, startMigration } from "../../src/cluster/migration.ts";
+import { migrateTimed, startMigration } from "../../src/cluster/migration.ts";
 import { startClusterNames } from "../../src/cluster/names.ts";
 import { atom, GenServer, type Process, type ServerRef } from "../../src/index.ts";
 import { type OtterNode, startNode } from "../../src/node/node.ts";
@@ -69,12 +71,30 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 }
 
-/** What one kind of move measured: call latencies without a move, the worst call per move, move durations. */
+/** What one kind of move measured (ms, each sorted): call latencies without a move, and per move. */
 interface MoveFigures {
   readonly normal: number[];
+  /** The longest call that overlapped each move's switch (the server suspended): the pause. */
+  readonly worstPerSwitch: number[];
+  /** The longest call that overlapped each whole move (prepare and switch). */
   readonly worstPerMove: number[];
+  /** How long each switch suspended the server, as it timed it. */
+  readonly suspended: number[];
   readonly moveTimes: number[];
-  readonly overlapping: number;
+}
+
+/** Milliseconds since the epoch, to the µs: the clock migrateTimed reports the switch in, on any thread. */
+function wallClockMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** The longest of `calls` that overlapped [start, end). */
+function longestOverlapping(calls: CallLog, start: number, end: number): number {
+  let worst = 0;
+  calls.forEach((s, e) => {
+    if (s < end && e > start) worst = Math.max(worst, e - s);
+  });
+  return worst;
 }
 
 /**
@@ -92,13 +112,14 @@ async function measureMoves(
   // scavenges of several ms in the very pauses it measures.
   const calls = new CallLog(quick ? 1 << 18 : 1 << 22);
   const migrations: Span[] = [];
+  const switches: Span[] = [];
   let moving = true;
   const load = Array.from({ length: CALLERS }, () =>
     node.runtime.run(async (self) => {
       while (moving) {
-        const start = performance.now();
+        const start = wallClockMs();
         await GenServer.call(self, server, BUMP);
-        calls.add(start, performance.now());
+        calls.add(start, wallClockMs());
       }
     }),
   );
@@ -107,13 +128,14 @@ async function measureMoves(
     // stall this thread for tens of ms at a time while we measure.
     for (let i = 0; i < WARM_UP_MOVES || !(await quiet(self)); i++) {
       if (i >= MAX_WARM_UP_MOVES) break;
-      await migrate(self, server, targets[i % 2]!, { graceMs: 200 });
+      await migrateTimed(self, server, targets[i % 2]!, { graceMs: 200 });
     }
     calls.clear();
     for (let i = 0; i < moves; i++) {
-      const start = performance.now();
-      await migrate(self, server, targets[i % 2]!, { graceMs: 200 });
-      migrations.push({ start, end: performance.now() });
+      const start = wallClockMs();
+      const { suspendedAt, suspendedMs } = await migrateTimed(self, server, targets[i % 2]!, { graceMs: 200 });
+      migrations.push({ start, end: wallClockMs() });
+      switches.push({ start: suspendedAt, end: suspendedAt + suspendedMs });
       await self.receive(() => false, { timeout: 20 }); // calls between moves: the usual latency
     }
   });
@@ -122,24 +144,16 @@ async function measureMoves(
 
   const overlaps = (start: number, end: number) => migrations.some((m) => start < m.end && end > m.start);
   const normal: number[] = [];
-  let overlapping = 0;
   calls.forEach((start, end) => {
-    if (overlaps(start, end)) overlapping++;
-    else normal.push(end - start);
-  });
-  const worstPerMove = migrations.map((m) => {
-    let worst = 0;
-    calls.forEach((start, end) => {
-      if (start < m.end && end > m.start) worst = Math.max(worst, end - start);
-    });
-    return worst;
+    if (!overlaps(start, end)) normal.push(end - start);
   });
   const sorted = (values: number[]) => values.sort((x, y) => x - y);
   return {
     normal: sorted(normal),
-    worstPerMove: sorted(worstPerMove),
+    worstPerSwitch: sorted(switches.map((w) => longestOverlapping(calls, w.start, w.end))),
+    worstPerMove: sorted(migrations.map((m) => longestOverlapping(calls, m.start, m.end))),
+    suspended: sorted(switches.map((w) => w.end - w.start)),
     moveTimes: sorted(migrations.map((m) => m.end - m.start)),
-    overlapping,
   };
 }
 
@@ -205,8 +219,13 @@ export async function measureMigration(ctx: BenchContext): Promise<BenchResult[]
       [
         row("call latency, median (no move under way)", (f) => percentile(f.normal, 0.5)),
         row("call latency, p99 (no move under way)", (f) => percentile(f.normal, 0.99)),
-        row("longest call overlapping a move, median of moves", (f) => percentile(f.worstPerMove, 0.5)),
-        row("longest call overlapping a move, worst", (f) => f.worstPerMove.at(-1) ?? 0),
+        row("call latency, p99.9 (no move under way)", (f) => percentile(f.normal, 0.999)),
+        row("pause: longest call overlapping the switch, median of moves", (f) => percentile(f.worstPerSwitch, 0.5)),
+        row("pause: longest call overlapping the switch, p90 of moves", (f) => percentile(f.worstPerSwitch, 0.9)),
+        row("pause: longest call overlapping the switch, worst", (f) => f.worstPerSwitch.at(-1) ?? 0),
+        row("server suspended (switch), median", (f) => percentile(f.suspended, 0.5)),
+        row("longest call overlapping the whole move, median of moves", (f) => percentile(f.worstPerMove, 0.5)),
+        row("longest call overlapping the whole move, worst", (f) => f.worstPerMove.at(-1) ?? 0),
         row("one migration, median (migrate() start to end)", (f) => percentile(f.moveTimes, 0.5)),
       ],
       ["left", "right", "right", "right"],
@@ -227,8 +246,12 @@ export async function measureMigration(ctx: BenchContext): Promise<BenchResult[]
     });
     results.push(
       result("normal call latency p50", percentile(f.normal, 0.5)),
+      result("normal call latency p99.9", percentile(f.normal, 0.999)),
+      result("max call latency during the switch p50", percentile(f.worstPerSwitch, 0.5)),
+      result("max call latency during the switch p90", percentile(f.worstPerSwitch, 0.9)),
+      result("max call latency during the switch worst", f.worstPerSwitch.at(-1) ?? 0),
+      result("suspended p50", percentile(f.suspended, 0.5)),
       result("max call latency during a migration p50", percentile(f.worstPerMove, 0.5)),
-      result("max call latency during a migration worst", f.worstPerMove.at(-1) ?? 0),
       result("migration time p50", percentile(f.moveTimes, 0.5)),
     );
   }

@@ -93,6 +93,7 @@ export const REFUSED = atom("refused");
 const PREPARE_TIMEOUT = atom("prepare_timeout");
 const STATE = atom("state");
 const TOOK = atom("took");
+export const SUSPENDED = atom("suspended");
 const NAMED = atom("named");
 const GRACE_OVER = atom("grace_over");
 const AWAIT_STATE = atom("$otter_await_state");
@@ -299,6 +300,7 @@ async function switchOver(self: Process, moving: Movable, to: Pid, state: unknow
     self.exit(to, KILL); // known to nobody
     return failMove(self, moving, why, state);
   }
+  const suspendedAt = wallClockMs();
   const watch = self.monitor(to);
   self.send(to, tuple(MIGRATION, STATE, tag, state as Term));
   const forwarded: Term[] = [];
@@ -316,7 +318,8 @@ async function switchOver(self: Process, moving: Movable, to: Pid, state: unknow
   // No await since the last message was forwarded: the name moves before anything else can arrive here
   // unforwarded, and the new process hears of it before anyone hears of the new process.
   moveName(self, moving, to, tag, moving.pending!.sameNode);
-  const { graceMs } = endMove(self, moving, tuple(OK, to));
+  const suspended = tuple(SUSPENDED, suspendedAt, wallClockMs() - suspendedAt);
+  const { graceMs } = endMove(self, moving, tuple(OK, to, suspended));
   moving.forwardTo = to;
   moving.watch = watch;
   self.runtime.sendAfter(graceMs, self.pid, tuple(MIGRATION, GRACE_OVER, self.pid));
@@ -420,6 +423,11 @@ async function awaitState(
   const result = callbacks.migrated === undefined ? { state } : await callbacks.migrated(self, state);
   if (!("stop" in result)) self.send(server, tuple(MIGRATION, TOOK, tag));
   return result;
+}
+
+/** Milliseconds since the epoch, to the µs: comparable between the threads and processes of one host. */
+export function wallClockMs(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 function isMigrationMessage(message: Term, what: Atom, tag: Ref): boolean {

@@ -41,6 +41,8 @@ import {
   migratableCallbacks,
   moveError,
   type RepointableRegistry,
+  SUSPENDED,
+  wallClockMs,
 } from "./migration-server.ts";
 import { type AnyServerCallbacks, lookupServer, type ServerSpec } from "./migration-spec.ts";
 import { migrationModule } from "./migration-target.ts";
@@ -147,6 +149,15 @@ export function startMigration(node: MigrationHost, options: { names?: Repointab
   return migration;
 }
 
+/** A finished move: the new pid, and when and for how long the server was suspended (handled no message). */
+export interface Moved {
+  readonly pid: Pid;
+  /** When the switch began, in ms since the epoch (µs precision: `performance.timeOrigin + performance.now()`). */
+  readonly suspendedAt: number;
+  /** From the switch's start until the new process took the state, in ms (0 when it ran there already). */
+  readonly suspendedMs: number;
+}
+
 /**
  * Moves a migratable server to `target` and resolves with its new pid (its own pid when it runs there already).
  * Throws a DistError CLUSTER_NOT_MIGRATABLE (its state does not encode to ETF) or CLUSTER_MIGRATION_FAILED (the
@@ -159,6 +170,16 @@ export async function migrate(
   target: MigrationTarget,
   options: MigrateOptions = {},
 ): Promise<Pid> {
+  return (await migrateTimed(self, server, target, options)).pid;
+}
+
+/** As `migrate`, and says how long the server was suspended (what its callers waited for, at least). */
+export async function migrateTimed(
+  self: Process,
+  server: ServerRef,
+  target: MigrationTarget,
+  options: MigrateOptions = {},
+): Promise<Moved> {
   const graceMs = options.graceMs ?? 2000;
   const timeoutMs = options.timeoutMs ?? 5000;
   let answer: Term;
@@ -170,7 +191,14 @@ export async function migrate(
     if (!(error instanceof ProcessExit)) throw error;
     throw new DistError(ErrorCodes.CLUSTER_MIGRATION_FAILED, `migration failed: ${format(error.reason)}`);
   }
-  if (answer instanceof Tuple && answer.at(0) === OK && answer.at(1) instanceof Pid) return answer.at(1) as Pid;
+  if (answer instanceof Tuple && answer.at(0) === OK && answer.at(1) instanceof Pid) {
+    const pid = answer.at(1) as Pid;
+    const suspended = answer.at(2);
+    if (suspended instanceof Tuple && suspended.at(0) === SUSPENDED) {
+      return { pid, suspendedAt: suspended.at(1) as number, suspendedMs: suspended.at(2) as number };
+    }
+    return { pid, suspendedAt: wallClockMs(), suspendedMs: 0 };
+  }
   if (answer instanceof Tuple && answer.at(0) === ERROR) throw moveError(answer.at(1)!);
   throw new DistError(ErrorCodes.CLUSTER_NOT_MIGRATABLE, `not a migratable server: it answered ${format(answer)}`);
 }

@@ -44,7 +44,7 @@ import { format } from "../term/format.ts";
 import { Pid, type Ref, type Term, Tuple } from "../term/types.ts";
 import { type LoadSource, nodeScore } from "./load-report.ts";
 import type { Cluster } from "./membership.ts";
-import { type MigrateOptions, type Migration, type MigrationTarget, migrate } from "./migration.ts";
+import { type MigrateOptions, type Migration, type MigrationTarget, migrateTimed } from "./migration.ts";
 import { type Candidate, type PlaceLoad, planMoves, widestGap } from "./rebalancer-policy.ts";
 
 /** The name the rebalancer is registered under (one per node). */
@@ -90,7 +90,8 @@ export interface RebalanceMove {
   readonly why: string;
   /** When (the runtime's clock, ms). */
   readonly at: number;
-  readonly result: { readonly moved: Pid } | { readonly failed: string };
+  /** Its new pid and how long it was suspended, in ms; or why the move failed. */
+  readonly result: { readonly moved: Pid; readonly suspendedMs: number } | { readonly failed: string };
 }
 
 export interface RebalancerEvents {
@@ -267,10 +268,10 @@ class Balancing {
     const at = this.now;
     let result: RebalanceMove["result"];
     try {
-      const moved = await migrate(self, server.pid, target, this.settings.migrate);
+      const { pid: moved, suspendedMs } = await migrateTimed(self, server.pid, target, this.settings.migrate);
       server.moved = true;
       if (moved.node === here) this.track(self, moved, this.now + this.settings.cooldownMs);
-      result = { moved };
+      result = { moved, suspendedMs };
     } catch (error) {
       server.coolUntil = this.now + this.settings.cooldownMs;
       this.failedTargets.set(describe(to), server.coolUntil);

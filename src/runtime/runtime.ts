@@ -234,6 +234,14 @@ export class Runtime implements SignalSink {
     return Array.from(this.table.all(), (p) => p.pid);
   }
 
+  /**
+   * Installs what takes signals from this node's other schedulers while this one runs processes (their rings
+   * announce nothing to a busy thread): it runs between processes every few dozen reductions.
+   */
+  setSignalPoll(poll: () => void): void {
+    this.scheduler.setPoll(poll);
+  }
+
   /** Installs how this scheduler asks its node's other schedulers about their processes (see `nodeProcesses`). */
   setInquiries(inquiries: SchedulerInquiries): void {
     this.inquiries = inquiries;

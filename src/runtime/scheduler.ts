@@ -11,6 +11,9 @@
 // keeps the event loop turning (a `setImmediate` each round, so the loop polls its sockets without blocking)
 // instead of letting it sleep in the kernel, whose wake-up costs tens of microseconds. A message that arrives
 // meanwhile is picked up at once: a round trip between two nodes drops from about 80 µs to about 15 µs here.
+// Signals from the node's other schedulers wait in shared rings, which nothing in the event loop announces while
+// this thread is busy: a `poll` installed for them runs (as a microtask, between processes) every POLL_EVERY
+// reductions, as BEAM's schedulers look for incoming signals between processes, not only between turns.
 // Imported, not the global: Node defines the global `performance` as a getter, which every use then calls.
 import { performance } from "node:perf_hooks";
 import { Flag, type Process } from "./process.ts";
@@ -21,6 +24,8 @@ const TURN_REDUCTIONS = 20_000;
 /** Wall time a turn may take, in ms; checked every CLOCK_CHECK_EVERY reductions. */
 const TURN_MS = 4;
 const CLOCK_CHECK_EVERY = 256;
+/** How often, in reductions, a running turn looks for signals from the node's other schedulers (`setPoll`). */
+const POLL_EVERY = 64;
 /** A low-priority process runs once per this many normal ones when both wait (BEAM skips low 8 times). */
 const LOW_EVERY = 8;
 
@@ -56,6 +61,9 @@ export class Scheduler {
   private busyUntil = 0;
   private busyWaiting = false;
   private readonly busyWaitRoundNow = () => this.busyWaitRound();
+  /** What takes signals from the node's other schedulers while turns run, and the reductions of its next run. */
+  private poll: (() => void) | undefined = undefined;
+  private nextPoll = Number.POSITIVE_INFINITY;
 
   /**
    * `run` does what a queued process has to do; it returns true when that was resuming an async body, whose
@@ -124,6 +132,16 @@ export class Scheduler {
   charge(reductions: number): void {
     this.turnReductions += reductions;
     if (this.turnReductions >= this.nextCheck) this.check();
+    if (this.turnReductions >= this.nextPoll) this.queuePoll();
+  }
+
+  /**
+   * Installs what looks for signals from the node's other schedulers while processes run: it runs as a microtask
+   * (no process mid-run) when a turn opens and every POLL_EVERY reductions of it.
+   */
+  setPoll(poll: () => void): void {
+    this.poll = poll;
+    this.nextPoll = this.turnReductions;
   }
 
   /** Drops every queued process and refuses new ones (runtime shutdown). */
@@ -153,6 +171,11 @@ export class Scheduler {
     SETTLED.then(this.drainNow);
   }
 
+  private queuePoll(): void {
+    this.nextPoll = this.turnReductions + POLL_EVERY;
+    SETTLED.then(this.poll);
+  }
+
   /** The slow path of `charge`: opens a turn, or checks its budget (every CLOCK_CHECK_EVERY reductions). */
   private check(): void {
     if (!this.turnOpen) {
@@ -174,6 +197,7 @@ export class Scheduler {
     this.exhausted = false;
     this.turnReductions = 0;
     this.nextCheck = 0; // the first charge opens the next turn
+    if (this.poll !== undefined) this.nextPoll = 0;
     this.handedTo = undefined; // it awaits something else, if it still runs
     if (this.runnable !== 0 && !this.drainQueued && !this.draining && !this.stopped) this.drain();
     this.busyWait();

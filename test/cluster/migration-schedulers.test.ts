@@ -4,7 +4,7 @@
 // on where it was, with its name.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type Migration, migrate, startMigration } from "../../src/cluster/migration.ts";
+import { type Migration, migrate, migrateTimed, startMigration } from "../../src/cluster/migration.ts";
 import { atom, DistError, ErrorCodes, equals, GenServer, type Term } from "../../src/index.ts";
 import type { OtterNode } from "../../src/node/node.ts";
 import { startSchedulersNode } from "../fixtures/schedulers/harness.ts";
@@ -40,15 +40,23 @@ describe("migrating a GenServer to another scheduler of its node", () => {
         return totals;
       }),
     );
-    const [onOne, whereOne, nameOnOne, back, whereBack] = await node.runtime.run(async (self) => {
+    const wallClock = () => performance.timeOrigin + performance.now();
+    let [moveStart, moveEnd] = [0, 0];
+    const [timed, whereOne, nameOnOne, back, whereBack] = await node.runtime.run(async (self) => {
       await self.receive(undefined, { timeout: 2 }); // let the callers start
-      const moved = await migrate(self, name, { scheduler: 1 }, { graceMs: 100 });
+      moveStart = wallClock();
+      const moved = await migrateTimed(self, name, { scheduler: 1 }, { graceMs: 100 });
+      moveEnd = wallClock();
       const holder = self.runtime.whereis(name);
       const where = await GenServer.call(self, name, WHERE);
       const home = await migrate(self, name, { scheduler: 0 }, { graceMs: 100 });
       return [moved, where, holder, home, await GenServer.call(self, name, WHERE)] as const;
     });
+    const onOne = timed.pid;
     assert.equal(onOne.id % 2, 1, "the new pid names scheduler 1");
+    // The suspension, timed on the server's thread (scheduler 0), lies within the move as the caller saw it.
+    assert.ok(timed.suspendedMs > 0, `suspended ${timed.suspendedMs} ms`);
+    assert.ok(timed.suspendedAt >= moveStart && timed.suspendedAt + timed.suspendedMs <= moveEnd + 0.01);
     assert.equal(whereOne, 1);
     assert.ok(nameOnOne !== undefined && equals(nameOnOne, onOne), "the name points at the new pid after the move");
     assert.equal(back.id % 2, 0);
@@ -88,7 +96,8 @@ describe("migrating a GenServer to another scheduler of its node", () => {
   test("a move to the scheduler it runs on is no move: the same pid", async () => {
     const started = await migration.start(SPEC, 0);
     assert.ok("pid" in started);
-    const pid = await node.runtime.run((self) => migrate(self, started.pid, { scheduler: 0 }));
-    assert.ok(equals(pid, started.pid));
+    const moved = await node.runtime.run((self) => migrateTimed(self, started.pid, { scheduler: 0 }));
+    assert.ok(equals(moved.pid, started.pid));
+    assert.equal(moved.suspendedMs, 0);
   });
 });

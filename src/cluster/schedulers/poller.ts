@@ -2,6 +2,8 @@
 // event loop while signals come (and for a busy-wait after the last, as BEAM's schedulers spin before they
 // sleep), then parked with Atomics.waitAsync on its doorbell, which a sender rings only while it is parked. The
 // event loop never blocks: a round takes what waits, up to a budget, and the loop runs timers and sockets between.
+// While the runtime runs processes it polls too, between them (`poll`): a busy thread's event loop comes round
+// only between turns of up to a few ms, and a parked one's wake-up waits for that.
 import { performance } from "node:perf_hooks";
 
 const SETTLED = Promise.resolve();
@@ -63,9 +65,25 @@ export class Poller {
     else if (this.state === "parked") this.wokenNow();
   }
 
+  /** The runtime, running processes, looks between two of them: takes what waits now. */
+  poll(): void {
+    if (this.state === "stopped" || !this.waiting()) return;
+    if (this.state === "parked") this.unpark();
+    this.take();
+    this.busyUntil = performance.now() + this.busyWaitMs;
+    if (this.state === "idle") this.queue();
+  }
+
   stop(): void {
     if (this.state === "parked") Atomics.store(this.control, this.parkedAt, 0);
     this.state = "stopped";
+  }
+
+  /** Stops waiting on the doorbell: senders stop ringing it, and the pending wait is released (wokenNow ignores it). */
+  private unpark(): void {
+    Atomics.store(this.control, this.parkedAt, 0);
+    this.state = "idle";
+    Atomics.notify(this.control, this.bellAt);
   }
 
   private queue(): void {

@@ -136,6 +136,7 @@ export class SchedulerPort implements SignalTransport {
   /** Starts taking what the other schedulers send. */
   start(): void {
     this.options.blobs.listen(() => this.poller.wake());
+    this.options.runtime.setSignalPoll(() => this.poller.poll());
     this.poller.start();
   }
 
