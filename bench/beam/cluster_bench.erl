@@ -4,6 +4,8 @@
 %%                                 sides (work/2: the same loop as bench/cluster/child.ts's work()).
 %%   main([cross, N, Runs])        N round trips between two processes bound to schedulers 1 and 2 (spawn_opt's
 %%                                 undocumented {scheduler, I}, which OTP's own test suites use).
+%%   main([parked, N, Gap, Runs])  As cross, with Gap ms between round trips (the schedulers fall asleep in
+%%                                 between): the summed time of the N round trips alone.
 %% Reports `beam run test=T ms=Elapsed count=RoundTrips` per timed run, after a warm-up at a tenth of the size.
 -module(cluster_bench).
 -export([main/1, warmup/2, run/2]).
@@ -13,7 +15,8 @@ now_ns() -> erlang:monotonic_time(nanosecond).
 main(Args) -> bench_lib:timed_runs(?MODULE, Args).
 
 warmup(pairs, [P, N, W]) -> [P, (N + 9) div 10, W];
-warmup(cross, [N]) -> [(N + 9) div 10].
+warmup(cross, [N]) -> [(N + 9) div 10];
+warmup(parked, [N, Gap]) -> [(N + 9) div 10, Gap].
 
 run(pairs, [P, N, W]) ->
     Self = self(),
@@ -31,7 +34,16 @@ run(cross, [N]) ->
     receive pinged -> ok end,
     T1 = now_ns(),
     Pong ! stop,
-    {T1 - T0, N}.
+    {T1 - T0, N};
+run(parked, [N, Gap]) ->
+    Self = self(),
+    Pong = spawn_opt(fun() -> pong(0) end, [link, {scheduler, 2}]),
+    Ping = spawn_opt(fun() -> receive go -> Self ! {pinged, ping_parked(Pong, N, Gap, 0)} end end,
+                     [link, {scheduler, 1}]),
+    Ping ! go,
+    Ns = receive {pinged, Sum} -> Sum end,
+    Pong ! stop,
+    {Ns, N}.
 
 pair(Runner, N, W) ->
     Partner = spawn_link(fun() -> pong(W) end),
@@ -52,6 +64,14 @@ ping(Pong, N) ->
     Pong ! {self(), N},
     receive {Pong, _} -> ok end,
     ping(Pong, N - 1).
+
+ping_parked(_, 0, _, Ns) -> Ns;
+ping_parked(Pong, N, Gap, Ns) ->
+    timer:sleep(Gap),
+    T0 = now_ns(),
+    Pong ! {self(), N},
+    receive {Pong, _} -> ok end,
+    ping_parked(Pong, N - 1, Gap, Ns + now_ns() - T0).
 
 pong(W) ->
     receive

@@ -5,6 +5,8 @@
 //   pairs S P N W R   S schedulers; P ping-pong pairs spread over them, N round trips each, W units of work per
 //                     message on both sides; R timed runs after a warm-up. Prints {runs: [{ms, count}]}.
 //   cross N R         N round trips between a process on scheduler 0 and one on scheduler 1.
+//   parked N G R      As cross, with G ms between round trips (both threads park in between): the summed time
+//                     of the N round trips alone.
 import { isMainThread } from "node:worker_threads";
 import {
   atom,
@@ -18,6 +20,8 @@ import {
 } from "../../dist/index.js";
 
 const GO = atom("go");
+/** Back-to-back round trips before the parked ones. */
+const PARKED_WARM_UP = 20_000;
 const DONE = atom("done");
 const STOP = atom("stop");
 
@@ -66,7 +70,7 @@ async function main([test, ...rest]: string[]): Promise<void> {
       const result =
         test === "pairs"
           ? await pairs(node.runtime, schedulers, args[1]!, warmup ? Math.ceil(args[2]! / 10) : args[2]!, args[3]!)
-          : await cross(node.runtime, warmup ? Math.ceil(args[0]! / 10) : args[0]!);
+          : await cross(node.runtime, warmup ? Math.ceil(args[0]! / 10) : args[0]!, test === "parked" ? args[1]! : 0);
       if (!warmup) runs.push(result);
     }
     process.stdout.write(`${JSON.stringify({ runs })}\n`);
@@ -96,15 +100,27 @@ async function pairs(rt: Runtime, schedulers: number, count: number, rounds: num
   });
 }
 
-async function cross(rt: Runtime, rounds: number) {
+/** `rounds` round trips to a process on scheduler 1, back to back, or `gapMs` apart (only the round trips timed). */
+async function cross(rt: Runtime, rounds: number, gapMs: number) {
   return rt.run(async (self) => {
     const partner = await spawnRemote(self, rt.node, "cluster_bench", "pong", [0], { scheduler: 1 });
-    const t0 = performance.now();
-    for (let i = 0; i < rounds; i++) {
+    // Parked rounds are few: the code they run is made hot first (BEAM's is native code from the start).
+    for (let i = 0; gapMs > 0 && i < PARKED_WARM_UP; i++) {
       self.send(partner, tuple(self.pid, i));
       await self.receive();
     }
-    const ms = performance.now() - t0;
+    let ms = 0;
+    let t0 = performance.now();
+    for (let i = 0; i < rounds; i++) {
+      if (gapMs > 0) {
+        await self.receive(() => false, { timeout: gapMs });
+        t0 = performance.now();
+      }
+      self.send(partner, tuple(self.pid, i));
+      await self.receive();
+      if (gapMs > 0) ms += performance.now() - t0;
+    }
+    if (gapMs === 0) ms = performance.now() - t0;
     self.send(partner, STOP);
     return { ms, count: rounds };
   });

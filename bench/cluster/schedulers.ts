@@ -24,6 +24,8 @@ const beamSources = ["bench_lib.erl", "cluster_bench.erl"].map((f) =>
 /** Pairs, round trips per pair, work units per message: enough work that a message is mostly CPU. */
 const PAIRS = { full: [8, 20_000, 2_000], quick: [8, 2_000, 2_000] };
 const CROSS = { full: [100_000], quick: [10_000] };
+/** Round trips to a parked scheduler, and the idle gap before each (ms). */
+const PARKED = { full: [100, 20], quick: [20, 20] };
 /** Goal (issue 10): Otter's 1→2 scheduler scaling at least BEAM's. */
 const SCALING_GOAL = 1;
 
@@ -31,6 +33,7 @@ export async function measureSchedulers(ctx: BenchContext): Promise<BenchResult[
   const runs = ctx.quick ? 1 : 3;
   const [pairs, rounds, units] = ctx.quick ? PAIRS.quick : PAIRS.full;
   const [crossRounds] = ctx.quick ? CROSS.quick : CROSS.full;
+  const [parkedRounds, gapMs] = ctx.quick ? PARKED.quick : PARKED.full;
   const child = await prepareChild(new URL("./child.ts", import.meta.url));
   const ebin = await mkdtemp(join(tmpdir(), "otter-bench-cluster-"));
   const figures = new Map<string, Spread & { rate: number; count: number }>();
@@ -75,6 +78,24 @@ export async function measureSchedulers(ctx: BenchContext): Promise<BenchResult[
       timeoutMs: 300_000,
     });
     record("cross/otter", otterCross.result.runs);
+    ctx.progress(`cluster: parked ping-pong (${gapMs} ms apart) beam +S 2`);
+    const beamParked = await runErlBench({
+      sources: beamSources,
+      ebin,
+      flags: ["+S", "2"],
+      module: "cluster_bench",
+      args: ["parked", String(parkedRounds), String(gapMs), String(runs)],
+      timeoutMs: 300_000,
+    });
+    record("parked/beam", runLines(beamParked.lines));
+    ctx.progress("cluster: parked ping-pong otter");
+    const otterParked = await child.run<{ runs: Run[] }>(
+      ["parked", String(parkedRounds), String(gapMs), String(runs)],
+      {
+        timeoutMs: 300_000,
+      },
+    );
+    record("parked/otter", otterParked.result.runs);
   } finally {
     await child.dispose();
     await rm(ebin, { recursive: true, force: true });
@@ -102,15 +123,24 @@ export async function measureSchedulers(ctx: BenchContext): Promise<BenchResult[
     ),
   );
   const us = (key: string) => (figures.get(key)!.median * 1000) / figures.get(key)!.count;
-  ctx.print(`\n## cross-scheduler ping-pong: ${fmtInt(crossRounds)} round trips, processes on schedulers 0 and 1`);
+  ctx.print(
+    `\n## cross-scheduler ping-pong, processes on schedulers 0 and 1: ${fmtInt(crossRounds)} round trips back to ` +
+      `back (schedulers awake), and ${parkedRounds} round trips ${gapMs} ms apart (both asleep before each)`,
+  );
   ctx.print(
     formatTable(
-      ["system", "µs per round trip", "vs BEAM"],
+      ["system", "µs per round trip", "vs BEAM", "parked: µs per round trip", "vs BEAM"],
       [
-        ["otter", fmt(us("cross/otter")), fmtRatio(us("cross/beam") / us("cross/otter"))],
-        ["beam (+S 2, spawn_opt {scheduler, I})", fmt(us("cross/beam")), ""],
+        [
+          "otter",
+          fmt(us("cross/otter")),
+          fmtRatio(us("cross/beam") / us("cross/otter")),
+          fmt(us("parked/otter")),
+          fmtRatio(us("parked/beam") / us("parked/otter")),
+        ],
+        ["beam (+S 2, spawn_opt {scheduler, I})", fmt(us("cross/beam")), "", fmt(us("parked/beam")), ""],
       ],
-      ["left", "right", "right"],
+      ["left", "right", "right", "right", "right"],
     ),
   );
   const results: BenchResult[] = [];
@@ -137,6 +167,13 @@ export async function measureSchedulers(ctx: BenchContext): Promise<BenchResult[
       metric: "us_per_round_trip",
       unit: "µs",
       value: us(`cross/${system}`),
+    });
+    results.push({
+      case: "cross_scheduler_ping_pong_parked",
+      system,
+      metric: "us_per_round_trip",
+      unit: "µs",
+      value: us(`parked/${system}`),
     });
   }
   return results;
