@@ -13,6 +13,8 @@
 //   hidden     --hidden        OTTER_HIDDEN          hidden     true or false
 //   observer   --observer[=P]  OTTER_OBSERVER_PORT   observer   the web observer: true (any port), a port, or false
 //   log        --log           OTTER_LOG             log        line (one line an event), otp (OTP's reports), json
+//   rebalance  --rebalance     OTTER_REBALANCE       rebalance  true or false (default): migration, membership and
+//                                                               the rebalancer, started with the node
 //
 // Application env: `--set app.key=value` (repeatable), `OTTER_APP_<APP>_<KEY>` (names upper-cased, camelCase and
 // punctuation turned into `_`: kv's chaosEveryMs is OTTER_APP_KV_CHAOS_EVERY_MS), and the file's `<app>` section.
@@ -44,6 +46,7 @@ export interface StartFlags {
   /** `--observer` alone is "" (any free port). */
   readonly observer?: string;
   readonly log?: string;
+  readonly rebalance?: boolean;
   /** `--config FILE`. */
   readonly config?: string;
   /** `--set app.key=value`, each. */
@@ -62,6 +65,8 @@ export interface NodeSettings {
   /** The observer's port (0: any free one), or undefined for no observer. */
   readonly observer?: number;
   readonly log: LogFormat;
+  /** Start migration, cluster membership and the rebalancer with the node (off when unset). */
+  readonly rebalance?: boolean;
 }
 
 /** Node settings a caller gives as defaults, below every source (the demo's name, say). */
@@ -106,6 +111,7 @@ const NODE_KEYS: Readonly<Record<keyof NodeSettings, NodeKey>> = {
   hidden: { flag: "hidden", variable: "OTTER_HIDDEN", expected: BOOLEAN },
   observer: { flag: "observer", variable: "OTTER_OBSERVER_PORT", expected: OBSERVER },
   log: { flag: "log", variable: "OTTER_LOG", expected: oneOf("line", "otp", "json") },
+  rebalance: { flag: "rebalance", variable: "OTTER_REBALANCE", expected: BOOLEAN },
 };
 
 const NODE = "node";

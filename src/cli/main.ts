@@ -37,6 +37,7 @@ const COMMANDS: Record<string, Command> = {
                    --hidden   --dist-port N (default: any)   --address A (listen address, default all)
                    --config FILE (.json or sys.config-style .config)   --set APP.KEY=VALUE (repeatable)
                    --observer[=PORT] (the web observer; alone: any free port)   --log line|otp|json
+                   --rebalance (migration, membership, and a rebalancer moving servers off a busy scheduler or node)
                    precedence: flags, then OTTER_* variables, then the config file, then the application's defaults`,
     run: startCommand,
   },
@@ -143,6 +144,7 @@ async function startCommand(args: string[]): Promise<number> {
       config: { type: "string" },
       observer: { type: "string" },
       log: { type: "string" },
+      rebalance: { type: "boolean" },
       set: { type: "string", multiple: true },
     },
   });

@@ -1,17 +1,23 @@
-// `otter start`: a node, and the application module it runs, until SIGINT/SIGTERM (a clean stop: the applications
-// in reverse start order, then the observer, then distribution and the EPMD name) or until a permanent application
-// ends (the node stops, exit status 1, and says why). A second signal during the stop exits at once.
+// `otter start`: a node, and the application module it runs, until SIGINT/SIGTERM (a clean stop: the rebalancer,
+// so that no server moves while its application stops, then the applications in reverse start order, then cluster
+// membership and the observer, then distribution and the EPMD name) or until a permanent application ends (the
+// node stops, exit status 1, and says why). A second signal during the stop exits at once.
 //
 // An application module is an ES module (TypeScript or JavaScript) whose default export, or `application` export,
 // is an ApplicationSpec. It is loaded through the node's code server under its file's name (so `otter load` can
 // upgrade it, and `rpc:call(Node, Module, F, Args)` reaches its exported functions) and imports Otter as "otter".
 // It is loaded with the configured env and started as `erl -s` and releases start the main application: with
 // its dependencies (ensureAllStarted), permanent.
+//
+// With `--rebalance`, migration, cluster membership and the rebalancer start before the application, as services
+// the application may use: its code finds the node's Migration with `migrationOf(self.runtime)` and starts its
+// migratable servers with it; the rebalancer moves the busy ones off a scheduler or node that stays overloaded.
 import { basename, extname } from "node:path";
 import {
   Application,
   type ApplicationSpec,
   atom,
+  type Cluster,
   DistError,
   ErrorCodes,
   format,
@@ -20,7 +26,11 @@ import {
   NORMAL,
   type NodeOptions,
   type OtterNode,
+  type Rebalancer,
+  startCluster,
+  startMigration,
   startNode,
+  startRebalancer,
   type Term,
   Tuple,
   textHandler,
@@ -43,6 +53,14 @@ export interface Started {
   /** The application started from the module, if one was given. */
   readonly application: string | undefined;
   readonly observer: Observer | undefined;
+  /** What `--rebalance` started, if asked for and it started. */
+  readonly rebalancing: Rebalancing | undefined;
+}
+
+/** The cluster membership and the rebalancer `--rebalance` started (with the node's migration). */
+export interface Rebalancing {
+  readonly cluster: Cluster;
+  readonly rebalancer: Rebalancer;
 }
 
 /** The application module could not be loaded or started: one line, exit status 1. */
@@ -57,14 +75,18 @@ export async function runStart(flags: StartFlags, modulePath: string | undefined
   } catch (error) {
     return failed(error);
   }
-  const { node, application, observer } = started;
+  const { node, application, observer, rebalancing } = started;
   console.log(`otter: node ${node.name.name} is up (creation ${node.creation}); stop it with Ctrl-C`);
+  if (rebalancing !== undefined) console.log("otter: rebalancer running (with migration and cluster membership)");
   if (application !== undefined) console.log(`otter: application ${application} is running`);
   if (observer !== undefined) console.log(`otter: observer at ${observer.url}`);
   return serve(started, signals);
 }
 
-/** Starts the node the configuration describes, the application module on it, and the observer if asked for. */
+/**
+ * Starts the node the configuration describes, the rebalancer if asked for, the application module on it, and the
+ * observer if asked for.
+ */
 export async function boot(config: StartConfig, modulePath: string | undefined): Promise<Started> {
   if (modulePath === undefined) applicationEnv(config, undefined); // application settings with no application
   const settings = config.node;
@@ -81,9 +103,10 @@ export async function boot(config: StartConfig, modulePath: string | undefined):
     throw error;
   });
   try {
+    const rebalancing = settings.rebalance === true ? await rebalance(node) : undefined;
     const application = modulePath === undefined ? undefined : await runApplication(node, modulePath, config);
     const observer = settings.observer === undefined ? undefined : await observe(node, settings.observer);
-    return { node, application, observer };
+    return { node, application, observer, rebalancing };
   } catch (error) {
     await node.stop();
     throw error;
@@ -131,6 +154,23 @@ function isSpec(value: unknown): value is ApplicationSpec {
   return typeof value === "object" && value !== null && typeof (value as ApplicationSpec).name === "string";
 }
 
+/**
+ * Starts the node's migration, its cluster membership (no seeds: its members are the connected nodes that run it
+ * too) and the rebalancer; a failure is told and the node runs on without them, as without the observer.
+ */
+async function rebalance(node: OtterNode): Promise<Rebalancing | undefined> {
+  let cluster: Cluster | undefined;
+  try {
+    const migration = startMigration(node);
+    cluster = await startCluster(node);
+    return { cluster, rebalancer: await startRebalancer(node, { migration, cluster }) };
+  } catch (error) {
+    await cluster?.stop();
+    console.error(`otter: rebalancer not started: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
 /** Starts the observer; a failure is told and the node runs on without it. */
 async function observe(node: OtterNode, port: number): Promise<Observer | undefined> {
   try {
@@ -168,18 +208,20 @@ export function watchSignals(): Signals {
 
 /** Runs until a signal or until the node stops by itself (a permanent application ended); the exit status. */
 export async function serve(started: Started, signals: Signals): Promise<number> {
-  const { node, observer } = started;
+  const { node, observer, rebalancing } = started;
   const rt = node.runtime;
   const end = await Promise.race([
     signals.first.then((signal) => ({ signal })),
     Application.nodeStopped(rt).then((reason) => ({ reason })),
   ]);
+  await rebalancing?.rebalancer.stop();
   if ("signal" in end) {
     console.log(`otter: stopping (${end.signal})`);
     await Application.stopNode(rt);
   } else if (end.reason !== NORMAL) {
     console.error(`otter: node ${node.name.name} stopped: ${stopReason(end.reason)}`);
   }
+  await rebalancing?.cluster.stop();
   await observer?.close();
   await node.stop();
   const code = "signal" in end || end.reason === NORMAL ? 0 : 1;

@@ -26,6 +26,7 @@ export {
   type Moved,
   migrate,
   migrateTimed,
+  migrationOf,
   type RepointableRegistry,
   type ServerSpec,
   startMigration,

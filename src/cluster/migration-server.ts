@@ -81,7 +81,11 @@ interface Movable {
   watch: Ref | undefined;
 }
 
-const movables = new WeakMap<Process, Movable>();
+/**
+ * By the server process's own pid object, which `runtime.whereis` gives back for a name held on this scheduler (so
+ * the old pid holding a name is found by it, see `takeName`).
+ */
+const movables = new WeakMap<Pid, Movable>();
 
 export const MIGRATE = atom("$otter_migrate");
 /** The module every node or scheduler that receives moved servers offers, and its function. */
@@ -120,10 +124,10 @@ export function migratableCallbacks(
   callbacks: AnyServerCallbacks & Migrated<unknown>,
   name: MovableName,
 ): AnyServerCallbacks {
-  const movable = (self: Process): Movable => movables.get(self)!;
+  const movable = (self: Process): Movable => movables.get(self.pid)!;
   const wrapped: AnyServerCallbacks = {
     init(self, start: Awaiting | { fresh: unknown }): MaybeAsync<InitResult<unknown>> {
-      movables.set(self, { spec, name, pending: undefined, forwardTo: undefined, watch: undefined });
+      movables.set(self.pid, { spec, name, pending: undefined, forwardTo: undefined, watch: undefined });
       if (start instanceof Awaiting) {
         return { state: undefined, continue: tuple(AWAIT_STATE, start.server, start.tag, start.timeoutMs) };
       }
@@ -179,9 +183,9 @@ export function migratableCallbacks(
   return wrapped;
 }
 
-/** Whether `process` is the old pid of a server of `spec` that moved on and forwards (it may hand its name on). */
-export function isForwarderOf(process: Process, spec: ServerSpec): boolean {
-  const moving = movables.get(process);
+/** Whether `pid` is the old pid of a server of `spec` that moved on and forwards (it may hand its name on). */
+export function isForwarderOf(pid: Pid, spec: ServerSpec): boolean {
+  const moving = movables.get(pid);
   return moving?.forwardTo !== undefined && moving.spec.module === spec.module && moving.spec.fn === spec.fn;
 }
 
@@ -369,7 +373,7 @@ function moveName(self: Process, moving: Movable, to: Pid, tag: Ref, sameNode: b
   const { name } = moving;
   if (name === undefined) return;
   if (name instanceof Atom) {
-    if (sameNode && !self.runtime.registry.handOver(name, self, to)) {
+    if (sameNode && !self.runtime.handOverName(name, self.pid, to)) {
       self.runtime.logger.warning(`migration: ${self.pid} did not hold ${format(name)} when it moved to ${to}`);
     }
   } else if (!name.registry.repoint(name.name, self.pid, to)) {
@@ -386,12 +390,12 @@ function takeName(self: Process, moving: Movable, from: Pid): void {
     name.registry.repoint(name.name, from, self.pid);
     return;
   }
-  const registry = self.runtime.registry;
-  if (registry.adopt(name, self)) return;
-  const holder = registry.whereis(name);
+  const runtime = self.runtime;
+  if (runtime.adoptName(name, self.pid)) return;
+  const holder = runtime.whereis(name);
   // The old pid of an earlier move of this server, back here within its grace period: it hands the name back.
-  if (holder !== undefined && isForwarderOf(holder, moving.spec) && registry.handOver(name, holder, self.pid)) {
-    if (registry.adopt(name, self)) return;
+  if (holder !== undefined && isForwarderOf(holder, moving.spec) && runtime.handOverName(name, holder, self.pid)) {
+    if (runtime.adoptName(name, self.pid)) return;
   }
   try {
     self.register(name);
@@ -406,7 +410,7 @@ function takeName(self: Process, moving: Movable, from: Pid): void {
 function newProcessEnded(self: Process, moving: Movable, state: unknown): NoReplyResult<unknown> {
   const to = moving.forwardTo!;
   // A name handed over on this node that the new process had not taken into its registry yet is freed here.
-  if (moving.name instanceof Atom) self.runtime.names?.release(moving.name, to);
+  if (moving.name instanceof Atom) self.runtime.releaseHandedOverName(moving.name, to);
   return { stop: tuple(SHUTDOWN, tuple(MIGRATED, to)), state };
 }
 

@@ -1,6 +1,7 @@
 // Where moved servers arrive: `otter_migration:prepare/6`, which a server about to move spawns on its target (a
 // node, or a scheduler of this node), finds the server's code there and starts the process that waits for its
-// state (migration-server.ts). Scheduler 0 offers it once `startMigration` ran; every other scheduler always.
+// state (migration-server.ts), noted as one of that scheduler's migratable servers (migratable-servers.ts).
+// Scheduler 0 offers it once `startMigration` ran; every other scheduler always.
 import type { ExportedFunction, ExportedModules } from "../dist/modules.ts";
 import { ErrorCodes } from "../errors.ts";
 import { GenServer } from "../otp/gen-server.ts";
@@ -9,6 +10,7 @@ import type { Atom } from "../term/atom.ts";
 import { atom } from "../term/atom.ts";
 import type { Pid, Ref, Term } from "../term/types.ts";
 import { tuple } from "../term/types.ts";
+import { noteMigratable } from "./migratable-servers.ts";
 import {
   Awaiting,
   MIGRATION,
@@ -23,8 +25,6 @@ import { type AnyServerCallbacks, lookupServer } from "./migration-spec.ts";
 export interface TargetOptions {
   /** The registry `via` names of servers moved here are kept in (a node's ClusterNames), if any. */
   readonly names?: RepointableRegistry;
-  /** Told of each server process started here to receive a moved server. */
-  readonly started?: (pid: Pid) => void;
 }
 
 /** The `otter_migration` module of one node or scheduler, whose modules are `modules`. */
@@ -74,7 +74,7 @@ async function prepare(
   const started = await GenServer.start(self, wrapped, new Awaiting(server, tag, request.timeoutMs));
   if (!("pid" in started))
     return refuse(tuple(atom("start_failed"), "error" in started ? started.error : atom("ignore")));
-  options.started?.(started.pid);
+  noteMigratable(self.runtime, started.pid);
   self.send(server, tuple(MIGRATION, PREPARED, tag, started.pid));
   return atom("ok");
 }

@@ -34,6 +34,7 @@ import { type Process, ProcessExit, type Runtime } from "../runtime/index.ts";
 import { Atom, atom } from "../term/atom.ts";
 import { format } from "../term/format.ts";
 import { Pid, type Term, Tuple, tuple } from "../term/types.ts";
+import { migratableOnNode, noteMigratable } from "./migratable-servers.ts";
 import {
   MIGRATE,
   MIGRATION_MODULE,
@@ -79,21 +80,19 @@ export interface MigrationHost {
 
 /** Migration on one node: starts migratable servers here, and receives those moved here. */
 export class Migration {
-  /** The servers `start` started and those moved to this main scheduler, until `servers` finds them gone. */
-  private readonly started = new Set<Pid>();
-
   constructor(
     private readonly node: MigrationHost,
     private readonly names: RepointableRegistry | undefined,
   ) {}
 
   /**
-   * The migratable servers started here or moved here that still run (on the node's main scheduler, where both
-   * start them). A server that moved on is listed until its old pid's grace period ends and it exits.
+   * The migratable servers of this node that still run, on any of its schedulers: those started here and those
+   * moved here, from another node or another scheduler; the main scheduler's first. A server that moved on is
+   * listed until its old pid's grace period ends and it exits (its new pid is listed too, where it went). Asks
+   * each other scheduler's thread once (none before their threads start).
    */
-  servers(): Pid[] {
-    for (const pid of this.started) if (!this.node.runtime.isAlive(pid)) this.started.delete(pid);
-    return [...this.started];
+  servers(): Promise<Pid[]> {
+    return migratableOnNode(this.node.runtime);
   }
 
   /**
@@ -118,13 +117,13 @@ export class Migration {
       return GenServer.start(self, wrapped, { fresh: arg }, options);
     });
     if (started === undefined) throw unknownSpec;
-    if ("pid" in started) this.started.add(started.pid);
+    if ("pid" in started) noteMigratable(this.node.runtime, started.pid);
     return started;
   }
 
   /** The `otter_migration` module of this node's main scheduler. */
   targetModule(): ReturnType<typeof migrationModule> {
-    return migrationModule(this.node.modules, { names: this.names, started: (pid) => this.started.add(pid) });
+    return migrationModule(this.node.modules, { names: this.names });
   }
 }
 
@@ -139,6 +138,9 @@ function movableName(name: StartOptions["name"]): MovableName {
     : undefined;
 }
 
+/** Each node's latest Migration, by its main runtime. */
+const migrations = new WeakMap<Runtime, Migration>();
+
 /**
  * Makes `node` able to run migratable servers: exports `otter_migration` (how a server moved here is started).
  * `names` is the node's cluster-wide registry: moved servers keep their name in it.
@@ -146,7 +148,16 @@ function movableName(name: StartOptions["name"]): MovableName {
 export function startMigration(node: MigrationHost, options: { names?: RepointableRegistry } = {}): Migration {
   const migration = new Migration(node, options.names);
   node.exportModule(MIGRATION_MODULE.name, migration.targetModule());
+  migrations.set(node.runtime, migration);
   return migration;
+}
+
+/**
+ * The Migration last started on the node whose main runtime is `runtime`: how code that has only its process
+ * (an application's `start` under `otter start --rebalance`) starts migratable servers.
+ */
+export function migrationOf(runtime: Runtime): Migration | undefined {
+  return migrations.get(runtime);
 }
 
 /** A finished move: the new pid, and when and for how long the server was suspended (handled no message). */

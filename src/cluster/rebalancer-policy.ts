@@ -20,11 +20,8 @@ export interface PlaceLoad<Place> {
 export interface Candidate<Place> {
   readonly id: string;
   readonly place: Place;
-  /**
-   * Its work since the rebalancer last looked (reductions, plus what waits in its queue); undefined where the
-   * rebalancer cannot see it (a process of another scheduler's thread), which counts as busy.
-   */
-  readonly activity: number | undefined;
+  /** Its work since the rebalancer last looked: reductions, plus what waits in its queue. */
+  readonly activity: number;
 }
 
 export interface PlannedMove<Place> {
@@ -73,7 +70,7 @@ export function planMoves<Place>(
   settings: PlanSettings,
 ): PlannedMove<Place>[] {
   const projected: { -readonly [K in keyof PlaceLoad<Place>]: PlaceLoad<Place>[K] }[] = places.map((p) => ({ ...p }));
-  const left = candidates.filter((c) => c.activity !== 0).sort(busiestFirst);
+  const left = candidates.filter((c) => c.activity > 0).sort(busiestFirst);
   const moves: PlannedMove<Place>[] = [];
   while (moves.length < settings.maxMoves) {
     const widest = widestGap(projected, (place) => left.some((c) => c.place === place));
@@ -95,9 +92,7 @@ export function planMoves<Place>(
   return moves;
 }
 
-/** Known activity first, highest first; servers whose activity is unknown after them, in their given order. */
+/** The highest activity first. */
 function busiestFirst<Place>(a: Candidate<Place>, b: Candidate<Place>): number {
-  if (a.activity === undefined) return b.activity === undefined ? 0 : 1;
-  if (b.activity === undefined) return -1;
   return b.activity - a.activity;
 }

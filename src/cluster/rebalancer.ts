@@ -24,12 +24,12 @@
 //   BEAM run queue emigrates its own processes. Moves between this node's schedulers come first (a thread hop, no
 //   network); the node level gets the moves left in the round.
 //
-// Which servers: those the node's Migration started or received (`Migration.servers()`), and those they became
-// when they moved within this node, followed through the exit `{shutdown, {migrated, NewPid}}` the old pid ends
-// with. "Busiest" is the reductions a server ran since the rebalancer last looked, plus its queue: the runtime
-// keeps both for the processes of the rebalancer's own scheduler (the main thread). A server on another
-// scheduler's thread cannot be looked at from here and counts as busy; an idle one (no work since last looked)
-// never moves, since moving it relieves nothing.
+// Which servers: the node's migratable servers on every one of its schedulers (`Migration.servers()`: those
+// started or received by the node, and those moved between its schedulers), and those they became when they moved
+// within this node, followed through the exit `{shutdown, {migrated, NewPid}}` the old pid ends with. "Busiest" is
+// the reductions a server ran since the rebalancer last looked, plus its queue, wherever it runs: a check that
+// sees a gap reads them for every server in one `nodeProcessInfo` (one question to each other scheduler's thread).
+// An idle server (no work since last looked) never moves, since moving it relieves nothing.
 //
 // What it did: `moves()` (the latest moves, newest last) and the `move` event, each with the server, where from,
 // where to, why, and the new pid or the error.
@@ -170,7 +170,7 @@ interface Settings {
 interface Tracked {
   readonly pid: Pid;
   readonly ref: Ref;
-  /** Its reductions when last looked at (servers of the rebalancer's own scheduler). */
+  /** Its reductions when last looked at. */
   reductions: number;
   /** Not moved again before this time. */
   coolUntil: number;
@@ -201,11 +201,16 @@ class Balancing {
     return this.node.runtime.clock.now();
   }
 
-  /** One check: the schedulers, then the nodes with the moves left. */
+  /** One check: the schedulers, then the nodes with the moves left; the servers are looked at once, if at all. */
   async check(self: Process): Promise<void> {
-    this.adopt(self);
-    const moves = await this.balance(self, "schedulers", this.settings.maxMoves);
-    moves.push(...(await this.balance(self, "nodes", this.settings.maxMoves - moves.length)));
+    await this.adopt(self);
+    let looked: Promise<Map<Tracked, number>> | undefined;
+    const activities = () => {
+      looked ??= this.lookAtServers();
+      return looked;
+    };
+    const moves = await this.balance(self, "schedulers", this.settings.maxMoves, activities);
+    moves.push(...(await this.balance(self, "nodes", this.settings.maxMoves - moves.length, activities)));
     this.lastCheck = moves;
   }
 
@@ -220,9 +225,11 @@ class Balancing {
       this.track(self, moved, this.now + this.settings.cooldownMs);
   }
 
-  /** Starts watching the servers the node's Migration lists that it does not know yet. */
-  private adopt(self: Process): void {
-    for (const pid of this.settings.migration.servers()) if (!this.tracked.has(keyOf(pid))) this.track(self, pid, 0);
+  /** Starts watching the servers the node's Migration lists (on every scheduler) that it does not know yet. */
+  private async adopt(self: Process): Promise<void> {
+    for (const pid of await this.settings.migration.servers()) {
+      if (!this.tracked.has(keyOf(pid))) this.track(self, pid, 0);
+    }
   }
 
   private track(self: Process, pid: Pid, coolUntil: number): void {
@@ -230,7 +237,12 @@ class Balancing {
     this.tracked.set(keyOf(pid), { pid, ref: self.monitor(pid), reductions: 0, coolUntil, moved: false });
   }
 
-  private async balance(self: Process, level: Level, budget: number): Promise<RebalanceMove[]> {
+  private async balance(
+    self: Process,
+    level: Level,
+    budget: number,
+    activities: () => Promise<Map<Tracked, number>>,
+  ): Promise<RebalanceMove[]> {
     const places = level === "schedulers" ? this.schedulerPlaces() : this.nodePlaces();
     if (budget <= 0 || places.length < 2) return [];
     const now = this.now;
@@ -242,9 +254,11 @@ class Balancing {
       return [];
     }
     // Looked at on every check that sees the gap, so "busiest" is the work of the last interval when moves come.
+    const activity = await activities();
     const candidates: Candidate<Atom | number>[] = movable.flatMap((t) => {
       const place = placeOf(t.pid);
-      return place === undefined ? [] : [{ id: keyOf(t.pid), place, activity: this.activity(t) }];
+      const work = activity.get(t);
+      return place === undefined || work === undefined ? [] : [{ id: keyOf(t.pid), place, activity: work }];
     });
     if (++this.streak[level] < this.settings.sustain) return [];
     this.streak[level] = 0;
@@ -322,13 +336,21 @@ class Balancing {
     return until !== undefined && until > this.now;
   }
 
-  /** The server's reductions since last looked at, plus its queue; undefined for a process of another thread. */
-  private activity(server: Tracked): number | undefined {
-    const info = this.node.runtime.processInfo(server.pid);
-    if (info === undefined) return undefined;
-    const since = info.reductions - server.reductions;
-    server.reductions = info.reductions;
-    return since + info.messageQueueLen;
+  /**
+   * Each server's reductions since last looked at, plus its queue, on whichever scheduler it runs (one batched
+   * question to the other schedulers); servers that ended since are left out.
+   */
+  private async lookAtServers(): Promise<Map<Tracked, number>> {
+    const servers = [...this.tracked.values()].filter((t) => !t.moved);
+    const infos = await this.node.runtime.nodeProcessInfo(servers.map((t) => t.pid));
+    const activity = new Map<Tracked, number>();
+    for (const [i, server] of servers.entries()) {
+      const info = infos[i];
+      if (info === undefined) continue;
+      activity.set(server, info.reductions - server.reductions + info.messageQueueLen);
+      server.reductions = info.reductions;
+    }
+    return activity;
   }
 
   private schedulerOf(pid: Pid): number | undefined {

@@ -1,6 +1,7 @@
 // The shell's helpers, after the Erlang shell's (c.erl, shell_default): i() and regs() list processes and names,
 // processInfo and getState look into one, l() loads a module, pid(0, Id, Serial) makes a pid, flush() empties
-// the shell's mailbox, help() lists them all.
+// the shell's mailbox, help() lists them all. Processes are the node's, of every scheduler: the ones of another
+// scheduler are only known by asking it, so the helpers that read them are async (the shell awaits an input's value).
 import { basename, extname, resolve } from "node:path";
 import type { CodeServer } from "../code/index.ts";
 import { sys } from "../otp/sys.ts";
@@ -32,7 +33,7 @@ const HELP = `Helpers (the Erlang shell's, for an Otter node):
   i(0, Id, Serial)      processInfo of one process, as pid(0, Id, Serial)
   regs()                the registered names
   nodes(kinds?)         the connected nodes ("visible" by default, "hidden", "connected")
-  processInfo(p)        one process's info (p: a pid, a registered name, or its text)
+  processInfo(p)        one process's info, a promise (p: a pid, a registered name, or its text)
   getState(p)           a behaviour's state (sys.getState)
   l(path) / load(path)  (re)load a module from a .ts/.js file into the code server; l(name) reloads it
   m()                   the loaded modules
@@ -57,7 +58,8 @@ export function shellHelpers(context: HelperContext): Record<string, unknown> {
     if (found === undefined) throw new Error(`no process is registered as ${show(name)}`);
     return found;
   };
-  const processInfo = (target: unknown): ProcessInfo | undefined => rt.processInfo(localPid(target));
+  const processInfo = async (target: unknown): Promise<ProcessInfo | undefined> =>
+    (await rt.nodeProcessInfo([localPid(target)]))[0];
   const load = async (what: unknown): Promise<Term> => {
     const text = what instanceof Atom ? what.name : String(what);
     const isPath = /[\\/]/.test(text) || extname(text) !== "";
@@ -76,13 +78,13 @@ export function shellHelpers(context: HelperContext): Record<string, unknown> {
       print(`${HELP}\n`);
       return OK;
     },
-    i: (...args: number[]) => {
+    i: async (...args: number[]) => {
       if (args.length === 3) return processInfo(pid(args[0]!, args[1]!, args[2]!));
-      print(processTable(rt, show));
+      print(await processTable(rt, show));
       return OK;
     },
-    regs: () => {
-      print(registeredTable(host, show));
+    regs: async () => {
+      print(await registeredTable(host, show));
       return OK;
     },
     nodes: (kinds?: NodesKind | readonly NodesKind[]) => host.nodes(kinds),
@@ -111,15 +113,19 @@ export function shellHelpers(context: HelperContext): Record<string, unknown> {
   };
 }
 
-/** i(): one line per process, then the totals (Erlang's i/0 shows two lines each: its columns differ). */
-function processTable(rt: Runtime, show: (value: unknown) => string): string {
+/**
+ * i(): one line per process of the node, in pid order, then the totals (Erlang's i/0 shows two lines each: its
+ * columns differ). A process that ended while the others were asked is left out.
+ */
+async function processTable(rt: Runtime, show: (value: unknown) => string): Promise<string> {
   const rows: string[][] = [];
   let reductions = 0;
   let messages = 0;
   let memory = 0;
-  for (const pid of rt.processes()) {
-    const info = rt.processInfo(pid);
+  const pids = (await rt.nodeProcesses()).sort((a, b) => a.id - b.id); // each scheduler's come in its slot order
+  for (const info of await rt.nodeProcessInfo(pids)) {
     if (info === undefined) continue;
+    const { pid } = info;
     reductions += info.reductions;
     messages += info.messageQueueLen;
     memory += info.memory;
@@ -138,13 +144,21 @@ function processTable(rt: Runtime, show: (value: unknown) => string): string {
   return table(header, rows, [false, false, false, false, true, true, true]);
 }
 
-/** regs(): the registered names, sorted, with their processes. */
-function registeredTable(host: ShellHost, show: (value: unknown) => string): string {
+/** regs(): the registered names (the node's), sorted, with their processes, of whichever scheduler holds them. */
+async function registeredTable(host: ShellHost, show: (value: unknown) => string): Promise<string> {
+  const rt = host.runtime;
+  const held = rt
+    .registered()
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((name) => {
+      const pid = rt.whereis(name);
+      return pid === undefined ? [] : [{ name, pid }];
+    });
+  const infos = await rt.nodeProcessInfo(held.map(({ pid }) => pid));
   const rows: string[][] = [];
-  for (const name of host.runtime.registered().sort((a, b) => a.name.localeCompare(b.name))) {
-    const pid = host.runtime.whereis(name);
-    const info = pid === undefined ? undefined : host.runtime.processInfo(pid);
-    if (info === undefined) continue;
+  for (const [i, { name, pid }] of held.entries()) {
+    const info = infos[i];
+    if (info === undefined) continue; // it ended while the others were asked
     rows.push([name.name, show(pid), info.currentFunction, String(info.reductions), String(info.messageQueueLen)]);
   }
   const title = `** Registered procs on node ${host.name.name} **\n`;

@@ -4,7 +4,7 @@
 import { performance } from "node:perf_hooks";
 import { LoadSampler } from "./load-sampler.ts";
 import type { ObservedNode } from "./observed-node.ts";
-import { ProcessMemory, poolLoad } from "./views/local-overview.ts";
+import { ProcessMemory, poolLoad, processTotals } from "./views/local-overview.ts";
 
 type Labels = Readonly<Record<string, string>>;
 type Sample = readonly [labels: Labels, value: number];
@@ -32,14 +32,20 @@ export class Metrics {
     };
     const one = (value: number | null | undefined): Sample[] => (value == null ? [] : [[{}, value]]);
 
-    metric("otter_processes", "gauge", "Processes alive on this node.", one(rt.processCount));
+    const processes = processTotals(this.observed);
+    metric("otter_processes", "gauge", "Processes alive on this node, of every scheduler.", one(processes.count));
     metric(
       "otter_process_memory_bytes",
       "gauge",
       "Memory the processes hold, by the runtime's estimate.",
-      one(this.processMemory.bytes(rt)),
+      one(this.processMemory.bytes(rt, processes.count)),
     );
-    metric("otter_run_queue_processes", "gauge", "Processes queued to run.", one(rt.runQueueLength));
+    metric(
+      "otter_run_queue_processes",
+      "gauge",
+      "Processes queued to run, on every scheduler.",
+      one(processes.runQueue),
+    );
     metric(
       "otter_messages_sent_total",
       "counter",

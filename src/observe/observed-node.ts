@@ -1,5 +1,5 @@
-// What the observer reads a node through: its runtime, and what a full node adds (code server, dirty pools, the
-// distribution's connections, erpc to other nodes). An OtterNode fits it as it is; a bare Runtime is wrapped.
+// What the observer reads a node through: its runtime, and what a full node adds (code server, dirty pools, its
+// schedulers' loads, the distribution's connections, erpc to other nodes). An OtterNode fits it as it is; a bare Runtime is wrapped.
 //
 // Observe must not import node/ (node/ imports observe), so the node is described here by the shape it has.
 import { Runtime } from "../runtime/index.ts";
@@ -41,6 +41,13 @@ export interface ObservedNode {
   /** The dirty pools (a pool not started yet is undefined). */
   readonly dirty?: {
     stats(): { readonly cpu: ObservedPoolLoad | undefined; readonly io: ObservedPoolLoad | undefined };
+  };
+  /**
+   * The node's schedulers: each one's load as it last sampled it (a few times a second, into memory every thread
+   * reads): its live processes and those queued to run.
+   */
+  readonly schedulers?: {
+    loads(): readonly { readonly scheduler: number; readonly processes: number; readonly runQueue: number }[];
   };
   /** The distribution: each connected node's connection. */
   readonly distribution?: {

@@ -61,7 +61,7 @@ export class Session {
       return;
     }
     try {
-      act(this.context.runtime, this.context.directory.identityOf(message.node), message.action);
+      await act(this.context.runtime, this.context.directory.identityOf(message.node), message.action);
       this.send({ type: "acted", id: message.id, ok: true });
     } catch (error) {
       this.send({ type: "acted", id: message.id, ok: false, error: messageOf(error) });

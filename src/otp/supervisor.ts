@@ -78,8 +78,9 @@ class Supervision {
     return this.children.find((c) => equals(c.spec.id, id));
   }
 
+  /** By term equality: an exit from another scheduler or node carries a pid decoded anew, not the one kept here. */
   byPid(pid: Pid): Child | undefined {
-    return this.children.find((c) => c.pid === pid);
+    return this.children.find((c) => c.pid !== undefined && equals(c.pid, pid));
   }
 }
 

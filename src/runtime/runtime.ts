@@ -211,9 +211,35 @@ export class Runtime implements SignalSink {
     this.registry.unregister(name);
   }
 
-  /** @internal Another scheduler freed `name`, held by `pid` of this one (NameDirectory.release). */
+  /** Another scheduler freed `name`, held by `pid` of this one (NameDirectory.release): it is dropped here too. */
   nameFreed(name: Atom, pid: Pid): void {
     this.registry.freed(name, pid);
+  }
+
+  /**
+   * Gives the name `name` of `from`, a process of this scheduler, to `to`, a process of this node (maybe of another
+   * scheduler), in one step, so a send to the name never finds it free: how a migrating server's name follows it.
+   * `to` then takes it with `adoptName` on its scheduler; until then the node's shared names hold it for `to` but no
+   * scheduler's registry does, so `to`'s exit does not free it (`releaseHandedOverName` does; on a node of one
+   * scheduler the name is free until `adoptName`). False when `from` does not hold `name` here.
+   */
+  handOverName(name: Atom, from: Pid, to: Pid): boolean {
+    const p = this.isHere(from) ? this.table.lookup(from) : undefined;
+    return p !== undefined && this.registry.handOver(name, p, to);
+  }
+
+  /**
+   * `pid`, a live process of this scheduler, takes `name` after a `handOverName` to it (on a node of one scheduler:
+   * if the name is free), so its exit frees it. False when the name is not its to take or it has a name already.
+   */
+  adoptName(name: Atom, pid: Pid): boolean {
+    const p = this.isHere(pid) ? this.table.lookup(pid) : undefined;
+    return p !== undefined && this.registry.adopt(name, p);
+  }
+
+  /** Frees `name`, handed over to `to` (`handOverName`), when `to` ended before it took the name with `adoptName`. */
+  releaseHandedOverName(name: Atom, to: Pid): void {
+    this.names?.release(name, to);
   }
 
   whereis(name: Atom): Pid | undefined {

@@ -161,6 +161,20 @@ describe("migrating a GenServer between nodes", () => {
     assert.equal(await b.node.runtime.run((self) => GenServer.call(self, name, GET)), 4);
   });
 
+  test("a local atom name back on its node within the grace period: the old pid hands it to the new process", async () => {
+    const name = atom("round_trip_counter");
+    const started = await a.migration.start(SPEC, 7, { name });
+    assert.ok("pid" in started);
+    const graceMs = 20_000; // longer than the test: the first old pid holds the name all along unless it hands it on
+    const onB = await a.node.runtime.run((self) => migrate(self, name, b.node.name, { graceMs }));
+    await waitFor(() => b.node.runtime.whereis(name) !== undefined, "the name on b", 5000);
+    const back = await b.node.runtime.run((self) => migrate(self, name, a.node.name, { graceMs }));
+    assert.ok(!equals(back, started.pid) && !equals(back, onB));
+    await waitFor(() => equals(a.node.runtime.whereis(name) ?? [], back), "the name with the new process on a", 5000);
+    assert.equal(await a.node.runtime.run((self) => GenServer.call(self, name, GET)), 7);
+    assert.equal(a.node.runtime.processInfo(started.pid)?.registeredName, undefined, "the old pid forwards unnamed");
+  });
+
   test("a new process that fails after calls were forwarded to it: they are handled where the server was, none lost", async () => {
     a.node.exportModule("flaky_counter", { server: () => counter as unknown as Term });
     const failing = {

@@ -2,13 +2,16 @@
 // moves servers, a gap within the threshold moves none, the gap must last `sustain` checks, at most K moves a
 // round, a move never reverses the order of source and target, busiest first, a failed migration is logged and
 // skipped — with the policy's pure functions and with real nodes whose loads are injected; then servers moved
-// between schedulers, and moved off a scheduler kept busy for real while callers by name lose no call.
+// between schedulers (off the main scheduler, and back off a worker scheduler, where the rebalancer ranks them
+// too), and moved off a scheduler kept busy for real while callers by name lose no call.
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { describe, test } from "node:test";
 import {
   type Cluster,
   type LoadSource,
   type Migration,
+  migrate,
   type SchedulerLoad,
   startCluster,
   startMigration,
@@ -16,7 +19,18 @@ import {
 import { type ClusterNames, startClusterNames } from "../../src/cluster/names.ts";
 import { type RebalanceMove, type RebalancerOptions, startRebalancer } from "../../src/cluster/rebalancer.ts";
 import { type Candidate, type PlaceLoad, planMoves, widestGap } from "../../src/cluster/rebalancer-policy.ts";
-import { type Atom, atom, DistError, equals, GenServer, type Pid, type Term, Tuple, tuple } from "../../src/index.ts";
+import {
+  type Atom,
+  atom,
+  DistError,
+  DOWN,
+  equals,
+  GenServer,
+  type Pid,
+  type Term,
+  Tuple,
+  tuple,
+} from "../../src/index.ts";
 import { type OtterNode, startNode } from "../../src/node/node.ts";
 import type { ServerRef } from "../../src/otp/names.ts";
 import type { Runtime } from "../../src/runtime/index.ts";
@@ -37,7 +51,7 @@ describe("the rebalancer's policy", () => {
     capacity,
     source,
   });
-  const busy = (id: string, at: string, activity: number | undefined = 10): Candidate<string> => ({
+  const busy = (id: string, at: string, activity = 10): Candidate<string> => ({
     id,
     place: at,
     activity,
@@ -77,19 +91,14 @@ describe("the rebalancer's policy", () => {
     assert.deepEqual(planMoves([place("a", 10), place("b", 0)], [busy("s1", "a")], { threshold: 3, maxMoves: 5 }), []);
   });
 
-  test("busiest first, unknown activity after known, idle never; only places that may give are sources", () => {
-    const candidates = [
-      busy("idle", "a", 0),
-      { id: "unknown", place: "a", activity: undefined },
-      busy("low", "a", 1),
-      busy("hi", "a", 9),
-    ];
+  test("busiest first, idle never; only places that may give are sources", () => {
+    const candidates = [busy("idle", "a", 0), busy("low", "a", 1), busy("hi", "a", 9), busy("mid", "a", 5)];
     // 3 busy servers carry 10 each; b has 4 schedulers (a move adds 2.5): 30:0 → 20:2.5 → 10:5, and moving the
     // last one would leave b busier than a.
     const moves = planMoves([place("a", 30), place("b", 0, false, 4)], candidates, { threshold: 3, maxMoves: 5 });
     assert.deepEqual(
       moves.map((m) => m.id),
-      ["hi", "low"],
+      ["hi", "mid"],
     );
     // A member (not a source) with a higher score is never a source: nothing moves off it.
     assert.deepEqual(
@@ -481,12 +490,84 @@ describe("the rebalancer between the schedulers of a node", () => {
     assertNoCallLost(await stopCalling());
   });
 
+  /** Moves each of the servers `names` to `scheduler` and waits until its old pid has ended; the new pids. */
+  async function moveAll(node: OtterNode, names: Atom[], scheduler: number): Promise<Pid[]> {
+    return node.runtime.run(async (self) => {
+      const moved: Pid[] = [];
+      for (const name of names) {
+        const ref = self.monitor(self.runtime.whereis(name)!);
+        moved.push(await migrate(self, name, { scheduler }, { graceMs: 20 }));
+        const down = await self.receive((m) => m instanceof Tuple && m.at(0) === DOWN && equals(m.at(1)!, ref), {
+          timeout: 5000,
+        });
+        assert.ok(down !== undefined, `the old pid of ${name.name} did not end`);
+      }
+      return moved;
+    });
+  }
+
+  test("servers on scheduler 1, some kept busy, scheduler 1 overloaded: a busy one moves back to 0", async (t) => {
+    const { node, migration, names } = await nodeWithCounters(t, "rb_back", 4);
+    const onOne = await moveAll(node, names, 1);
+    // The rebalancer starts after the moves: it knows these servers only from the node's list.
+    assert.deepEqual(new Set((await migration.servers()).map(String)), new Set(onOne.map(String)));
+    const loads = new SetLoad();
+    loads.set(0, 10);
+    const rebalancer = await startRebalancer(node, {
+      migration,
+      schedulerLoads: loads,
+      intervalMs: 3_600_000,
+      sustain: 2,
+    });
+    t.after(() => rebalancer.stop());
+    // Two of the four are called; the other two are idle. Their work is read from scheduler 1's thread.
+    const busy = names.slice(0, 2);
+    const stopCalling = keepCalling(node.runtime, busy);
+    assert.deepEqual(await rebalancer.check(), [], "the first check that sees the gap only looks");
+    await node.runtime.run(async (self) => {
+      for (const name of busy) await GenServer.call(self, name, GET); // work since the look, whatever the callers did
+    });
+    const moves = await rebalancer.check();
+    assertNoCallLost(await stopCalling());
+    // 2 busy servers carry 10 / 2 each: one move brings scheduler 1 and 0 to 5 each; an idle one never moves.
+    assert.equal(moves.length, 1);
+    const [move] = moves;
+    assert.deepEqual(move!.from, { node: node.name, scheduler: 1 });
+    assert.deepEqual(move!.to, { node: node.name, scheduler: 0 });
+    assert.equal(movedTo(move!).id % 2, 0);
+    const busyPids = onOne.slice(0, 2).map(String);
+    assert.ok(busyPids.includes(String(move!.server)), `it moved ${move!.server}, an idle server`);
+    const where = await Promise.all(names.map((name) => whereIs(node.runtime, name)));
+    assert.equal(where.filter(([, scheduler]) => scheduler === 0).length, 1);
+  });
+
+  test("real load: servers kept busy on scheduler 1, some move back to scheduler 0; no call is lost", async (t) => {
+    const { node, migration, names } = await nodeWithCounters(t, "rb_real1", 4);
+    await moveAll(node, names, 1);
+    const stopCalling = keepCalling(node.runtime, names, 2); // each call keeps scheduler 1 busy for 2 ms
+    const rebalancer = await startRebalancer(node, { migration, intervalMs: 100 });
+    t.after(() => rebalancer.stop());
+    // Waits for the event: polling here would keep scheduler 0's thread (this one) as busy as scheduler 1.
+    await once(rebalancer, "move", { signal: AbortSignal.timeout(20_000) });
+    await rebalancer.stop();
+    assertNoCallLost(await stopCalling());
+    const moves = rebalancer.moves();
+    assert.ok(moves.length < names.length, `it moved ${moves.length} of ${names.length}: all of them`);
+    for (const move of moves) {
+      assert.deepEqual(move.from, { node: node.name, scheduler: 1 });
+      assert.deepEqual(move.to, { node: node.name, scheduler: 0 });
+      assert.equal(movedTo(move).id % 2, 0);
+    }
+    const where = await Promise.all(names.map((name) => whereIs(node.runtime, name)));
+    assert.equal(where.filter(([, scheduler]) => scheduler === 0).length, moves.length);
+  });
+
   test("real load: servers kept busy on scheduler 0, some move to scheduler 1; callers by name lose no call", async (t) => {
     const { node, migration, names } = await nodeWithCounters(t, "rb_real", 4);
     const stopCalling = keepCalling(node.runtime, names, 2); // each call keeps scheduler 0 busy for 2 ms
     const rebalancer = await startRebalancer(node, { migration, intervalMs: 100 });
     t.after(() => rebalancer.stop());
-    await waitFor(() => rebalancer.moves().length > 0, "a move", 20_000);
+    await once(rebalancer, "move", { signal: AbortSignal.timeout(20_000) });
     await rebalancer.stop();
     assertNoCallLost(await stopCalling());
     const moves = rebalancer.moves();

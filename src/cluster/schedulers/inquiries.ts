@@ -7,17 +7,24 @@ import { Pid, type Term, Tuple, tuple } from "../../term/types.ts";
 
 const PROCESSES = atom("processes");
 const PROCESS_INFO = atom("process_info");
+const MIGRATABLE = atom("migratable");
 const UNDEFINED = atom("undefined");
 
-export type Question = { readonly kind: "processes" } | { readonly kind: "process-info"; readonly pids: Pid[] };
+/** Its processes, snapshots of some of them, or its migratable servers (migratable-servers.ts); each a list. */
+export type Question =
+  | { readonly kind: "processes" }
+  | { readonly kind: "process-info"; readonly pids: Pid[] }
+  | { readonly kind: "migratable" };
 
 export function questionTerm(question: Question): Term {
-  return question.kind === "processes" ? tuple(PROCESSES) : tuple(PROCESS_INFO, question.pids);
+  if (question.kind === "process-info") return tuple(PROCESS_INFO, question.pids);
+  return tuple(question.kind === "processes" ? PROCESSES : MIGRATABLE);
 }
 
 export function questionOf(term: Term): Question {
   const t = term as Tuple;
-  return t.at(0) === PROCESSES ? { kind: "processes" } : { kind: "process-info", pids: t.at(1) as Pid[] };
+  if (t.at(0) === PROCESS_INFO) return { kind: "process-info", pids: t.at(1) as Pid[] };
+  return { kind: t.at(0) === PROCESSES ? "processes" : "migratable" };
 }
 
 /** A ProcessInfo as a term: a tuple of its fields in a fixed order (both ends are this code). */

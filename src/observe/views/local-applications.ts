@@ -34,7 +34,8 @@ interface Place {
 }
 
 async function supervisorNode(rt: Runtime, at: NodeIdentity, pid: Pid, place: Place, depth: number): Promise<TreeNode> {
-  const node = { pid: termText(pid, at), name: rt.processInfo(pid)?.registeredName?.name ?? null, ...place };
+  const [info] = await rt.nodeProcessInfo([pid]); // a supervisor of any of the node's schedulers
+  const node = { pid: termText(pid, at), name: info?.registeredName?.name ?? null, ...place };
   if (place.kind === "worker" || depth >= MAX_DEPTH) return { ...node, children: [] };
   let children: ChildInfo[];
   try {

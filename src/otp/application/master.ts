@@ -1,3 +1,5 @@
+// An application's master, after OTP's application_master: runs its start, links to the tree it returns, stops
+// it on request (prepStop, the tree's shutdown, stop) and then kills what is left of the application's group.
 import { ProcessExitError } from "../../errors.ts";
 import {
   asReasonTerm,
@@ -98,13 +100,13 @@ async function master(
       self.exit(top, SHUTDOWN);
       await self.receive((m) => isExitFrom(m, top));
       await stop(self, spec, stopState);
-      killGroup(self);
+      await killGroup(self);
       return;
     }
     if (isExitFrom(message, top)) {
       // The tree ended on its own: the callbacks still run, and the master ends with the tree's reason.
       await stop(self, spec, await prepStop(self, spec, state));
-      killGroup(self);
+      await killGroup(self);
       throw new ProcessExit((message as Tuple).at(2)!);
     }
     // Anything else (the exit of another process `start` linked to, a stray message) is dropped, as OTP's does.
@@ -170,11 +172,27 @@ function shutdownError(self: Process, spec: AnySpec, callback: string, error: un
   );
 }
 
-/** Once the tree is gone: kills the processes still in the master's group, the ones no supervisor owned. */
-function killGroup(self: Process): void {
+/**
+ * Once the tree is gone: kills the processes still in the master's group, the ones no supervisor owned, on every
+ * scheduler of the node (OTP's kill_all_procs walks erlang:processes(), the node's). As OTP's, it looks again after
+ * a round that killed any, for processes they spawned into the group before they died; one already killed is not
+ * counted again, so a kill still on its way to another scheduler cannot keep it looking.
+ */
+async function killGroup(self: Process): Promise<void> {
   const rt = self.runtime;
-  for (const pid of rt.processes()) {
-    const leader = rt.processInfo(pid)?.groupLeader;
-    if (leader !== undefined && equals(leader, self.pid) && !equals(pid, self.pid)) self.exit(pid, KILL);
+  const killed = new Set<string>();
+  const key = (pid: Pid) => `${pid.id}.${pid.serial}`;
+  for (;;) {
+    const pids = (await rt.nodeProcesses()).filter((pid) => !equals(pid, self.pid) && !killed.has(key(pid)));
+    const infos = await rt.nodeProcessInfo(pids);
+    const group = pids.filter((_, i) => {
+      const leader = infos[i]?.groupLeader;
+      return leader !== undefined && equals(leader, self.pid);
+    });
+    if (group.length === 0) return;
+    for (const pid of group) {
+      self.exit(pid, KILL);
+      killed.add(key(pid));
+    }
   }
 }

@@ -89,6 +89,20 @@ describe("node settings", () => {
     assert.equal((await readStartConfig({ config: off }, {}, { observer: 0 })).node.observer, undefined);
   });
 
+  test("--rebalance, OTTER_REBALANCE, or the file's rebalance: off unless set", async () => {
+    assert.equal((await config({})).node.rebalance, undefined);
+    assert.equal((await config({ rebalance: true })).node.rebalance, true);
+    assert.equal((await config({}, { OTTER_REBALANCE: "1" })).node.rebalance, true);
+    const on = await file(".config", "[{node, [{rebalance, true}]}].");
+    assert.equal((await config({ config: on })).node.rebalance, true);
+    const off = await file(".json", '{"node": {"rebalance": false}}');
+    assert.equal((await config({ config: off })).node.rebalance, false);
+    await rejects(
+      config({}, { OTTER_REBALANCE: "yes" }),
+      'environment: OTTER_REBALANCE must be true or false, got "yes"',
+    );
+  });
+
   test("a bad value is named with its source and what it must be", async () => {
     const path = await file(".json", '{"node": {"distPort": "abc"}}');
     await rejects(config({ config: path }), `config ${path}: node.distPort must be an integer 0..65535, got "abc"`);
@@ -110,7 +124,7 @@ describe("node settings", () => {
     const path = await file(".json", '{"node": {"snmae": "x"}}');
     await rejects(
       config({ config: path }),
-      `config ${path}: unknown key node.snmae (known: sname, name, cookie, distPort, address, hidden, observer, log)`,
+      `config ${path}: unknown key node.snmae (known: sname, name, cookie, distPort, address, hidden, observer, log, rebalance)`,
     );
     const both = await file(".json", '{"node": {"sname": "a", "name": "b@h.x"}}');
     await rejects(config({ config: both }), `config ${both}: node.sname and node.name cannot both be set`);

@@ -108,8 +108,8 @@ describe("shell", () => {
     const names = await run("regs()");
     assert.match(names.printed, /^\*\* Registered procs on node shell@host \*\*\nName +Pid/);
     assert.match(names.printed, /\ncounter +<0\.\d+\.0>/);
-    assert.equal(await value("processInfo('counter').registeredName"), "counter");
-    assert.equal(await value("processInfo(atom('counter')).messageQueueLen"), "0");
+    assert.equal(await value("(await processInfo('counter')).registeredName"), "counter");
+    assert.equal(await value("(await processInfo(atom('counter'))).messageQueueLen"), "0");
     assert.equal(await value("await getState('counter')"), "{ count: 3 }");
     assert.equal(await value("await GenServer.call(self, atom('counter'), atom('get'))"), "3");
     assert.match((await run("processInfo('nobody')")).text, /no process is registered as nobody/);
