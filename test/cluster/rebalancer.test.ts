@@ -6,7 +6,7 @@
 // too), and moved off a scheduler kept busy for real while callers by name lose no call.
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { describe, test } from "node:test";
+import { describe, type TestContext, test } from "node:test";
 import {
   type Cluster,
   type LoadSource,
@@ -541,42 +541,34 @@ describe("the rebalancer between the schedulers of a node", () => {
     assert.equal(where.filter(([, scheduler]) => scheduler === 0).length, 1);
   });
 
-  test("real load: servers kept busy on scheduler 1, some move back to scheduler 0; no call is lost", async (t) => {
-    const { node, migration, names } = await nodeWithCounters(t, "rb_real1", 4);
-    await moveAll(node, names, 1);
-    const stopCalling = keepCalling(node.runtime, names, 2); // each call keeps scheduler 1 busy for 2 ms
+  /**
+   * Servers kept busy on scheduler `from` (each call keeps it busy for 2 ms): the rebalancer moves some of them —
+   * not all — to the idle scheduler `to`, and callers by name lose no call.
+   */
+  async function realLoadMoves(t: TestContext, prefix: string, from: number, to: number): Promise<void> {
+    const { node, migration, names } = await nodeWithCounters(t, prefix, 4);
+    if (from !== 0) await moveAll(node, names, from);
+    const stopCalling = keepCalling(node.runtime, names, 2);
     const rebalancer = await startRebalancer(node, { migration, intervalMs: 100 });
     t.after(() => rebalancer.stop());
-    // Waits for the event: polling here would keep scheduler 0's thread (this one) as busy as scheduler 1.
+    // Waits for the event: polling here would keep scheduler 0's thread (this one) as busy as the loaded one.
     await once(rebalancer, "move", { signal: AbortSignal.timeout(20_000) });
     await rebalancer.stop();
     assertNoCallLost(await stopCalling());
     const moves = rebalancer.moves();
     assert.ok(moves.length < names.length, `it moved ${moves.length} of ${names.length}: all of them`);
     for (const move of moves) {
-      assert.deepEqual(move.from, { node: node.name, scheduler: 1 });
-      assert.deepEqual(move.to, { node: node.name, scheduler: 0 });
-      assert.equal(movedTo(move).id % 2, 0);
+      assert.deepEqual(move.from, { node: node.name, scheduler: from });
+      assert.deepEqual(move.to, { node: node.name, scheduler: to });
+      assert.equal(movedTo(move).id % 2, to);
     }
     const where = await Promise.all(names.map((name) => whereIs(node.runtime, name)));
-    assert.equal(where.filter(([, scheduler]) => scheduler === 0).length, moves.length);
-  });
+    assert.equal(where.filter(([, scheduler]) => scheduler === to).length, moves.length);
+  }
 
-  test("real load: servers kept busy on scheduler 0, some move to scheduler 1; callers by name lose no call", async (t) => {
-    const { node, migration, names } = await nodeWithCounters(t, "rb_real", 4);
-    const stopCalling = keepCalling(node.runtime, names, 2); // each call keeps scheduler 0 busy for 2 ms
-    const rebalancer = await startRebalancer(node, { migration, intervalMs: 100 });
-    t.after(() => rebalancer.stop());
-    await once(rebalancer, "move", { signal: AbortSignal.timeout(20_000) });
-    await rebalancer.stop();
-    assertNoCallLost(await stopCalling());
-    const moves = rebalancer.moves();
-    assert.ok(moves.length < names.length, `it moved ${moves.length} of ${names.length}: all of them`);
-    for (const move of moves) {
-      assert.deepEqual(move.to, { node: node.name, scheduler: 1 });
-      assert.equal(movedTo(move).id % 2, 1);
-    }
-    const where = await Promise.all(names.map((name) => whereIs(node.runtime, name)));
-    assert.equal(where.filter(([, scheduler]) => scheduler === 1).length, moves.length);
-  });
+  test("real load: servers kept busy on scheduler 1, some move back to scheduler 0; no call is lost", (t) =>
+    realLoadMoves(t, "rb_real1", 1, 0));
+
+  test("real load: servers kept busy on scheduler 0, some move to scheduler 1; callers by name lose no call", (t) =>
+    realLoadMoves(t, "rb_real", 0, 1));
 });
