@@ -10,9 +10,12 @@ import { atom } from "../term/atom.ts";
 import type { Pid } from "../term/types.ts";
 import { nodeImports } from "./imports.ts";
 import { type ImportModule, install, type Namespace } from "./install.ts";
-import { moduleHandle } from "./module-handle.ts";
-import { callingVersion, ModuleVersion } from "./module-version.ts";
+import { moduleHandle, setModules } from "./module-handle.ts";
+import { ModuleTable } from "./module-table.ts";
+import { ModuleVersion } from "./module-version.ts";
+import type { PreparedAnswer } from "./prepare-messages.ts";
 import { Preparer } from "./preparer.ts";
+import type { CodeReplicas, ReplicaStage } from "./replicas.ts";
 import { TimeSlices } from "./time-slices.ts";
 import { type UpgradeOptions, type UpgradePlan, type UpgradeResult, upgrade } from "./upgrade.ts";
 
@@ -58,24 +61,22 @@ export interface VersionInfo {
 /** New module versions ready to switch to (see `CodeServer.stage`). */
 export interface StagedLoad {
   readonly modules: readonly LoadedModule[];
-  /** Switches every staged module to its new version at once (CODE_NOT_PURGED if an old version appeared). */
-  commit(): void;
+  /**
+   * Switches every staged module to its new version at once on this thread (throws CODE_NOT_PURGED if an old
+   * version appeared); the node's other schedulers switch as they get word, and the promise resolves once all have
+   * (it never rejects).
+   */
+  commit(): Promise<void>;
   /** Drops the staged versions. */
   abort(): void;
 }
 
 type LoadRequest = LoadSpec & { name: string; filename: string; typescript: boolean };
 
-interface ModuleEntry {
-  current: ModuleVersion | undefined;
-  old: ModuleVersion | undefined;
-  serial: number;
-}
-
 export class CodeServer implements CodeTracker {
-  private readonly modules = new Map<string, ModuleEntry>();
-  /** Every version's exported functions, for the processes spawned with one as their body. */
-  private readonly functions = new WeakMap<object, ModuleVersion>();
+  private readonly table = new ModuleTable();
+  /** The node's other schedulers, which keep a copy of its modules (none on a node of one scheduler). */
+  private replicas: CodeReplicas | undefined;
   private readonly preparer: Preparer;
   private readonly importModule: ImportModule;
   private readonly sliceMs: number;
@@ -93,6 +94,15 @@ export class CodeServer implements CodeTracker {
     this.preparer = new Preparer(positive("workers", options.workers ?? 2));
     this.importModule = nodeImports(options.modules ?? {});
     runtime.setCodeTracker(this);
+    setModules(runtime, (name) => this.table.entry(name)?.current);
+  }
+
+  /**
+   * Has the node's other schedulers keep a copy of its modules from now on (the node does this once, before any
+   * load): each load is staged on them too, and purges, deletes and reverts apply there as well.
+   */
+  setReplicas(replicas: CodeReplicas): void {
+    this.replicas = replicas;
   }
 
   /**
@@ -105,17 +115,21 @@ export class CodeServer implements CodeTracker {
     return loaded!;
   }
 
-  /** Loads several modules at once: all switch to their new versions in one step, or, if any fails, none does. */
+  /**
+   * Loads several modules at once: all switch to their new versions in one step, or, if any fails, none does.
+   * Resolves once every scheduler of the node runs the new versions.
+   */
   async loadAll(specs: readonly (LoadSpec & { name: string })[]): Promise<LoadedModule[]> {
     const staged = await this.stage(specs);
-    staged.commit();
+    await staged.commit();
     return [...staged.modules];
   }
 
   /**
    * Prepares and installs new versions of modules without switching to them (the slow part of a load, done while
    * everything runs on): `commit()` then switches them all in one synchronous step, or `abort()` drops them. Other
-   * loads of these modules wait until one of the two is called. Fails as `loadAll` does.
+   * loads of these modules wait until one of the two is called. Fails as `loadAll` does, and with CODE_LOAD_FAILED
+   * when another scheduler of the node could not install a version (none is then staged anywhere).
    */
   async stage(specs: readonly (LoadSpec & { name: string })[]): Promise<StagedLoad> {
     this.refuseIfStopped();
@@ -126,9 +140,10 @@ export class CodeServer implements CodeTracker {
     }
     const release = await this.lock(names);
     let built: ModuleVersion[];
+    let elsewhere: ReplicaStage | undefined;
     try {
       this.refuseNotPurged(names);
-      built = await this.build(requests);
+      ({ built, elsewhere } = await this.build(requests));
     } catch (error) {
       release();
       throw error;
@@ -143,11 +158,20 @@ export class CodeServer implements CodeTracker {
       modules: built.map((v) => ({ name: v.module, serial: v.serial, file: v.file })),
       commit: () => {
         close();
-        this.refuseIfStopped();
-        this.refuseNotPurged(names);
-        for (const version of built) this.install(version);
+        try {
+          this.refuseIfStopped();
+          this.refuseNotPurged(names);
+        } catch (error) {
+          elsewhere?.abort();
+          throw error;
+        }
+        for (const version of built) this.table.install(version);
+        return elsewhere?.commit() ?? Promise.resolve();
       },
-      abort: close,
+      abort: () => {
+        close();
+        elsewhere?.abort();
+      },
     };
   }
 
@@ -156,12 +180,8 @@ export class CodeServer implements CodeTracker {
    * has no old version.
    */
   revert(name: string): boolean {
-    const entry = this.modules.get(name);
-    if (entry?.old === undefined) return false;
-    if (entry.current !== undefined) entry.current.state = "gone";
-    entry.current = entry.old;
-    entry.current.state = "current";
-    entry.old = undefined;
+    if (!this.table.revert(name)) return false;
+    this.replicas?.revert(name);
     return true;
   }
 
@@ -174,8 +194,13 @@ export class CodeServer implements CodeTracker {
     return upgrade(this, this.runtime, plan, options);
   }
 
-  /** Prepares (in the workers) and installs (in slices) each requested module, checked, as versions not yet current. */
-  private async build(requests: readonly LoadRequest[]): Promise<ModuleVersion[]> {
+  /**
+   * Prepares (in the workers) and installs (in slices) each requested module, checked, as versions not yet current,
+   * here and, at the same time, on the node's other schedulers.
+   */
+  private async build(
+    requests: readonly LoadRequest[],
+  ): Promise<{ built: ModuleVersion[]; elsewhere: ReplicaStage | undefined }> {
     const prepared = await Promise.all(
       requests.map((r) =>
         this.preparer.prepare({
@@ -186,14 +211,34 @@ export class CodeServer implements CodeTracker {
         }),
       ),
     );
+    const serials = requests.map((r) => (this.table.entry(r.name)?.serial ?? 0) + 1);
+    const elsewhere = this.replicas?.stage(
+      requests.map((r, i) => ({ name: r.name, serial: serials[i]!, filename: r.filename, ...prepared[i]! })),
+    );
+    elsewhere?.catch(() => {}); // awaited below, once this thread's installs are done
+    let built: ModuleVersion[];
+    try {
+      built = await this.installHere(requests, prepared, serials);
+    } catch (error) {
+      elsewhere?.then((stage) => stage.abort()).catch(() => {});
+      throw error;
+    }
+    return { built, elsewhere: await elsewhere };
+  }
+
+  /** Installs the prepared modules on this thread (in slices), each checked, as versions not yet current. */
+  private async installHere(
+    requests: readonly LoadRequest[],
+    prepared: readonly PreparedAnswer[],
+    serials: readonly number[],
+  ): Promise<ModuleVersion[]> {
     const slices = new TimeSlices(this.sliceMs);
     const built: ModuleVersion[] = [];
     for (const [i, r] of requests.entries()) {
       const exports = await install({ ...prepared[i]!, filename: r.filename }, this.importModule, slices);
       runCheck(r.name, r.check, exports);
-      const serial = (this.modules.get(r.name)?.serial ?? 0) + 1;
-      const version = new ModuleVersion(r.name, serial, r.filename, exports, Date.now());
-      await this.registerFunctions(version, slices);
+      const version = new ModuleVersion(r.name, serials[i]!, r.filename, exports, Date.now());
+      await this.table.registerFunctions(version, slices);
       built.push(version);
     }
     return built;
@@ -201,7 +246,7 @@ export class CodeServer implements CodeTracker {
 
   /** The file module `name`'s current version came from, or undefined when it is not loaded. */
   which(name: string): string | undefined {
-    return this.modules.get(name)?.current?.file;
+    return this.table.entry(name)?.current?.file;
   }
 
   /** Module `name`'s file if it is loaded, else false (erl's `code:is_loaded/1`). */
@@ -212,20 +257,20 @@ export class CodeServer implements CodeTracker {
   /** Every module with a current version, and its file. */
   allLoaded(): { name: string; file: string }[] {
     const all: { name: string; file: string }[] = [];
-    for (const [name, entry] of this.modules)
+    for (const [name, entry] of this.table.entries())
       if (entry.current !== undefined) all.push({ name, file: entry.current.file });
     return all;
   }
 
   /** Module `name`'s current and old versions. */
   versions(name: string): { current?: VersionInfo; old?: VersionInfo } {
-    const entry = this.modules.get(name);
+    const entry = this.table.entry(name);
     return { ...info("current", entry?.current), ...info("old", entry?.old) };
   }
 
   /** The exports of module `name`'s current version now (a snapshot: a later load does not change it). */
   current<M = Namespace>(name: string): M {
-    const version = this.modules.get(name)?.current;
+    const version = this.table.entry(name)?.current;
     if (version === undefined) throw new CodeError(ErrorCodes.CODE_NOT_LOADED, `module ${name} is not loaded`);
     return version.exports as M;
   }
@@ -237,55 +282,66 @@ export class CodeServer implements CodeTracker {
    */
   module<M = Namespace>(name: string): M {
     checkName(name);
-    return moduleHandle(name, () => this.modules.get(name)?.current) as M;
+    return moduleHandle(name, () => this.table.entry(name)?.current) as M;
   }
 
-  /** The processes running module `name`'s old version (erl's `check_process_code`). */
+  /** The processes of this thread (scheduler 0) running module `name`'s old version (erl's `check_process_code`). */
   processesRunningOld(name: string): Pid[] {
-    const old = this.modules.get(name)?.old;
+    const old = this.table.entry(name)?.old;
     return old === undefined ? [] : this.runtime.processesRunningCode(old);
   }
 
   /**
-   * Removes module `name`'s old version, killing the processes that still run it first. True when it killed any
-   * (erl's `code:purge/1`); false when there was nothing to kill or no old version.
+   * Removes module `name`'s old version, killing the processes that still run it first, on every scheduler of the
+   * node. Resolves with true when it killed any (erl's `code:purge/1`); false when there was nothing to kill or no
+   * old version. The version is gone here at once (a load may follow without waiting); the other schedulers kill
+   * their processes running it as they get word, before the promise resolves.
    */
-  purge(name: string): boolean {
-    const entry = this.modules.get(name);
-    const old = entry?.old;
-    if (entry === undefined || old === undefined) return false;
+  purge(name: string): Promise<boolean> {
+    const old = this.table.entry(name)?.old;
+    if (old === undefined) return Promise.resolve(false);
     const running = this.runtime.processesRunningCode(old);
     for (const pid of running) this.runtime.exit(pid, KILL);
-    this.dropOld(entry);
-    return running.length > 0;
+    this.table.dropOld(name);
+    const here = running.length > 0;
+    return this.replicas === undefined
+      ? Promise.resolve(here)
+      : this.replicas.purge(name, old.serial).then((killed) => here || killed > 0);
   }
 
-  /** Removes module `name`'s old version unless a process still runs it: false then (erl's `code:soft_purge/1`). */
-  softPurge(name: string): boolean {
-    const entry = this.modules.get(name);
-    const old = entry?.old;
-    if (entry === undefined || old === undefined) return true;
-    if (this.runtime.processesRunningCode(old).length > 0) return false;
-    this.dropOld(entry);
+  /**
+   * Removes module `name`'s old version unless a process of any scheduler of the node still runs it: resolves with
+   * false then (erl's `code:soft_purge/1`). The other schedulers are asked first; the version goes everywhere only
+   * if none runs it.
+   */
+  async softPurge(name: string): Promise<boolean> {
+    const old = this.table.entry(name)?.old;
+    if (old === undefined) return true;
+    const runsHere = () => this.runtime.processesRunningCode(old).length > 0;
+    if (runsHere()) return false;
+    if (this.replicas !== undefined && (await this.replicas.running(name, old.serial)) > 0) return false;
+    // While the others answered, the version may have been purged (then it is gone: done) or reverted to.
+    if (this.table.entry(name)?.old !== old) return old.state === "gone";
+    if (runsHere()) return false;
+    this.table.dropOld(name);
+    this.replicas?.dropOld(name, old.serial);
     return true;
   }
 
   /**
-   * Makes module `name`'s current version old: calls through its name fail from now on, processes running it go
-   * on. False when it is not loaded or an old version must be purged first (erl's `code:delete/1`).
+   * Makes module `name`'s current version old on every scheduler: calls through its name fail from now on,
+   * processes running it go on. False when it is not loaded or an old version must be purged first (erl's
+   * `code:delete/1`).
    */
   delete(name: string): boolean {
-    const entry = this.modules.get(name);
-    if (entry?.current === undefined || entry.old !== undefined) return false;
-    entry.old = entry.current;
-    entry.old.state = "old";
-    entry.current = undefined;
+    if (!this.table.delete(name)) return false;
+    this.replicas?.delete(name);
     return true;
   }
 
   /** @internal CodeTracker: the version a process spawned now with `body` runs. */
   codeOf(body: (...args: never[]) => unknown, spawnerCode: object | undefined): object | undefined {
-    return this.functions.get(body) ?? callingVersion() ?? spawnerCode;
+    return this.table.codeOf(body, spawnerCode);
   }
 
   /** Ends the preparing workers; loads under way fail with CODE_STOPPED. Loaded modules stay usable. */
@@ -294,37 +350,9 @@ export class CodeServer implements CodeTracker {
     await this.preparer.stop();
   }
 
-  private install(version: ModuleVersion): void {
-    let entry = this.modules.get(version.module);
-    if (entry === undefined) {
-      entry = { current: undefined, old: undefined, serial: 0 };
-      this.modules.set(version.module, entry);
-    }
-    if (entry.current !== undefined) {
-      entry.old = entry.current;
-      entry.old.state = "old";
-    }
-    entry.current = version;
-    entry.serial = version.serial;
-  }
-
-  private dropOld(entry: ModuleEntry): void {
-    entry.old!.state = "gone";
-    entry.old = undefined;
-  }
-
-  /** Notes which version each exported function belongs to, a slice at a time. */
-  private async registerFunctions(version: ModuleVersion, slices: TimeSlices): Promise<void> {
-    let n = 0;
-    for (const value of Object.values(version.exports)) {
-      if (typeof value === "function") this.functions.set(value, version);
-      if (++n % 1024 === 0) await slices.next();
-    }
-  }
-
   private refuseNotPurged(names: readonly string[]): void {
     for (const name of names) {
-      if (this.modules.get(name)?.old !== undefined) {
+      if (this.table.entry(name)?.old !== undefined) {
         throw new CodeError(ErrorCodes.CODE_NOT_PURGED, `module ${name} has an old version: purge it first`);
       }
     }

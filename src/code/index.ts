@@ -9,6 +9,7 @@ export {
   type VersionInfo,
 } from "./code-server.ts";
 export type { Namespace } from "./install.ts";
+export { moduleNamed } from "./module-handle.ts";
 export {
   type FailedAt,
   type ProcessUpdate,

@@ -71,7 +71,7 @@ export async function upgrade(
   return {
     modules: staged.modules,
     migrated: targets.map((t) => t.pid),
-    notPurged: purgeOld(code, staged.modules, purge),
+    notPurged: await purgeOld(code, staged.modules, purge),
     notResumed: migrated.notResumed,
   };
 }
@@ -85,13 +85,14 @@ function dropIfOpen(staged: StagedLoad): void {
 }
 
 /** Purges the modules' old versions as `mode` says; the names of those a soft purge had to keep. */
-function purgeOld(code: CodeServer, modules: readonly LoadedModule[], mode: PurgeMode): string[] {
+async function purgeOld(code: CodeServer, modules: readonly LoadedModule[], mode: PurgeMode): Promise<string[]> {
   if (mode === "none") return [];
   if (mode === "hard") {
-    for (const { name } of modules) code.purge(name);
+    await Promise.all(modules.map(({ name }) => code.purge(name)));
     return [];
   }
-  return modules.filter(({ name }) => !code.softPurge(name)).map(({ name }) => name);
+  const purged = await Promise.all(modules.map(({ name }) => code.softPurge(name)));
+  return modules.filter((_, i) => !purged[i]).map(({ name }) => name);
 }
 
 function checkTimeout(timeout: Timeout): Timeout {

@@ -150,12 +150,17 @@ export class OtterNode {
   ) {
     this.name = runtime.node;
     this.schedulers = new Schedulers(plan, runtime, distribution, this.modules);
+    // What the code server loads, every scheduler loads too.
+    if (this.schedulers.code !== undefined) code.setReplicas(this.schedulers.code);
     // `rpc:call(Node, M, F, A)` reaches a module loaded into the code server too (its current version), and
     // Erlang's `code` module is this node's code server.
     this.modules.export("code", codeModule(code));
     this.modules.export("otter_observer", observerModule(this));
     this.modules.export("otter_shell", shellModule(new Shell(this))); // `otter remsh` and `otter eval`
-    this.modules.setFallback((module, fn) => (code.isLoaded(module) === false ? undefined : code.current(module)[fn]));
+    // A function called so runs as called through its module's name: a process it spawns runs that version's code.
+    this.modules.setFallback((module, fn) =>
+      code.isLoaded(module) === false ? undefined : code.module<Record<string, unknown>>(module)[fn],
+    );
     distribution.attach(this.schedulers.sink, runtime.creation, {
       control: (message, peer) => {
         if (message.op === "spawn_request") {

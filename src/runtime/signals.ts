@@ -144,6 +144,7 @@ export class Signals {
     this.rt.execution.cancelWaits(p);
     this.rt.table.remove(p);
     this.rt.nodeMonitors.forget(p);
+    this.rt.spawnRequests.exited(p, reason);
     p.clearMailbox();
     p.state = null;
     const extra = p.extra;

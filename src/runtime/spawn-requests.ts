@@ -5,7 +5,8 @@
 // The answer comes as a SPAWN_REPLY, or from the transport: `noconnection` when the node cannot be reached,
 // `notsup` when it cannot spawn. A node lost before it answered fails its requests with `noconnection`. When the
 // answer finds the requester gone (or the request abandoned), the new process is let go: a link is broken by an
-// exit signal (`noproc`, or `abandoned`) and a monitor is dropped, as the BEAM does.
+// exit signal (the requester's exit reason, or `abandoned`) and a monitor is dropped, as the BEAM does (its child
+// of `spawn_request(Node, M, F, A, [link])` whose requester exits with `bye` before the reply exits with `bye`).
 import { ErrorCodes, ProcessError } from "../errors.ts";
 import { Atom, atom } from "../term/atom.ts";
 import { equals } from "../term/compare.ts";
@@ -62,10 +63,14 @@ interface PendingRequest {
   readonly tag: Term;
   /** Set by spawn_request_abandon: the answer, when it comes, only lets the new process go. */
   abandoned: boolean;
+  /** The requester's exit reason, once it has ended: what its link to the new process carries. */
+  exitReason?: Term;
 }
 
 export class SpawnRequests {
   private readonly pending = new Map<number | string, PendingRequest>();
+  /** How many requests each requester has pending (its end is recorded in them: see `exited`). */
+  private readonly requesters = new Map<Process, number>();
 
   constructor(private readonly rt: Runtime) {}
 
@@ -96,6 +101,7 @@ export class SpawnRequests {
       tag: options.replyTag ?? SPAWN_REPLY,
       abandoned: false,
     });
+    this.requesters.set(p, (this.requesters.get(p) ?? 0) + 1);
     this.rt.sendRemote(p, {
       kind: "spawn-request",
       from: p.pid,
@@ -119,16 +125,24 @@ export class SpawnRequests {
     return true;
   }
 
+  /** `p` ended with `reason`: its pending requests keep it for the link exit their answers send. */
+  exited(p: Process, reason: Term): void {
+    if (!this.requesters.delete(p)) return;
+    for (const request of this.pending.values()) if (request.requester === p) request.exitReason = reason;
+  }
+
   /** The answer to a request (SignalSink.spawnReplied). */
   replied(reply: SpawnReply): void {
     const key = this.rt.refs.key(reply.ref);
     const request = this.pending.get(key);
     if (request === undefined || !equals(request.requester.pid, reply.to)) return;
-    this.pending.delete(key);
+    this.settled(key, request);
     const p = request.requester;
     const child = reply.result;
     if (p.exited || request.abandoned) {
-      if (child instanceof Pid) this.letGo(p.pid, child, reply, request.abandoned ? ABANDONED : NOPROC);
+      if (child instanceof Pid) {
+        this.letGo(p.pid, child, reply, request.abandoned ? ABANDONED : (request.exitReason ?? NOPROC));
+      }
       return;
     }
     if (!(child instanceof Pid)) {
@@ -154,10 +168,18 @@ export class SpawnRequests {
   private fail(lost: (request: PendingRequest) => boolean): void {
     for (const [key, request] of this.pending) {
       if (!lost(request)) continue;
-      this.pending.delete(key);
+      this.settled(key, request);
       if (wantsErrors(request) && !request.abandoned && !request.requester.exited)
         this.answer(request, ERROR, NOCONNECTION);
     }
+  }
+
+  /** `request` is answered or failed: no longer pending. */
+  private settled(key: number | string, request: PendingRequest): void {
+    this.pending.delete(key);
+    const left = (this.requesters.get(request.requester) ?? 0) - 1;
+    if (left > 0) this.requesters.set(request.requester, left);
+    else this.requesters.delete(request.requester);
   }
 
   private answer(request: PendingRequest, status: Atom, result: Term): void {
@@ -187,10 +209,14 @@ export class SpawnRequests {
   }
 
   /** The answer found no requester to take the new process: its link is broken and its monitor dropped. */
-  private letGo(requester: Pid, child: Pid, reply: SpawnReply, reason: Atom): void {
+  private letGo(requester: Pid, child: Pid, reply: SpawnReply, reason: Term): void {
     const remote = !this.rt.isHere(child);
-    // A local child has no link to us yet (its half is made on the success answer): a plain exit signal.
-    if (reply.link) this.rt.signals.exit(requester, child, reason, remote);
+    if (reply.link) {
+      // A local child has no half of the link yet (made on the success answer): it gets it, so that the exit is a
+      // link's (with reason `kill`, trappable, as a link exit is).
+      if (!remote) this.rt.table.lookup(child)?.extras().addLink(pidKey(requester, this.rt.node), requester);
+      this.rt.signals.exit(requester, child, reason, true);
+    }
     if (reply.monitor && remote) {
       this.rt.transport.send({ kind: "demonitor", from: requester, to: child, ref: reply.ref });
     }

@@ -1,6 +1,7 @@
 // Messages between processes on different schedulers of one node: terms arrive intact, each sender–receiver
 // pair keeps its order under load (0→1, 1→0, 1→1, and several senders on different schedulers to one receiver),
-// and selective receive works on messages that came from another scheduler.
+// selective receive works on messages that came from another scheduler, and between two worker schedulers (2→1)
+// an exit signal and a DOWN keep their place among the messages of their sender.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { atom, BitString, equals, format, ImproperList, map, type Term, Tuple, tuple } from "../../src/index.ts";
@@ -9,6 +10,7 @@ import {
   answer,
   order,
   receiveWithin,
+  reported,
   schedulerOf,
   spawnOn,
   startSchedulersNode,
@@ -125,6 +127,30 @@ describe("messages between schedulers", () => {
       await order(self, sender, "burst", checker, 5000);
       const verdict = await receiveWithin(self, tagged("ordered"), "order verdict");
       assert.ok(equals(verdict, tuple(atom("ordered"), 5000, 0, atom("none"))), format(verdict));
+    });
+  });
+
+  it("2→1: messages, an exit signal and a DOWN from a process of scheduler 2 reach one of 1 in the order sent", async () => {
+    await node.runtime.run(async (self) => {
+      const receiver = await spawnOn(self, 1, "sched_puppet", "puppet", [self.pid]);
+      const sender = await spawnOn(self, 2, "sched_puppet", "puppet", [self.pid]);
+      await order(self, receiver, "trap_exit", true);
+      const ref = await order(self, receiver, "monitor", sender);
+      await order(self, sender, "send", receiver, 1);
+      await order(self, sender, "exit", receiver, atom("bye"));
+      await order(self, sender, "send", receiver, 2);
+      tell(self, sender, "die", atom("gone"));
+      const got: Term[] = [];
+      for (let i = 0; i < 4; i++) got.push(await reported(self, receiver, `signal ${i + 1}`));
+      assert.ok(
+        equals(got, [
+          1,
+          tuple(atom("EXIT"), sender, atom("bye")),
+          2,
+          tuple(atom("DOWN"), ref, atom("process"), sender, atom("gone")),
+        ]),
+        format(got),
+      );
     });
   });
 });

@@ -104,8 +104,10 @@ export class Poller {
 
   private park(): void {
     const { control, bellAt, parkedAt } = this;
-    Atomics.store(control, parkedAt, 1);
+    // Read before the flag goes up: a sender that rings once it is up (say for a record taken already, late to
+    // look at the flag) lowers the flag, so no later sender rings; its ring must still end the wait.
     const seen = Atomics.load(control, bellAt);
+    Atomics.store(control, parkedAt, 1);
     // A signal written before the flag was up rang no bell: look once more.
     if (this.take() > 0) {
       Atomics.store(control, parkedAt, 0);

@@ -178,7 +178,10 @@ export class SchedulerPort implements SignalTransport {
     const rt = this.options.runtime;
     const node = rt.node;
     if (signal.kind === "spawn-request") {
-      return signal.node !== node ? OUTSIDE : (signal.scheduler ?? this.index);
+      if (signal.node !== node) return OUTSIDE;
+      // A scheduler the node does not have: answered here, with badopt (deliverHere), not written to a missing ring.
+      const asked = signal.scheduler ?? this.index;
+      return asked < this.count ? asked : this.index;
     }
     const to = signal.to;
     if (to.node !== node) return OUTSIDE;

@@ -1,7 +1,7 @@
 // A node's schedulers, seen from the main thread (scheduler 0): the plan made before its runtime exists (how
 // many, their shared names), the threads of the others (started at the first signal one of them is sent, so a
-// node that never spawns elsewhere pays nothing but the memory; kept by threads.ts), module loads on all of them,
-// and stop.
+// node that never spawns elsewhere pays nothing but the memory; kept by threads.ts), module loads on all of them
+// (those given by URL here, and the code server's through scheduler-code.ts), and stop.
 import { availableParallelism } from "node:os";
 import type { ExportedModules } from "../../dist/modules.ts";
 import { requestedScheduler } from "../../dist/signal-map.ts";
@@ -16,6 +16,7 @@ import { LoadMeter, readLoads, type SchedulerSample } from "./load-meter.ts";
 import { type MeshLayout, MeshMemory, meshLayout } from "./mesh-memory.ts";
 import { leastLoadedScheduler } from "./placement.ts";
 import { SchedulerPort } from "./port.ts";
+import { SchedulerCode } from "./scheduler-code.ts";
 import { SharedNames, type SharedNamesLayout, sharedNamesLayout } from "./shared-names.ts";
 import { loadFunctions } from "./thread-messages.ts";
 import { SchedulerThreads } from "./threads.ts";
@@ -57,6 +58,8 @@ export class Schedulers {
   readonly count: number;
   /** Where the distribution delivers what comes from other nodes (each signal goes to its scheduler). */
   readonly sink: SignalSink;
+  /** The other schedulers' copies of the code server's modules (the node gives it to its code server). */
+  readonly code: SchedulerCode | undefined;
   private readonly port: SchedulerPort | undefined;
   private readonly memory: MeshMemory | undefined;
   private readonly meter: LoadMeter | undefined;
@@ -78,8 +81,10 @@ export class Schedulers {
     this.busyWaitUs = plan.busyWaitUs;
     if (plan.mesh === undefined || plan.names === undefined) {
       this.sink = runtime;
+      this.code = undefined;
       return;
     }
+    this.code = new SchedulerCode((op) => this.threads?.code(op) ?? Promise.resolve([]));
     const memory = new MeshMemory(plan.mesh);
     this.memory = memory;
     this.ports = blobPorts(plan.count);
@@ -140,8 +145,10 @@ export class Schedulers {
   /**
    * Runs a spawn request of another node's process on the scheduler its `{scheduler, N}` option names (BEAM's
    * numbering, from 1); without one, on scheduler 0, unless the function it runs (for erpc's, the one it calls) is
-   * of a module every scheduler has loaded: then on the least loaded scheduler, so erpc from elsewhere uses every
-   * core. A scheduler the node does not have is `badopt`. `answer` sends the reply back.
+   * of a module loaded on every scheduler with `load` (made to run anywhere): then on the least loaded scheduler,
+   * so erpc from elsewhere uses every core. The code server's modules run on every scheduler too, but only where
+   * asked: they are an application's code, which may use what lives on scheduler 0 (its registries, its
+   * supervision tree). A scheduler the node does not have is `badopt`. `answer` sends the reply back.
    */
   spawnRequested(request: RequestedSpawn, answer: (reply: SpawnReply) => void): void {
     const { scheduler, rest } = requestedScheduler(request.options, this.count);
@@ -193,6 +200,7 @@ export class Schedulers {
       sharedNames,
       ports: this.ports,
       modules: this.modules,
+      code: () => this.code!.snapshot(),
     });
     this.threads.start();
   }

@@ -1,5 +1,6 @@
 // What scheduler 0 and a scheduler's thread tell each other outside the rings: how it starts, module loads, the
-// loss of another scheduler's thread, stop.
+// code server's operations on its copy of the node's modules, the loss of another scheduler's thread, stop.
+import type { ReplicaAnswer, ReplicaOp, ReplicaSnapshot } from "../../code/replica.ts";
 import type { ExportedFunction } from "../../dist/modules.ts";
 import type { BlobPorts, PairPorts } from "./blobs.ts";
 import type { MeshLayout } from "./mesh-memory.ts";
@@ -17,6 +18,8 @@ export interface ThreadData {
   readonly busyWaitUs: number;
   /** Modules to load before it takes any signal: Erlang module name and the URL of its ES module. */
   readonly modules: readonly { name: string; url: string }[];
+  /** The modules of the node's code server, to install before it takes any signal. */
+  readonly code: ReplicaSnapshot;
   /** The nodes connected when it starts. */
   readonly nodes: readonly { node: string; hidden: boolean }[];
   /** Its ports for records too large for a ring. */
@@ -25,13 +28,17 @@ export interface ThreadData {
 
 export type ToThread =
   | { kind: "load"; id: number; name: string; url: string }
+  /** An operation on its copy of the code server's modules (code/replica.ts), applied in the order sent. */
+  | { kind: "code"; id: number; op: ReplicaOp }
   /** Scheduler `index`'s thread died: handle its loss (port.ts `lost`) with these ports for its next thread. */
   | { kind: "lost"; index: number; ports: PairPorts }
   | { kind: "stop" };
 
 export type FromThread =
-  | { kind: "ready" }
+  /** Started; `failed`: the code server's modules it could not install (it runs without them). */
+  | { kind: "ready"; failed: readonly { name: string; error: string }[] }
   | { kind: "loaded"; id: number; error?: string }
+  | { kind: "code-answer"; id: number; answer: ReplicaAnswer }
   /** This thread has handled the loss of scheduler `index`. */
   | { kind: "reset"; index: number };
 

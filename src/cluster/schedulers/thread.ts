@@ -1,7 +1,11 @@
 // A scheduler's own thread: a runtime that is scheduler `index` of its node, its end of the mesh, the modules its
-// processes may run (module name + function, as a spawn request names them), and its load meter. Scheduler 0 (the
-// main thread) starts it and tells it to load modules or stop through its port.
+// processes may run (module name + function, as a spawn request names them: those loaded on every scheduler, and
+// its copy of the code server's), and its load meter. Scheduler 0 (the main thread) starts it and tells it to load
+// modules, apply the code server's operations or stop through its port.
 import { parentPort, workerData } from "node:worker_threads";
+import { nodeImports } from "../../code/imports.ts";
+import type { Namespace } from "../../code/install.ts";
+import { CodeReplica } from "../../code/replica.ts";
 import { ExportedModules } from "../../dist/modules.ts";
 import { Runtime } from "../../runtime/index.ts";
 import { atom } from "../../term/atom.ts";
@@ -29,6 +33,13 @@ const memory = new MeshMemory(data.mesh);
 const modules = new ExportedModules({});
 modules.export(MIGRATION_MODULE, migrationModule(modules)); // servers moved to this scheduler start here
 for (const { name, url } of data.modules) modules.export(name, await loadFunctions(url));
+// The code server's modules import Otter as "otter": this thread's own copy of it, as the main thread gives its own.
+const otherImports = nodeImports({});
+const code = new CodeReplica(runtime, async (specifier, importer) =>
+  specifier === "otter" ? ((await import("../../index.ts")) as Namespace) : otherImports(specifier, importer),
+);
+const failed = await code.start(data.code);
+modules.setFallback((module, fn) => code.exported(module, fn));
 const blobs = new Blobs(data.ports.outbound, data.ports.inbound, true);
 const port = new SchedulerPort({ memory, runtime, modules, blobs, busyWaitUs: data.busyWaitUs });
 port.knowNodes(data.nodes.map(({ node, hidden }) => ({ node: atom(node), hidden })));
@@ -47,6 +58,9 @@ parentPort!.on("message", async (message: ToThread) => {
     } catch (error) {
       parentPort!.postMessage({ kind: "loaded", id: message.id, error: String((error as Error)?.message ?? error) });
     }
+  } else if (message.kind === "code") {
+    const answer = await code.apply(message.op);
+    parentPort!.postMessage({ kind: "code-answer", id: message.id, answer });
   } else if (message.kind === "lost") {
     port.lost(message.index, message.ports);
     parentPort!.postMessage({ kind: "reset", index: message.index });
@@ -57,4 +71,4 @@ parentPort!.on("message", async (message: ToThread) => {
     parentPort!.close();
   }
 });
-parentPort!.postMessage({ kind: "ready" });
+parentPort!.postMessage({ kind: "ready", failed });

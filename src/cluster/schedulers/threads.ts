@@ -1,11 +1,12 @@
 // The worker threads of a node's schedulers other than 0, kept by the main thread: started together, told to load
-// modules and to stop, and started again when one dies (process.exit, an uncaught error, out of memory,
+// modules, to apply the code server's operations and to stop, and started again when one dies (process.exit, an uncaught error, out of memory,
 // terminate). A dead scheduler is to the rest of the node what a lost node is to the BEAM: its names are freed,
 // every scheduler that lives takes what it had sent, fires the links and monitors of its pids with `noconnection`
 // and fails the spawn requests to it (port.ts `lost`), and only once all have done so does its next thread start,
 // on rings emptied for it and with pids its earlier threads never had (SchedulerSeat.incarnation).
 import { once } from "node:events";
 import type { TransferListItem, Worker } from "node:worker_threads";
+import type { ReplicaAnswer, ReplicaOp, ReplicaSnapshot } from "../../code/replica.ts";
 import type { Runtime } from "../../runtime/index.ts";
 import { siblingScript, startScriptWorker } from "../../runtime/worker-script.ts";
 import { type BlobPorts, pairPorts } from "./blobs.ts";
@@ -37,6 +38,8 @@ export interface ThreadsSetup {
   readonly ports: readonly BlobPorts[];
   /** The modules every scheduler has loaded (a thread started again loads them all first). */
   readonly modules: readonly { name: string; url: string }[];
+  /** The code server's modules as a thread starting now installs them (scheduler-code.ts). */
+  readonly code: () => ReplicaSnapshot;
 }
 
 /** One scheduler's thread and how it is doing. */
@@ -56,17 +59,18 @@ interface Seat {
   restart?: NodeJS.Timeout;
 }
 
-interface Loading {
+/** A request to every running thread, waiting for their answers. */
+interface Asking {
   /** The schedulers that have not answered yet. */
   readonly left: Set<number>;
-  readonly resolve: () => void;
-  readonly errors: string[];
+  readonly answers: { scheduler: number; answer: unknown }[];
+  readonly resolve: (answers: { scheduler: number; answer: unknown }[]) => void;
 }
 
 export class SchedulerThreads {
   private readonly seats: Seat[] = [];
-  private readonly loading = new Map<number, Loading>();
-  private lastLoadId = 0;
+  private readonly asking = new Map<number, Asking>();
+  private lastAskId = 0;
   private stopping = false;
 
   constructor(private readonly setup: ThreadsSetup) {}
@@ -90,15 +94,25 @@ export class SchedulerThreads {
 
   /** Has every running thread load module `name`; rejects with the first thread's error. */
   async load(name: string, url: string): Promise<void> {
+    const answers = await this.askAll((id) => ({ kind: "load", id, name, url }));
+    const error = answers.find(({ answer }) => answer !== undefined)?.answer;
+    if (error !== undefined) throw new Error(`module ${name} failed to load on a scheduler: ${error}`);
+  }
+
+  /** Has every running thread apply the code server's operation `op`; their answers (none from one that died). */
+  code(op: ReplicaOp): Promise<{ scheduler: number; answer: ReplicaAnswer }[]> {
+    return this.askAll((id) => ({ kind: "code", id, op })) as Promise<{ scheduler: number; answer: ReplicaAnswer }[]>;
+  }
+
+  /** Posts the message `make` gives for a new id to every running thread; resolves when all have answered it. */
+  private askAll(make: (id: number) => ToThread): Promise<{ scheduler: number; answer: unknown }[]> {
     const running = this.running();
-    if (running.length === 0) return;
-    const id = ++this.lastLoadId;
-    const errors: string[] = [];
-    await new Promise<void>((resolve) => {
-      this.loading.set(id, { left: new Set(running), resolve, errors });
-      for (const index of running) this.post(index, { kind: "load", id, name, url });
+    if (running.length === 0) return Promise.resolve([]);
+    const id = ++this.lastAskId;
+    return new Promise((resolve) => {
+      this.asking.set(id, { left: new Set(running), answers: [], resolve });
+      for (const index of running) this.post(index, make(id));
     });
-    if (errors.length > 0) throw new Error(`module ${name} failed to load on a scheduler: ${errors[0]}`);
   }
 
   async stop(): Promise<void> {
@@ -143,6 +157,7 @@ export class SchedulerThreads {
       names: setup.names,
       busyWaitUs: setup.busyWaitUs,
       modules: [...setup.modules],
+      code: setup.code(),
       nodes: setup.port.connectedNodes().map(({ node, hidden }) => ({ node: node.name, hidden })),
       ports,
     };
@@ -162,19 +177,29 @@ export class SchedulerThreads {
 
   private heard(from: number, message: FromThread): void {
     if (message.kind === "loaded") {
-      const load = this.loading.get(message.id);
-      if (load === undefined) return;
-      if (message.error !== undefined) load.errors.push(message.error);
-      this.answered(message.id, load, from);
+      this.answered(message.id, from, message.error);
+    } else if (message.kind === "code-answer") {
+      this.answered(message.id, from, message.answer);
     } else if (message.kind === "reset") {
       this.finished(message.index, from);
+    } else if (message.kind === "ready") {
+      for (const { name, error } of message.failed) {
+        this.setup.runtime.logger.error(
+          `scheduler ${from} could not install module ${name} as its thread started (${error}): it runs without it`,
+          { domain: ["otter", "cluster"] },
+        );
+      }
     }
   }
 
-  private answered(id: number, load: Loading, from: number): void {
-    if (!load.left.delete(from) || load.left.size > 0) return;
-    this.loading.delete(id);
-    load.resolve();
+  /** Scheduler `from` answered request `id` (`answer` undefined: it died first, or a load that worked). */
+  private answered(id: number, from: number, answer: unknown, died = false): void {
+    const asking = this.asking.get(id);
+    if (asking === undefined || !asking.left.delete(from)) return;
+    if (!died) asking.answers.push({ scheduler: from, answer });
+    if (asking.left.size > 0) return;
+    this.asking.delete(id);
+    asking.resolve(asking.answers);
   }
 
   /**
@@ -186,7 +211,8 @@ export class SchedulerThreads {
     const { setup } = this;
     const seat = this.seats[index]!;
     seat.thread = undefined;
-    for (const [id, load] of this.loading) this.answered(id, load, index); // its next thread loads every module
+    // Its next thread loads every module and installs the code server's as they are then.
+    for (const id of [...this.asking.keys()]) this.answered(id, index, undefined, true);
     for (let other = 1; other < setup.count; other++) this.finished(other, index);
     if (this.stopping) return;
     const why = seat.error === undefined ? `exit code ${code}` : `${seat.error.name}: ${seat.error.message}`;

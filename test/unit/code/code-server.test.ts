@@ -88,7 +88,7 @@ describe("code server", () => {
     assert.deepEqual([code.versions("greeter").current?.serial, code.versions("greeter").old?.serial], [2, 1]);
     assert.equal(await codeOf(code.load("greeter", { source: versionSource(3) })), ErrorCodes.CODE_NOT_PURGED);
     assert.equal(handle.version, 2);
-    assert.equal(code.purge("greeter"), false, "no process ran the old code");
+    assert.equal(await code.purge("greeter"), false, "no process ran the old code");
     await code.load("greeter", { source: versionSource(3) });
     assert.equal(handle.version, 3);
   });
@@ -107,13 +107,13 @@ export function start(rt) { return rt.spawn(async (self) => { for (;;) await sel
     await code.load("looper", { source: looper });
     const newer = rt.spawn(m.loop as never);
     assert.deepEqual(new Set(code.processesRunningOld("looper")), new Set([byExport, byClosure]));
-    assert.equal(code.softPurge("looper"), false);
+    assert.equal(await code.softPurge("looper"), false);
     assert.ok(rt.isAlive(byExport) && rt.isAlive(byClosure));
-    assert.equal(code.purge("looper"), true);
+    assert.equal(await code.purge("looper"), true);
     await waitFor(() => !rt.isAlive(byExport) && !rt.isAlive(byClosure), "the old code's processes to die");
     assert.ok(rt.isAlive(unrelated) && rt.isAlive(newer), "processes not running the old code live on");
     assert.equal(code.versions("looper").old, undefined);
-    assert.equal(code.softPurge("looper"), true);
+    assert.equal(await code.softPurge("looper"), true);
   });
 
   test("delete makes the current version old: calls through the name fail", TIMEOUT, async (t) => {
@@ -124,7 +124,7 @@ export function start(rt) { return rt.spawn(async (self) => { for (;;) await sel
     assert.throws(() => handle.hello("x"), { code: ErrorCodes.CODE_NOT_LOADED });
     assert.equal(code.delete("gone"), false);
     assert.equal(code.which("gone"), undefined);
-    assert.equal(code.softPurge("gone"), true);
+    assert.equal(await code.softPurge("gone"), true);
     assert.equal(code.delete("never"), false);
   });
 
@@ -291,7 +291,7 @@ export function codeChange(oldVsn, n, extra) { return { count: n * extra }; }`;
         ["v2", 20],
         ["v2", 21],
       ]);
-      assert.equal(code.softPurge("counter"), true, "the server runs no old code between callbacks");
+      assert.equal(await code.softPurge("counter"), true, "the server runs no old code between callbacks");
     },
   );
 });

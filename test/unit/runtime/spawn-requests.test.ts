@@ -201,7 +201,7 @@ describe("spawn requests", () => {
     assertTerm(r.messages[2], atom("marker"), "no spawn_reply message");
   });
 
-  test("an answer that finds the requester gone breaks the new process's link with noproc", async (t) => {
+  test("an answer that finds the requester gone breaks the new process's link with the requester's exit reason", async (t) => {
     const transport = new RecordingTransport();
     const { rt } = runtime(t, { transport });
     const r = await requester(rt, { link: true, monitor: true });
@@ -210,7 +210,7 @@ describe("spawn requests", () => {
     const child = remotePid(6);
     rt.spawnReplied({ to: r.pid, ref: r.ref, result: child, link: true, monitor: true });
     assert.deepEqual(othersIn(transport), [
-      { kind: "exit", from: r.pid, to: child, reason: atom("noproc"), link: true },
+      { kind: "exit", from: r.pid, to: child, reason: atom("normal"), link: true },
       { kind: "demonitor", from: r.pid, to: child, ref: r.ref },
     ]);
   });
