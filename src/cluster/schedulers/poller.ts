@@ -62,7 +62,10 @@ export class Poller {
   /** Something to do came up on this side: makes sure a round comes. */
   wake(): void {
     if (this.state === "idle") this.queue();
-    else if (this.state === "parked") this.wokenNow();
+    else if (this.state === "parked") {
+      this.unpark(); // releases the pending wait too: no stale waiter is left behind
+      this.round();
+    }
   }
 
   /** The runtime, running processes, looks between two of them: takes what waits now. */
