@@ -10,6 +10,8 @@
 
 import type { MigrationTarget } from "../../src/cluster/migration.ts";
 import { migrateTimed, startMigration } from "../../src/cluster/migration.ts";
+// The clock migrateTimed reports the switch in (ms since the epoch, to the µs, the same on every thread).
+import { wallClockMs } from "../../src/cluster/migration-server.ts";
 import { startClusterNames } from "../../src/cluster/names.ts";
 import { atom, GenServer, type Process, type ServerRef } from "../../src/index.ts";
 import { type OtterNode, startNode } from "../../src/node/node.ts";
@@ -82,11 +84,6 @@ interface MoveFigures {
   /** How long each switch suspended the server, as it timed it. */
   readonly suspended: number[];
   readonly moveTimes: number[];
-}
-
-/** Milliseconds since the epoch, to the µs: the clock migrateTimed reports the switch in, on any thread. */
-function wallClockMs(): number {
-  return performance.timeOrigin + performance.now();
 }
 
 /** The longest of `calls` that overlapped [start, end). */

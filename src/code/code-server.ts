@@ -6,7 +6,6 @@ import { fileURLToPath } from "node:url";
 import { CodeError, ErrorCodes, thrownMessage } from "../errors.ts";
 import type { CodeTracker } from "../runtime/contracts.ts";
 import type { Runtime } from "../runtime/index.ts";
-import { atom } from "../term/atom.ts";
 import type { Pid } from "../term/types.ts";
 import { nodeImports } from "./imports.ts";
 import { type ImportModule, install, type Namespace } from "./install.ts";
@@ -18,8 +17,6 @@ import { Preparer } from "./preparer.ts";
 import type { CodeReplicas, ReplicaStage } from "./replicas.ts";
 import { TimeSlices } from "./time-slices.ts";
 import { type UpgradeOptions, type UpgradePlan, type UpgradeResult, upgrade } from "./upgrade.ts";
-
-const KILL = atom("kill");
 
 export interface CodeServerOptions {
   /** Modules that loaded modules import by name as they are, e.g. `{ otter: … }` (the node gives Otter itself). */
@@ -300,10 +297,7 @@ export class CodeServer implements CodeTracker {
   purge(name: string): Promise<boolean> {
     const old = this.table.entry(name)?.old;
     if (old === undefined) return Promise.resolve(false);
-    const running = this.runtime.processesRunningCode(old);
-    for (const pid of running) this.runtime.exit(pid, KILL);
-    this.table.dropOld(name);
-    const here = running.length > 0;
+    const here = this.table.purgeOld(name, this.runtime) > 0;
     return this.replicas === undefined
       ? Promise.resolve(here)
       : this.replicas.purge(name, old.serial).then((killed) => here || killed > 0);

@@ -1,6 +1,7 @@
 // The modules of one scheduler's code: each module's current and old version (Erlang's two versions per module),
 // the switches between them, and which version an exported function belongs to, for the processes spawned with
 // one as their body. The code server keeps one on the main thread; each other scheduler keeps a copy (replica.ts).
+import { KILL, type Runtime } from "../runtime/index.ts";
 import { callingVersion, type ModuleVersion } from "./module-version.ts";
 import type { TimeSlices } from "./time-slices.ts";
 
@@ -68,6 +69,16 @@ export class ModuleTable {
     if (entry?.old === undefined) return;
     entry.old.state = "gone";
     entry.old = undefined;
+  }
+
+  /** Kills `runtime`'s processes running module `name`'s old version, then drops it; how many it killed. */
+  purgeOld(name: string, runtime: Runtime): number {
+    const old = this.modules.get(name)?.old;
+    if (old === undefined) return 0;
+    const running = runtime.processesRunningCode(old);
+    for (const pid of running) runtime.exit(pid, KILL);
+    this.dropOld(name);
+    return running.length;
   }
 
   /** The version a process spawned now with `body` runs (see CodeTracker.codeOf). */

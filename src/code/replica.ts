@@ -5,7 +5,6 @@
 import { thrownMessage } from "../errors.ts";
 import type { CodeTracker } from "../runtime/contracts.ts";
 import type { Runtime } from "../runtime/index.ts";
-import { atom } from "../term/atom.ts";
 import { type ImportModule, install } from "./install.ts";
 import { setModules } from "./module-handle.ts";
 import { ModuleTable } from "./module-table.ts";
@@ -13,7 +12,6 @@ import { ModuleVersion } from "./module-version.ts";
 import { type ShippedVersion, unship } from "./shipped-version.ts";
 import { TimeSlices } from "./time-slices.ts";
 
-const KILL = atom("kill");
 /** The longest this scheduler works on an install before its event loop turns, ms (as the code server's). */
 const SLICE_MS = 1;
 
@@ -136,12 +134,7 @@ export class CodeReplica implements CodeTracker {
 
   /** Kills this scheduler's processes running module `name`'s old version `serial` and drops it; how many. */
   private purge(name: string, serial: number): number {
-    const old = this.table.entry(name)?.old;
-    if (old?.serial !== serial) return 0;
-    const running = this.runtime.processesRunningCode(old);
-    for (const pid of running) this.runtime.exit(pid, KILL);
-    this.table.dropOld(name);
-    return running.length;
+    return this.table.entry(name)?.old?.serial === serial ? this.table.purgeOld(name, this.runtime) : 0;
   }
 
   private version(name: string, serial: number): ModuleVersion | undefined {
