@@ -1,9 +1,9 @@
 // The pause a migrating GenServer's callers see: callers call a migratable counter by name in a loop while it moves
 // back and forth — between two Otter nodes in this process and between this process's node and one in a child
-// process (by its cluster name), and between two schedulers of one node (by its registered name). A move prepares the target while the server serves on, then suspends it for
-// the switch (migrateTimed says when and how long): the pause is the longest call that overlapped the switch, set
-// against the usual call latency and its tail (p99.9, what a call sees without any move). The longest call that
-// overlapped the whole move is shown too. The BEAM has no gen_server migration to compare with.
+// process (by its cluster name), and between two schedulers of one node (by its registered name). A move prepares
+// the target while the server serves on, then suspends it for the switch (migrateTimed says when and how long):
+// the pause is the longest call that overlapped the switch, set against the usual call latency and its tail
+// (p99.9, what a call sees without any move). The longest call that overlapped the whole move is shown too. The BEAM has no gen_server migration to compare with.
 // Between nodes in one process, the target node's share of a move (the spawn of the waiting process, the start of
 // the server) runs on the same thread as the callers, so it counts in their pause; in two processes, and between
 // schedulers, it runs on the target's own thread, as it does on another node of a real cluster.

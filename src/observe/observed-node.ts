@@ -1,5 +1,6 @@
 // What the observer reads a node through: its runtime, and what a full node adds (code server, dirty pools, its
-// schedulers' loads, the distribution's connections, erpc to other nodes). An OtterNode fits it as it is; a bare Runtime is wrapped.
+// schedulers' loads, the distribution's connections, erpc to other nodes). An OtterNode fits it as it is; a bare
+// Runtime is wrapped.
 //
 // Observe must not import node/ (node/ imports observe), so the node is described here by the shape it has.
 import { Runtime } from "../runtime/index.ts";

@@ -1,9 +1,10 @@
 // The worker threads of a node's schedulers other than 0, kept by the main thread: started together, told to load
-// modules, to apply the code server's operations and to stop, and started again when one dies (process.exit, an uncaught error, out of memory,
-// terminate). A dead scheduler is to the rest of the node what a lost node is to the BEAM: its names are freed,
-// every scheduler that lives takes what it had sent, fires the links and monitors of its pids with `noconnection`
-// and fails the spawn requests to it (port.ts `lost`), and only once all have done so does its next thread start,
-// on rings emptied for it and with pids its earlier threads never had (SchedulerSeat.incarnation).
+// modules, to apply the code server's operations and to stop, and started again when one dies (process.exit, an
+// uncaught error, out of memory, terminate). A dead scheduler is to the rest of the node what a lost node is to
+// the BEAM: its names are freed, every scheduler that lives takes what it had sent, fires the links and monitors of
+// its pids with `noconnection` and fails the spawn requests to it (port.ts `lost`), and only once all have done so
+// does its next thread start, on rings emptied for it and with pids its earlier threads never had
+// (SchedulerSeat.incarnation).
 import { once } from "node:events";
 import type { TransferListItem, Worker } from "node:worker_threads";
 import type { ReplicaAnswer, ReplicaOp, ReplicaSnapshot } from "../../code/replica.ts";
