@@ -7,6 +7,8 @@
 import { type ErrorCode, ErrorCodes, EtfDecodeError } from "../../errors.ts";
 
 const EMPTY = new Uint8Array(0);
+/** Read once: every read of a typed array's `buffer` is a call into V8's runtime. */
+const EMPTY_BUFFER = EMPTY.buffer;
 const EMPTY_LIST: readonly Uint8Array[] = [];
 
 export class ByteReader {
@@ -40,7 +42,7 @@ export class ByteReader {
     this.total = 0;
     this.chunks = [];
     this.viewSource = EMPTY;
-    this.viewBuffer = EMPTY.buffer;
+    this.viewBuffer = EMPTY_BUFFER;
     this.viewOffset = 0;
     this.nextChunk = 0;
     this.nextOffset = 0;
@@ -77,7 +79,7 @@ export class ByteReader {
     this.buf = EMPTY;
     this.chunks = EMPTY_LIST;
     this.viewSource = EMPTY;
-    this.viewBuffer = EMPTY.buffer;
+    this.viewBuffer = EMPTY_BUFFER;
   }
 
   private badOffset(offset: number): never {
