@@ -15,6 +15,8 @@
 //   log        --log           OTTER_LOG             log        line (one line an event), otp (OTP's reports), json
 //   rebalance  --rebalance     OTTER_REBALANCE       rebalance  true or false (default): migration, membership and
 //                                                               the rebalancer, started with the node
+//   seeds      --seeds A,B     OTTER_SEEDS           seeds      nodes `alive@host` the membership keeps connected:
+//                                                               comma-separated, or a list in a file; needs rebalance
 //
 // Application env: `--set app.key=value` (repeatable), `OTTER_APP_<APP>_<KEY>` (names upper-cased, camelCase and
 // punctuation turned into `_`: kv's chaosEveryMs is OTTER_APP_KV_CHAOS_EVERY_MS), and the file's `<app>` section.
@@ -47,6 +49,8 @@ export interface StartFlags {
   readonly observer?: string;
   readonly log?: string;
   readonly rebalance?: boolean;
+  /** `--seeds a@h,b@h`. */
+  readonly seeds?: string;
   /** `--config FILE`. */
   readonly config?: string;
   /** `--set app.key=value`, each. */
@@ -67,6 +71,8 @@ export interface NodeSettings {
   readonly log: LogFormat;
   /** Start migration, cluster membership and the rebalancer with the node (off when unset). */
   readonly rebalance?: boolean;
+  /** The nodes the cluster membership connects to and keeps connected (ClusterOptions.seeds); with `rebalance`. */
+  readonly seeds?: readonly string[];
 }
 
 /** Node settings a caller gives as defaults, below every source (the demo's name, say). */
@@ -96,6 +102,21 @@ const OBSERVER: Expected = {
   },
 };
 
+/** A node name as a seed: `alive@host`, each part non-empty. */
+const NODE_NAME = /^[^@\s]+@[^@\s]+$/;
+
+const SEEDS: Expected = {
+  what: "node names alive@host, comma-separated (in a file, also a list)",
+  read: (raw, form) => {
+    const whole = STRING.read(raw, form)?.value; // text; a JSON string; an Erlang atom, binary or string
+    const items =
+      typeof whole === "string" ? [whole] : Array.isArray(raw) ? raw.map((i) => STRING.read(i, form)?.value) : [];
+    if (items.length === 0 || items.some((item) => typeof item !== "string")) return undefined;
+    const names = (items as string[]).flatMap((item) => item.split(",")).map((name) => name.trim());
+    return names.every((name) => NODE_NAME.test(name)) ? { value: names } : undefined;
+  },
+};
+
 interface NodeKey {
   readonly flag: keyof StartFlags;
   readonly variable: string;
@@ -112,6 +133,7 @@ const NODE_KEYS: Readonly<Record<keyof NodeSettings, NodeKey>> = {
   observer: { flag: "observer", variable: "OTTER_OBSERVER_PORT", expected: OBSERVER },
   log: { flag: "log", variable: "OTTER_LOG", expected: oneOf("line", "otp", "json") },
   rebalance: { flag: "rebalance", variable: "OTTER_REBALANCE", expected: BOOLEAN },
+  seeds: { flag: "seeds", variable: "OTTER_SEEDS", expected: SEEDS },
 };
 
 const NODE = "node";
@@ -146,6 +168,11 @@ export async function readStartConfig(
     for (const [key, raw] of node) settings[key] = checked(raw, NODE_KEYS[key as keyof NodeSettings].expected);
   }
   if (settings.observer === false) delete settings.observer;
+  if (settings.seeds !== undefined && settings.rebalance !== true) {
+    throw new ConfigError(
+      "seeds are set but rebalance is not: the cluster membership that connects to them starts with it",
+    );
+  }
   const withoutNode = (sections: Sections): Sections => new Map([...sections].filter(([name]) => name !== NODE));
   const variables = Object.entries(env).filter(
     (entry): entry is [string, string] =>

@@ -38,6 +38,7 @@ const COMMANDS: Record<string, Command> = {
                    --config FILE (.json or sys.config-style .config)   --set APP.KEY=VALUE (repeatable)
                    --observer[=PORT] (the web observer; alone: any free port)   --log line|otp|json
                    --rebalance (migration, membership, and a rebalancer moving servers off a busy scheduler or node)
+                   --seeds A@H,B@H (with --rebalance: nodes the membership connects to and keeps connected)
                    precedence: flags, then OTTER_* variables, then the config file, then the application's defaults`,
     run: startCommand,
   },
@@ -145,6 +146,7 @@ async function startCommand(args: string[]): Promise<number> {
       observer: { type: "string" },
       log: { type: "string" },
       rebalance: { type: "boolean" },
+      seeds: { type: "string" },
       set: { type: "string", multiple: true },
     },
   });

@@ -12,6 +12,7 @@
 // With `--rebalance`, migration, cluster membership and the rebalancer start before the application, as services
 // the application may use: its code finds the node's Migration with `migrationOf(self.runtime)` and starts its
 // migratable servers with it; the rebalancer moves the busy ones off a scheduler or node that stays overloaded.
+// `--seeds` names nodes the membership connects to, and connects to again whenever they go down.
 import { basename, extname } from "node:path";
 import {
   Application,
@@ -103,7 +104,7 @@ export async function boot(config: StartConfig, modulePath: string | undefined):
     throw error;
   });
   try {
-    const rebalancing = settings.rebalance === true ? await rebalance(node) : undefined;
+    const rebalancing = settings.rebalance === true ? await rebalance(node, settings.seeds) : undefined;
     const application = modulePath === undefined ? undefined : await runApplication(node, modulePath, config);
     const observer = settings.observer === undefined ? undefined : await observe(node, settings.observer);
     return { node, application, observer, rebalancing };
@@ -155,14 +156,15 @@ function isSpec(value: unknown): value is ApplicationSpec {
 }
 
 /**
- * Starts the node's migration, its cluster membership (no seeds: its members are the connected nodes that run it
- * too) and the rebalancer; a failure is told and the node runs on without them, as without the observer.
+ * Starts the node's migration, its cluster membership (connecting to `seeds`, if any; its members are the connected
+ * nodes that run it too) and the rebalancer; a failure is told and the node runs on without them, as without the
+ * observer.
  */
-async function rebalance(node: OtterNode): Promise<Rebalancing | undefined> {
+async function rebalance(node: OtterNode, seeds: readonly string[] | undefined): Promise<Rebalancing | undefined> {
   let cluster: Cluster | undefined;
   try {
     const migration = startMigration(node);
-    cluster = await startCluster(node);
+    cluster = await startCluster(node, { seeds });
     return { cluster, rebalancer: await startRebalancer(node, { migration, cluster }) };
   } catch (error) {
     await cluster?.stop();

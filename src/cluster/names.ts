@@ -59,8 +59,9 @@ export class ClusterNames implements NameRegistry {
 
   whereisName(name: Term): Pid | undefined {
     const pid = this.table.get(name);
-    // A local holder that exited is gone at once, before the monitor's DOWN clears the entry.
-    if (pid !== undefined && pid.node === this.runtime.node && !this.runtime.isAlive(pid)) return undefined;
+    // A holder of this scheduler that exited is gone at once, before the monitor's DOWN clears the entry (one of
+    // another scheduler or node counts until then).
+    if (pid !== undefined && this.runtime.isHere(pid) && !this.runtime.isAlive(pid)) return undefined;
     return pid;
   }
 

@@ -51,7 +51,7 @@ export async function upgrade(
 ): Promise<UpgradeResult> {
   const { updates, purge } = checkPlan(plan, (module) => code.isLoaded(module) !== false);
   const timeout = checkTimeout(options.timeout ?? DEFAULT_CALL_TIMEOUT);
-  const targets = findTargets(rt, updates);
+  const targets = await findTargets(rt, updates);
   let staged: StagedLoad;
   try {
     staged = await code.stage(plan.load);

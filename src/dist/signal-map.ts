@@ -76,6 +76,8 @@ export function controlOf(signal: Signal, unlinkIds: UnlinkIds): ControlMessage 
       return { op: "demonitor", from: signal.from, to: targetOf(signal.to), ref: signal.ref };
     case "down":
       return { op: "monitor_exit", from: targetOf(signal.from), to: signal.to, ref: signal.ref, reason: signal.reason };
+    case "group-leader":
+      return { op: "group_leader", leader: signal.leader, to: signal.to };
     case "spawn-request":
       return {
         op: "spawn_request",

@@ -4,6 +4,7 @@
 // way it would report the remote process's end.
 import { DistError, ErrorCodes, ProcessError } from "../errors.ts";
 import { isSpawnReply, logger, NOCONNECTION, type Process } from "../runtime/index.ts";
+import type { CarriedSpawnOptions } from "../runtime/spawn-options.ts";
 import { Atom, atom } from "../term/atom.ts";
 import { format } from "../term/format.ts";
 import type { Pid, Ref, Term, Tuple } from "../term/types.ts";
@@ -12,8 +13,11 @@ import type { Name } from "./erpc.ts";
 const OK = atom("ok");
 const BADOPT = atom("badopt");
 
-/** Where on a node a process is spawned, and whether it is linked to the spawner. */
-export interface RemoteSpawnOptions {
+/**
+ * Where on a node a process is spawned, whether it is linked to the spawner, and the local spawn's `priority`,
+ * `trapExit` and `name` for it (a value with no term form, or one the node cannot honour, is a bad option).
+ */
+export interface RemoteSpawnOptions extends CarriedSpawnOptions {
   link?: boolean;
   /** The scheduler of `node` to run it on, when the node runs several (default: the node chooses). */
   scheduler?: number;
@@ -31,7 +35,7 @@ export async function spawnRemote(
   args: readonly Term[],
   options: RemoteSpawnOptions = {},
 ): Promise<Pid> {
-  return (await spawnOn(self, node, module, fn, args, options.link === true, false, options.scheduler)).pid;
+  return (await spawnOn(self, node, module, fn, args, { ...options, monitor: false })).pid;
 }
 
 /** erlang:spawn_link/4: `spawnRemote` linked to `self`. */
@@ -52,9 +56,9 @@ export async function spawnRemoteMonitor(
   module: Name,
   fn: Name,
   args: readonly Term[],
-  options: { scheduler?: number } = {},
+  options: Omit<RemoteSpawnOptions, "link"> = {},
 ): Promise<{ pid: Pid; ref: Ref }> {
-  const { pid, ref } = await spawnOn(self, node, module, fn, args, false, true, options.scheduler);
+  const { pid, ref } = await spawnOn(self, node, module, fn, args, { ...options, link: false, monitor: true });
   return { pid, ref: ref! };
 }
 
@@ -64,12 +68,12 @@ async function spawnOn(
   module: Name,
   fn: Name,
   args: readonly Term[],
-  link: boolean,
-  monitor: boolean,
-  scheduler: number | undefined,
+  options: RemoteSpawnOptions & { monitor: boolean },
 ): Promise<{ pid: Pid; ref?: Ref }> {
   const [to, m, f] = [asAtom(node), asAtom(module), asAtom(fn)];
-  const ref = self.spawnRequest(to, m, f, args, { link, monitor, ...(scheduler === undefined ? {} : { scheduler }) });
+  const { monitor, scheduler, priority, trapExit, name } = options;
+  const link = options.link === true;
+  const ref = self.spawnRequest(to, m, f, args, { link, monitor, scheduler, priority, trapExit, name });
   const reply = (await self.receive((message) => isSpawnReply(message, ref), { since: ref })) as Tuple;
   const [, , status, result] = reply.elements as [Term, Term, Term, Term];
   if (status === OK) return { pid: result as Pid, ref };

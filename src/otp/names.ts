@@ -1,7 +1,9 @@
 // Server names, as OTP's gen.erl resolves them: a local atom, `{ global: Name }` and `{ via: Registry, name }`.
 //
-// `global` names live in a per-runtime table until distribution brings the cluster-wide one; `via` names go
-// through any object that implements NameRegistry (Otter's Registry does, as Elixir's does for `:via`).
+// `global` names are the node's, not the cluster's (OTP's global is; between nodes, cluster/names.ts is): a table
+// of the runtime's own on a node of one scheduler, one that all schedulers share on a node of several (installed
+// with `setGlobalNames`: cluster/schedulers/global-names.ts). `via` names go through any object that implements
+// NameRegistry (Otter's Registry does, as Elixir's does for `:via`).
 import type { Process, RegisteredName, Runtime } from "../runtime/index.ts";
 import { Atom, atom } from "../term/atom.ts";
 import { equals } from "../term/compare.ts";
@@ -29,7 +31,7 @@ export interface ViaName {
 /** How a server is addressed: a pid, or any name it may be registered under. */
 export type ServerRef = Pid | ServerName | RegisteredName;
 
-/** `{ global: Name }` names of one runtime: the local stand-in for OTP's `global` until nodes connect. */
+/** `{ global: Name }` names of a node of one scheduler: the local stand-in for OTP's `global`. */
 class GlobalNames implements NameRegistry {
   private readonly names = new TermMap<Pid>();
 
@@ -53,7 +55,7 @@ class GlobalNames implements NameRegistry {
   }
 }
 
-const globals = new WeakMap<Runtime, GlobalNames>();
+const globals = new WeakMap<Runtime, NameRegistry>();
 
 /** The `{ global: … }` table of `rt`. */
 export function globalNames(rt: Runtime): NameRegistry {
@@ -63,6 +65,11 @@ export function globalNames(rt: Runtime): NameRegistry {
     globals.set(rt, table);
   }
   return table;
+}
+
+/** Has `rt` keep its `{ global: … }` names in `names` (set before any is registered): the node's shared table. */
+export function setGlobalNames(rt: Runtime, names: NameRegistry): void {
+  globals.set(rt, names);
 }
 
 /** The registry a global or via name lives in. */

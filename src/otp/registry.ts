@@ -8,8 +8,10 @@
 // its insert. The registry process only cleans up: it traps exits, links to every process that has an entry (as
 // Elixir's partitions do) and deletes a process's entries when its EXIT comes. Until then readers skip entries of
 // processes that are no longer alive and a unique key they hold can be taken, so the delay is never seen (Elixir's
-// `lookup` and `register` check liveness the same way). There are no partitions: Elixir has them to spread writes
-// over schedulers, and a runtime has one thread.
+// `lookup` and `register` check liveness the same way). That check is synchronous, so it sees this scheduler's
+// processes only: a pid of another scheduler or node (which only `registerName` with a pid other than the caller's
+// puts here) counts as alive until its EXIT comes. There are no partitions: Elixir has them to spread writes over
+// schedulers, and a runtime has one thread.
 //
 // API → what the registry process does:
 //   Registry.start / startLink(self, { keys, name?, meta? })  →  init: traps exits; the table, empty
@@ -102,7 +104,7 @@ export class Registry implements NameRegistry {
   whereisName(name: Term): Pid | undefined {
     this.#checkVia();
     const held = this.#byKey.get(name) as Entry | undefined;
-    return held !== undefined && this.#rt.isAlive(held.pid) ? held.pid : undefined;
+    return held !== undefined && this.#alive(held.pid) ? held.pid : undefined;
   }
 
   /** Starts a registry not linked to anyone; from a process or from outside (a Runtime). */
@@ -168,7 +170,7 @@ export class Registry implements NameRegistry {
     if (found === undefined) return [];
     const live: [Pid, Term][] = [];
     for (const entry of found instanceof Set ? found : [found]) {
-      if (registry.#rt.isAlive(entry.pid)) live.push([entry.pid, entry.value]);
+      if (registry.#alive(entry.pid)) live.push([entry.pid, entry.value]);
     }
     return live;
   }
@@ -176,7 +178,7 @@ export class Registry implements NameRegistry {
   /** The keys `pid` is registered under (a duplicate key once for each registration); none once it exited. */
   static keys(registry: Registry, pid: Pid): Term[] {
     registry.#check();
-    if (!registry.#rt.isAlive(pid)) return [];
+    if (!registry.#alive(pid)) return [];
     return (registry.#byPid.get(pid) ?? []).map((entry) => entry.key);
   }
 
@@ -212,7 +214,7 @@ export class Registry implements NameRegistry {
     if (this.keys === "unique") {
       const held = this.#byKey.get(key) as Entry | undefined;
       if (held !== undefined) {
-        if (this.#rt.isAlive(held.pid)) return held.pid;
+        if (this.#alive(held.pid)) return held.pid;
         this.#remove(held);
       }
       this.#byKey.set(key, entry);
@@ -243,9 +245,18 @@ export class Registry implements NameRegistry {
     if (own.length === 0) {
       this.#byPid.delete(entry.pid);
       // A live process without entries need not take the registry's exit, nor the registry its.
-      if (this.#rt.isAlive(entry.pid)) this.#rt.send(this.#pid!, tuple(UNLINK, entry.pid));
+      if (this.#alive(entry.pid)) this.#rt.send(this.#pid!, tuple(UNLINK, entry.pid));
     }
     this.#count--;
+  }
+
+  /**
+   * Whether `pid`, which has entries, still runs, as far as a synchronous answer goes: a process of the registry's
+   * scheduler is looked up; one of another scheduler or node (only `registerName` with a pid other than the caller's
+   * puts one here) counts as running until the registry's link to it brings its exit, which deletes its entries.
+   */
+  #alive(pid: Pid): boolean {
+    return !this.#rt.isHere(pid) || this.#rt.isAlive(pid);
   }
 
   /** Throws unless the registry process runs (Elixir raises for an unknown registry). */
@@ -268,6 +279,12 @@ export class Registry implements NameRegistry {
     const registries = running.get(self.runtime) ?? new TermMap<Registry>();
     running.set(self.runtime, registries);
     registries.set(self.pid, this);
+  }
+
+  /** `pid` exited: its entries go. */
+  #forget(pid: Pid): { state: Registry } {
+    for (const entry of [...(this.#byPid.get(pid) ?? [])]) this.#remove(entry);
+    return { state: this };
   }
 
   /** The process is gone (or going): the table is emptied and refuses use. */
@@ -297,9 +314,13 @@ export class Registry implements NameRegistry {
           self.link(pid); // an exited pid: {'EXIT', Pid, noproc} comes, and cleans up as any exit does
         } else if (tag === UNLINK && message.size === 2 && !reg.#byPid.has(pid)) {
           if (parent === undefined || !equals(pid, parent)) self.unlink(pid);
-        } else if (tag === EXIT && message.size === 3 && !self.runtime.isAlive(pid)) {
-          // (An exit signal from a live process, `exit(registry, Reason)`, is no death: its entries stay.)
-          for (const entry of [...(reg.#byPid.get(pid) ?? [])]) reg.#remove(entry);
+        } else if (tag === EXIT && message.size === 3 && reg.#byPid.has(pid)) {
+          // (An exit signal from a live process, `exit(registry, Reason)`, is no death: its entries stay. Whether
+          // a process of another scheduler lives is asked of its scheduler.)
+          if (!self.runtime.isHere(pid)) {
+            return self.runtime.nodeIsAlive(pid).then((alive) => (alive ? { state: reg } : reg.#forget(pid)));
+          }
+          if (!self.runtime.isAlive(pid)) return reg.#forget(pid);
         }
         return { state: reg };
       },

@@ -34,6 +34,8 @@ export type Signal =
       readonly ref: Ref;
       readonly reason: Term;
     }
+  /** group_leader(Leader, Pid) for a process of another node or scheduler: `leader` becomes `to`'s group leader. */
+  | { readonly kind: "group-leader"; readonly from: Pid; readonly to: Pid; readonly leader: Pid }
   | SpawnRequest;
 
 /**
@@ -152,6 +154,22 @@ export interface SchedulerInquiries {
   processes(): Promise<Pid[]>;
   /** Snapshots of `pids` (of other schedulers of this node), in their order: undefined for one not alive. */
   processInfo(pids: readonly Pid[]): Promise<(ProcessInfo | undefined)[]>;
+}
+
+/**
+ * How timers aimed at a process of another scheduler of the node learn of its end (erlang:start_timer/3: "the timer
+ * is automatically canceled if the process referred to by the pid is not alive"). The timers live on the scheduler
+ * that started them, the process's end is known on its own: as the BEAM's exiting process cancels the timers bound to
+ * it on their schedulers, the process's scheduler is asked to `watch` it and says when it has `ended`.
+ */
+export interface TimerTargets {
+  /** This scheduler holds timers aimed at `target`, a process of another scheduler: that one is to say when it ends. */
+  watch(target: Pid): void;
+  /**
+   * `target`, a process of this scheduler that timers of scheduler `holder` aim at, has ended (or was not alive when
+   * asked to be watched): `holder` is told, before any exit or DOWN signal of its end that goes there.
+   */
+  ended(target: Pid, holder: number): void;
 }
 
 /**

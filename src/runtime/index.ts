@@ -18,6 +18,7 @@ export type {
   SignalTransport,
   SpawnReply,
   SpawnRequest,
+  TimerTargets,
 } from "./contracts.ts";
 export type { CrashReport } from "./crash-report.ts";
 export type { ProcessDirty } from "./dirty-calls.ts";

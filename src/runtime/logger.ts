@@ -5,6 +5,10 @@
 // (as OTP removes a failing handler) without hurting the process that logged. A call below the primary level
 // returns after one comparison. Process metadata lives in a WeakMap made on first use: no field on any process.
 //
+// Handlers are the node's, as in OTP: on a node of several schedulers they are those of the main thread's logger,
+// and the logger of each other scheduler's thread relays to it (LogRelay, which cluster/schedulers installs) every
+// event the node's levels let through, whatever process logged it.
+//
 // API (OTP → Otter):
 //   logger:info(Msg, Meta) from a process      →  logger(self).info(msg, meta)
 //   the same from outside any process          →  rt.logger.info(msg, meta)
@@ -85,6 +89,23 @@ export interface LogFormat {
 /** Receives the events its level lets through. One that throws, or returns a promise that rejects, is removed. */
 export type LogHandler = (event: LogEvent, format: LogFormat) => void;
 
+/**
+ * How the logger of a scheduler's thread hands its events to its node's logger, on the main thread: OTP's handlers
+ * are the node's, so every process's events reach them, whatever scheduler the process runs on.
+ */
+export interface LogRelay {
+  /**
+   * The node's logger's threshold (`Logger.shareThreshold`): one word of shared memory holding the severity an
+   * event may have at most to reach one of its handlers (-1: none). Events it lets through are sent.
+   */
+  readonly threshold: Int32Array;
+  /**
+   * Takes an event at once, in the step that logged it, rather than after it as handlers do: an event logged just
+   * before the thread dies is on its way by then.
+   */
+  send(event: LogEvent, format: LogFormat): void;
+}
+
 /** `RuntimeOptions.logger`: a handler replacing the default one, or the primary level and the handlers by id. */
 export type LoggerOptions =
   | LogHandler
@@ -93,6 +114,8 @@ export type LoggerOptions =
       readonly level?: LogLevelSetting;
       /** Default `{ default: textHandler() }`. */
       readonly handlers?: Readonly<Record<string, LogHandler>>;
+      /** Where events also go, beside these handlers: the node's logger, for a scheduler's thread. */
+      readonly relay?: LogRelay;
     };
 
 interface Installed {
@@ -142,6 +165,9 @@ export class Logger extends LevelMethods {
   private readonly handlers = new Map<string, Installed>();
   private processMetadata: WeakMap<Process, LogMeta> | undefined;
   private readonly formatter: LogFormat;
+  private readonly relay: LogRelay | undefined = undefined;
+  /** Where `threshold` is published for the node's other schedulers' relays (see `shareThreshold`). */
+  private sharedThreshold: Int32Array | undefined;
 
   /** @internal Made by the Runtime. */
   constructor(
@@ -156,6 +182,7 @@ export class Logger extends LevelMethods {
       this.addHandler("default", options);
       return;
     }
+    this.relay = options?.relay;
     if (options?.level !== undefined) this.setLevel(options.level);
     for (const [id, handler] of Object.entries(options?.handlers ?? { default: textHandler() })) {
       this.addHandler(id, handler);
@@ -177,12 +204,29 @@ export class Logger extends LevelMethods {
    * skipping the work of building an expensive report.
    */
   allows(level: LogLevel): boolean {
-    return SEVERITY[level] <= this.threshold;
+    const severity = SEVERITY[level];
+    return (
+      severity <= this.threshold || (this.relay !== undefined && severity <= Atomics.load(this.relay.threshold, 0))
+    );
   }
 
   /** Logs from outside any process. */
   log(level: LogLevel, msg: LogMessage, meta?: LogMeta): void {
-    if (SEVERITY[level] <= this.threshold) this.emit(undefined, level, msg, meta);
+    if (this.allows(level)) this.emit(undefined, level, msg, meta);
+  }
+
+  /**
+   * Keeps `word` (one Int32 of shared memory) holding this logger's threshold, now and after every change, for the
+   * relays of the node's other schedulers (LogRelay.threshold).
+   */
+  shareThreshold(word: Int32Array): void {
+    this.sharedThreshold = word;
+    Atomics.store(word, 0, this.threshold);
+  }
+
+  /** @internal An event a process of another scheduler of this node logged (its relay's): to this logger's handlers. */
+  relayed(event: LogEvent): void {
+    if (SEVERITY[event.level] <= this.threshold) queueMicrotask(() => this.dispatch(event));
   }
 
   /** Adds a handler that gets events at `level` and above (default `all`); the id must be new. */
@@ -211,6 +255,7 @@ export class Logger extends LevelMethods {
     let mostVerbose = SEVERITY.none;
     for (const installed of this.handlers.values()) mostVerbose = Math.max(mostVerbose, installed.threshold);
     this.threshold = Math.min(this.primary, mostVerbose);
+    if (this.sharedThreshold !== undefined) Atomics.store(this.sharedThreshold, 0, this.threshold);
   }
 
   /** @internal Logs an event of process `p` (undefined: from outside); the caller has checked `allows(level)`. */
@@ -222,7 +267,11 @@ export class Logger extends LevelMethods {
       msg,
       meta: p === undefined ? { ...meta } : this.processMeta(p, meta),
     };
-    queueMicrotask(() => this.dispatch(event));
+    const severity = SEVERITY[level];
+    if (this.relay !== undefined && severity <= Atomics.load(this.relay.threshold, 0)) {
+      this.relay.send(event, this.formatter);
+    }
+    if (severity <= this.threshold) queueMicrotask(() => this.dispatch(event));
   }
 
   /** @internal Process `p`'s metadata (undefined if none was set). */

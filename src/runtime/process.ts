@@ -371,9 +371,17 @@ export class Process extends Mailbox {
     return this.extra?.groupLeader;
   }
 
-  /** Makes `leader` this process's group leader (Erlang's `group_leader(Leader, self())`). */
-  setGroupLeader(leader: Pid): void {
-    this.extras().groupLeader = leader;
+  /**
+   * Makes `leader` the group leader of `pid`, this process by default (Erlang's `group_leader(Leader, Pid)`). A
+   * process of another scheduler or node takes it as a signal, after what this process sent it before: the answer is
+   * then true. False when `pid` is a process of this scheduler that is not alive.
+   */
+  setGroupLeader(leader: Pid, pid: Pid = this.pid): boolean {
+    if (pid === this.pid) {
+      this.extras().groupLeader = leader;
+      return true;
+    }
+    return this.runtime.groupLeaderFrom(this, pid, leader);
   }
 
   /** Registers this process under `name`. */

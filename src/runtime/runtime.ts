@@ -24,6 +24,7 @@ import type {
   SignalSink,
   SignalTransport,
   SpawnReply,
+  TimerTargets,
 } from "./contracts.ts";
 import { crashReport } from "./crash-report.ts";
 import { Execution } from "./execution.ts";
@@ -115,7 +116,7 @@ export class Runtime implements SignalSink {
   private code: CodeTracker | undefined;
   /** How to ask the node's other schedulers about their processes (none: this is its only one). */
   private inquiries: SchedulerInquiries | undefined;
-  private readonly timers: Timers;
+  /** @internal */ readonly timers: Timers;
   /** Where this runtime's crash reports and OTP's reports go, and `rt.logger.info(…)` from outside a process. */
   readonly logger: Logger;
   /** The time source of timers and timeouts; `now()` is in ms. */
@@ -273,6 +274,21 @@ export class Runtime implements SignalSink {
     this.inquiries = inquiries;
   }
 
+  /** Installs how this scheduler's timers hear of the end of processes of the node's other schedulers they aim at. */
+  setTimerTargets(targets: TimerTargets): void {
+    this.timers.setTargets(targets);
+  }
+
+  /** Scheduler `holder` holds timers aimed at `target`, a process of this scheduler (TimerTargets.watch). */
+  timersAimedAt(target: Pid, holder: number): void {
+    this.timers.aimedAt(target, holder);
+  }
+
+  /** `target`, a process of another scheduler that timers of this one aim at, has ended (TimerTargets.ended). */
+  timerTargetEnded(target: Pid): void {
+    this.timers.targetEnded(target);
+  }
+
   /** Every live process of the node, of every scheduler (erlang:processes/0): this scheduler's first. */
   async nodeProcesses(): Promise<Pid[]> {
     const own = this.processes();
@@ -313,12 +329,9 @@ export class Runtime implements SignalSink {
     return p === undefined ? undefined : processInfo(p, p === this.execution.current);
   }
 
-  /** Erlang's group_leader(Leader, Pid) for a local process: false if `pid` is not a live local process. */
+  /** Erlang's group_leader(Leader, Pid) from outside any process (the sender is `rootPid`): see groupLeaderFrom. */
   setGroupLeader(pid: Pid, leader: Pid): boolean {
-    const p = this.isHere(pid) ? this.table.lookup(pid) : undefined;
-    if (p === undefined || p.exited) return false;
-    p.setGroupLeader(leader);
-    return true;
+    return this.groupLeaderFrom(undefined, pid, leader);
   }
 
   get processCount(): number {
@@ -403,12 +416,13 @@ export class Runtime implements SignalSink {
   /**
    * Scheduler `index` of this node is gone (its thread died): for this scheduler's processes its pids are as on a
    * lost node. Links to them fire and monitors of them go DOWN with `reason`, links and monitors they held here are
-   * dropped, and spawn requests to it fail with `noconnection`.
+   * dropped, spawn requests to it fail with `noconnection`, and timers aimed at its processes are cancelled.
    */
   schedulerDown(index: number, reason: Term): void {
     const { count } = this.seat;
     const ofIt = (of: Pid | RegisteredName) => of instanceof Pid && of.node === this.node && of.id % count === index;
     this.spawnRequests.schedulerDown(index);
+    this.timers.schedulerDown(index);
     const watchers = this.remoteWatchers.get(this.node); // the other schedulers' pids are watched like a node's
     if (watchers !== undefined) this.signals.lost(ofIt, watchers, reason);
   }
@@ -501,6 +515,23 @@ export class Runtime implements SignalSink {
   sendRemote(from: Process | undefined, signal: Signal): void {
     const busy = this.transport.send(signal);
     if (busy !== undefined && from !== undefined) this.execution.suspend(from, busy);
+  }
+
+  /**
+   * @internal Erlang's group_leader(Leader, Pid). A process of this scheduler takes it at once: false if it is not
+   * alive. One of another scheduler or node gets it as a signal, after what `from` sent it before (as the BEAM sends
+   * one to a process of another node, and ignores it there for a process that is gone): true.
+   */
+  groupLeaderFrom(from: Process | undefined, pid: Pid, leader: Pid): boolean {
+    if (from?.exited === true) return false; // the code of a process killed meanwhile changes nothing
+    if (!this.isHere(pid)) {
+      this.sendRemote(from, { kind: "group-leader", from: from?.pid ?? this.rootPid, to: pid, leader });
+      return true;
+    }
+    const p = this.table.lookup(pid);
+    if (p === undefined || p.exited) return false;
+    p.extras().groupLeader = leader;
+    return true;
   }
 
   /** @internal */

@@ -143,6 +143,8 @@ export class Signals {
     p.status = Status.Exited;
     this.rt.execution.cancelWaits(p);
     this.rt.table.remove(p);
+    // Before its exit and DOWN signals: who sees those finds its timers on other schedulers cancelled.
+    this.rt.timers.exited(p);
     this.rt.nodeMonitors.forget(p);
     this.rt.spawnRequests.exited(p, reason);
     p.clearMailbox();
@@ -200,6 +202,9 @@ export class Signals {
         }
         return;
       }
+      case "group-leader":
+        this.rt.table.lookup(signal.to)?.setGroupLeader(signal.leader); // as on the BEAM, for a dead one: nothing
+        return;
       case "down": {
         const monitor = this.rt.monitors.get(this.rt.refs.key(signal.ref));
         const watcher = monitor?.owner;

@@ -3,10 +3,11 @@
 // set up, recorded here without a LINK or MONITOR_P of our own (it has them already).
 //
 // The answer comes as a SPAWN_REPLY, or from the transport: `noconnection` when the node cannot be reached,
-// `notsup` when it cannot spawn. A node lost before it answered fails its requests with `noconnection`. When the
-// answer finds the requester gone (or the request abandoned), the new process is let go: a link is broken by an
-// exit signal (the requester's exit reason, or `abandoned`) and a monitor is dropped, as the BEAM does (its child
-// of `spawn_request(Node, M, F, A, [link])` whose requester exits with `bye` before the reply exits with `bye`).
+// `notsup` when it cannot spawn; or from here, `badopt`, for a spawn option with no term form (spawn-options.ts). A
+// node lost before it answered fails its requests with `noconnection`. When the answer finds the requester gone (or
+// the request abandoned), the new process is let go: a link is broken by an exit signal (the requester's exit
+// reason, or `abandoned`) and a monitor is dropped, as the BEAM does (its child of `spawn_request(Node, M, F, A,
+// [link])` whose requester exits with `bye` before the reply exits with `bye`).
 import { ErrorCodes, ProcessError } from "../errors.ts";
 import { Atom, atom } from "../term/atom.ts";
 import { equals } from "../term/compare.ts";
@@ -18,12 +19,16 @@ import { NOCONNECTION, NOPROC } from "./reasons.ts";
 import { pidKey } from "./refs.ts";
 import type { Runtime } from "./runtime.ts";
 import { downMessage } from "./signals.ts";
+import { type CarriedSpawnOptions, spawnOptionTerms } from "./spawn-options.ts";
 
 /** Which answers the requester gets as messages (spawn_request's `{reply, Reply}` option). */
 export type SpawnReplyMode = "yes" | "no" | "error_only" | "success_only";
 
-/** erlang:spawn_request/5's options. */
-export interface SpawnRequestOptions {
+/**
+ * erlang:spawn_request/5's options; with the local spawn's `priority`, `trapExit` and `name`, for the new process. A
+ * value of those that has no term form is answered `badopt`, as a bad option of the other node is.
+ */
+export interface SpawnRequestOptions extends CarriedSpawnOptions {
   /** Link the new process to the requester once it exists. */
   link?: boolean;
   /** Monitor the new process; the monitor's ref is the request id. */
@@ -44,6 +49,7 @@ const SPAWN_REPLY = atom("spawn_reply");
 const OK = atom("ok");
 const ERROR = atom("error");
 const ABANDONED = atom("abandoned");
+const BADOPT = atom("badopt");
 const REPLY_MODES: readonly SpawnReplyMode[] = ["yes", "no", "error_only", "success_only"];
 
 /** Whether `message` is the answer `{spawn_reply, ReqId, ok | error, _}` to request `reqId` (default reply tag). */
@@ -86,13 +92,15 @@ export class SpawnRequests {
     checkRequest(node, module, fn, args, options);
     const ref = this.rt.markedRef(p);
     if (p.exited) return ref; // the code of a process killed meanwhile runs on until its next await
+    const carried = spawnOptionTerms(options);
     const spawnOptions = [
       ...(options.link === true ? [LINK] : []),
       ...(options.monitor === true ? [MONITOR] : []),
+      ...(carried ?? []),
       ...(options.spawnOptions ?? []),
     ];
-    // Recorded before it goes: a transport may answer at once (an unreachable node, a request to this node).
-    this.pending.set(this.rt.refs.key(ref), {
+    const key = this.rt.refs.key(ref);
+    const request: PendingRequest = {
       ref,
       node,
       scheduler: options.scheduler,
@@ -100,20 +108,33 @@ export class SpawnRequests {
       reply: options.reply ?? "yes",
       tag: options.replyTag ?? SPAWN_REPLY,
       abandoned: false,
-    });
+    };
+    // Recorded before it goes: a transport may answer at once (an unreachable node, a request to this node).
+    this.pending.set(key, request);
     this.requesters.set(p, (this.requesters.get(p) ?? 0) + 1);
-    this.rt.sendRemote(p, {
-      kind: "spawn-request",
-      from: p.pid,
-      node,
-      ref,
-      groupLeader: p.groupLeader ?? this.rt.defaultGroupLeader,
-      module,
-      function: fn,
-      args: [...args],
-      options: spawnOptions,
-      ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
-    });
+    if (carried === undefined) {
+      // An option that cannot cross is answered as the other node answers one it does not know.
+      this.replied({ to: p.pid, ref, result: BADOPT, link: false, monitor: false });
+      return ref;
+    }
+    try {
+      this.rt.sendRemote(p, {
+        kind: "spawn-request",
+        from: p.pid,
+        node,
+        ref,
+        groupLeader: p.groupLeader ?? this.rt.defaultGroupLeader,
+        module,
+        function: fn,
+        args: [...args],
+        options: spawnOptions,
+        ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
+      });
+    } catch (error) {
+      // Nothing went (an argument or option the transport cannot encode): nothing is left waiting for an answer.
+      if (this.pending.get(key) === request) this.settled(key, request);
+      throw error;
+    }
     return ref;
   }
 

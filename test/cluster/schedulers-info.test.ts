@@ -1,7 +1,8 @@
 // What a process of one scheduler can learn of and do to one of another, after the runtime's feature suite (05, 09):
 // process_info of a process of scheduler 1 (links and monitors on both sides, the message queue, its registered
-// name, status), is_process_alive, and monitors' finer points across — each monitor its own DOWN,
-// one-way, following the process and not the name, demonitor without flush leaving a queued DOWN.
+// name, status, the initial call of one spawned there), is_process_alive, monitors' finer points across — each
+// monitor its own DOWN, one-way, following the process and not the name, demonitor without flush leaving a queued
+// DOWN — and group_leader/2 of a process of scheduler 1 (1 → 2: schedulers-spawn.test.ts).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
@@ -21,6 +22,7 @@ import {
   assertNothing,
   assertTerm,
   DEADLINE_MS,
+  deadPidOn,
   downReason,
   order,
   puppetOn,
@@ -32,6 +34,8 @@ import {
 } from "../fixtures/schedulers/harness.ts";
 
 const BYE = atom("bye");
+/** A process that waits for anything, then ends: a stand-in group leader. */
+const parked = async (p: Process) => void (await p.receive());
 const PROCESS = atom("process");
 let names = 0;
 const fresh = () => atom(`sched_info_${process.pid}_${++names}`);
@@ -199,6 +203,51 @@ describe("process_info and monitors across schedulers", () => {
         assert.equal(self.demonitor(self.monitor(live), { flush: true }), true);
         assertTerm((await infoOf(live))?.monitoredBy, [], "the demonitor reached scheduler 1");
         self.exit(live, atom("kill"));
+      });
+    });
+  });
+
+  describe("the initial call of a process spawned on another scheduler", () => {
+    it("0 → 1 and 1 → 0: process_info shows Module:Function/Arity, as the BEAM's initial_call", async () => {
+      await node.runtime.run(async (self) => {
+        const hoarder = await spawnOn(self, 1, "sched_workers", "exitOnGo", [NORMAL]);
+        assert.equal((await infoOf(hoarder))?.currentFunction, "sched_workers:exitOnGo/1");
+        const puppet = await puppetOn(self, 1);
+        assert.equal((await infoOf(puppet))?.currentFunction, "sched_puppet:puppet/1");
+        const args = [0, atom("sched_workers"), atom("echo"), []];
+        const child = (await order(self, puppet, "spawn_link_on", ...args)) as Pid;
+        assert.equal(node.runtime.processInfo(child)?.currentFunction, "sched_workers:echo/0");
+        self.exit(puppet, atom("kill"));
+        self.exit(hoarder, atom("kill"));
+      });
+    });
+  });
+
+  describe("group_leader/2 of a process of another scheduler", () => {
+    it("0 → 1: a signal after what the setter sent before; process_info and the process see the last one set", async () => {
+      await node.runtime.run(async (self) => {
+        const [first, second] = [self.spawn(parked), self.spawn(parked)];
+        const puppet = await puppetOn(self, 1);
+        assert.equal(self.setGroupLeader(first, puppet), true);
+        assert.equal(self.setGroupLeader(second, puppet), true);
+        assertTerm(await order(self, puppet, "group_leader"), second, "what the process itself sees");
+        assertTerm((await infoOf(puppet))?.groupLeader, second, "process_info");
+        assert.equal(node.runtime.setGroupLeader(puppet, first), true, "from outside any process");
+        assertTerm((await infoOf(puppet))?.groupLeader, first);
+        self.exit(puppet, atom("kill"));
+        self.exit(first, atom("kill"));
+        self.exit(second, atom("kill"));
+      });
+    });
+
+    it("to a dead process of scheduler 1: the signal is dropped there, and the setter goes on", async () => {
+      await node.runtime.run(async (self) => {
+        const dead = await deadPidOn(self, 1);
+        assert.equal(self.setGroupLeader(self.pid, dead), true);
+        assert.equal(await infoOf(dead), undefined);
+        const puppet = await puppetOn(self, 1);
+        assert.equal(await order(self, puppet, "is_alive", puppet), true, "scheduler 1 runs on");
+        self.exit(puppet, atom("kill"));
       });
     });
   });

@@ -8,7 +8,14 @@ import { atom, equals, type Pid, spawnRemote, type Term, type Tuple, tuple } fro
 import { startNode } from "../../src/node/index.ts";
 import { termText } from "../../src/observe/term-text.ts";
 import { localProcessPage } from "../../src/observe/views/local-processes.ts";
-import { assertTerm, order, puppetOn, spawnOn, startSchedulersBesideErl } from "../fixtures/schedulers/harness.ts";
+import {
+  assertTerm,
+  order,
+  puppetOn,
+  spawnOn,
+  startSchedulersBesideErl,
+  waitUntil,
+} from "../fixtures/schedulers/harness.ts";
 import { type NodeBesideErl, uniqueNodeName } from "../support/dist.ts";
 
 const OK = atom("ok");
@@ -130,11 +137,3 @@ describe("the node's processes and spawn requests, across schedulers", () => {
     }
   });
 });
-
-async function waitUntil(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`${what} did not happen within 5 s`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

@@ -1,12 +1,27 @@
 // Spawning on another scheduler, after the runtime's feature suite (01): spawn_monitor and spawn_link of a child
 // that ends at once (the link or monitor holds before it runs), between two worker schedulers too, a function the
-// scheduler lacks (undef, as the BEAM), a scheduler the node lacks, the group leader a child inherits, and the
-// process flags (trapExit, priority) a process of another scheduler sets.
+// scheduler lacks (undef, as the BEAM), a scheduler the node lacks, the group leader a child inherits (and one set
+// with group_leader/2 from another scheduler), the process flags (trapExit, priority) a process of another scheduler
+// sets, and the spawn options a spawn on another scheduler carries (priority, trapExit, name) or answers badopt for.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { atom, EXIT, type Pid, type ProcessError, ProcessExit, type Tuple, tuple } from "../../src/index.ts";
+import {
+  atom,
+  type DistError,
+  EXIT,
+  format,
+  isSpawnReply,
+  type Pid,
+  type Priority,
+  type ProcessError,
+  ProcessExit,
+  spawnRemote,
+  Tuple,
+  tuple,
+} from "../../src/index.ts";
 import type { OtterNode } from "../../src/node/index.ts";
 import {
+  answer,
   assertTerm,
   downReason,
   exitMessageFrom,
@@ -130,6 +145,20 @@ describe("spawning across schedulers", () => {
         self.exit(puppet, atom("kill"));
       });
     });
+    it("group_leader/2 from 1 → 2: the target sees it in the next message from the setter", async () => {
+      await node.runtime.run(async (self) => {
+        const leader = self.spawn(async (p) => void (await p.receive()));
+        const [setter, target] = [await puppetOn(self, 1), await puppetOn(self, 2)];
+        assert.equal(await order(self, setter, "set_group_leader", leader, target), true);
+        // Asked by the setter, down the ring that carried its signal: the target answers its controller (self).
+        const asked = { ref: self.makeRef(), what: "the target's group leader" };
+        await order(self, setter, "send", target, tuple(atom("do"), asked.ref, atom("group_leader"), []));
+        assertTerm(await answer(self, asked), tuple(atom("ok"), leader));
+        const [info] = await node.runtime.nodeProcessInfo([target]);
+        assertTerm(info?.groupLeader, leader);
+        for (const p of [setter, target, leader]) self.exit(p, atom("kill"));
+      });
+    });
   });
 
   describe("process flags", () => {
@@ -143,6 +172,95 @@ describe("spawning across schedulers", () => {
         assert.equal(info?.trapExit, true);
         assertTerm(await order(self, puppet, "set_priority", atom("low")), atom("high"));
         self.exit(puppet, atom("kill"));
+      });
+    });
+  });
+
+  describe("spawn options", () => {
+    it("priority, trapExit and a name given to a spawn on scheduler 1 hold from its start; 2 → 1 too", async () => {
+      await node.runtime.run(async (self) => {
+        const name = atom(`sched_spawn_named_${process.pid}`);
+        const options = { scheduler: 1, priority: "high", trapExit: true, name } as const;
+        const pid = await spawnRemote(self, node.name, "sched_workers", "echo", [], options);
+        const [info] = await node.runtime.nodeProcessInfo([pid]);
+        assert.equal(info?.priority, "high");
+        assert.equal(info?.trapExit, true);
+        assert.equal(info?.registeredName, name);
+        assertTerm(node.runtime.whereis(name), pid);
+        const puppet = await puppetOn(self, 2);
+        const spawnOptions = [tuple(atom("priority"), atom("low")), tuple(atom("trap_exit"), true)];
+        const requested = await order(
+          self,
+          puppet,
+          "spawn_request_on",
+          1,
+          atom("sched_workers"),
+          atom("echo"),
+          [],
+          spawnOptions,
+        );
+        const [theirs] = await node.runtime.nodeProcessInfo([requested as Pid]);
+        assert.equal(theirs?.priority, "low");
+        assert.equal(theirs?.trapExit, true);
+        for (const p of [pid, requested as Pid, puppet]) self.exit(p, atom("kill"));
+      });
+    });
+
+    it("what scheduler 1 cannot honour is badopt — {priority, max}, an unknown option, a malformed one", async () => {
+      await node.runtime.run(async (self) => {
+        const bad = [tuple(atom("priority"), atom("max")), atom("nope"), tuple(atom("fullsweep_after"), 0, 1)];
+        for (const option of bad) {
+          const ref = self.spawnRequest(node.name, atom("sched_workers"), atom("echo"), [], {
+            scheduler: 1,
+            spawnOptions: [option],
+          });
+          const answer = await receiveWithin(self, (m) => isSpawnReply(m, ref), "the spawn reply", ref);
+          assertTerm(answer, tuple(atom("spawn_reply"), ref, atom("error"), atom("badopt")), format(option));
+        }
+      });
+    });
+
+    it("the BEAM's memory tuning ({fullsweep_after, N}, {message_queue_data, off_heap}) spawns, without effect", async () => {
+      await node.runtime.run(async (self) => {
+        const tuning = [tuple(atom("fullsweep_after"), 0), tuple(atom("message_queue_data"), atom("off_heap"))];
+        const ref = self.spawnRequest(node.name, atom("sched_workers"), atom("echo"), [], {
+          scheduler: 1,
+          spawnOptions: tuning,
+        });
+        const answer = await receiveWithin(self, (m) => isSpawnReply(m, ref), "the spawn reply", ref);
+        assert.ok(answer instanceof Tuple && answer.elements[2] === atom("ok"), format(answer));
+        self.exit(answer.elements[3] as Pid, atom("kill"));
+      });
+    });
+
+    it("a value with no term form (a JS closure) cannot cross: badopt, and the caller lives on", async () => {
+      await node.runtime.run(async (self) => {
+        const closure = (() => "high") as unknown as Priority;
+        for (const options of [{ priority: closure }, { trapExit: "yes" as unknown as boolean }]) {
+          await assert.rejects(
+            spawnRemote(self, node.name, "sched_workers", "echo", [], { scheduler: 1, ...options }),
+            (e: ProcessError) => {
+              assert.equal(e.code, "PROC_BAD_ARG");
+              return true;
+            },
+          );
+        }
+        const pid = await spawnOn(self, 1, "sched_workers", "echo");
+        self.exit(pid, atom("kill"));
+      });
+    });
+
+    it("a name already held: nothing is spawned on scheduler 1 and the caller gets a DIST_SPAWN error", async () => {
+      await node.runtime.run(async (self) => {
+        const name = atom(`sched_spawn_taken_${process.pid}`);
+        self.register(name);
+        const options = { scheduler: 1, name };
+        await assert.rejects(spawnRemote(self, node.name, "sched_workers", "echo", [], options), (e: DistError) => {
+          assert.equal(e.code, "DIST_SPAWN");
+          assert.match(e.message, /badarg/);
+          return true;
+        });
+        assertTerm(node.runtime.whereis(name), self.pid);
       });
     });
   });

@@ -27,12 +27,12 @@ import { LocalViews } from "../../src/observe/views/local.ts";
 import { localApplications } from "../../src/observe/views/local-applications.ts";
 import {
   assertTerm,
-  DEADLINE_MS,
   downReason,
   receiveWithin,
   schedulerOf,
   spawnOn,
   startSchedulersNode,
+  waitUntil,
 } from "../fixtures/schedulers/harness.ts";
 
 const GO = atom("go");
@@ -224,12 +224,4 @@ function metric(text: string, name: string): number {
   const line = text.split("\n").find((l) => l.startsWith(`${name} `));
   assert.ok(line !== undefined, `a sample of ${name}`);
   return Number(line.slice(name.length + 1));
-}
-
-async function waitUntil(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + DEADLINE_MS;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`${what}: not within ${DEADLINE_MS} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

@@ -83,6 +83,11 @@ export class SchedulerPort implements SignalTransport {
         if (holder !== this.index) this.writer.write(holder, { kind: "name-freed", name, pid });
       });
     }
+    // Timers aimed at another scheduler's process hear of its end from that scheduler (TimerTargets).
+    runtime.setTimerTargets({
+      watch: (target) => this.writer.write(target.id % this.count, { kind: "timer-watch", target, holder: this.index }),
+      ended: (target, holder) => this.writer.write(holder, { kind: "timer-target-ended", target }),
+    });
     this.poller = new Poller(
       memory.control,
       memory.word(this.index, Word.Rings),
@@ -245,6 +250,12 @@ export class SchedulerPort implements SignalTransport {
         return;
       case "answer":
         this.exchange.answered(record.id, record.answer);
+        return;
+      case "timer-watch":
+        this.options.runtime.timersAimedAt(record.target, record.holder);
+        return;
+      case "timer-target-ended":
+        this.options.runtime.timerTargetEnded(record.target);
         return;
     }
   }

@@ -1,6 +1,7 @@
 // What passes between a node's schedulers, as ring records: the runtime's signals and spawn replies, the
-// distribution's news (a node up or down), and a scheduler's requests to the one that holds the connections. A
-// record's first header word says which; its payload is the External Term Format of a tuple of its fields.
+// distribution's news (a node up or down), a scheduler's requests to the one that holds the connections, and word of
+// the end of processes that timers aim at. A record's first header word says which; its payload is the External Term
+// Format of a tuple of its fields.
 import type { LostConnection, RegisteredName, Signal, SpawnReply } from "../../runtime/index.ts";
 import type { Atom } from "../../term/atom.ts";
 import { decode, encode } from "../../term/etf/index.ts";
@@ -18,7 +19,11 @@ export type MeshRecord =
   | { readonly kind: "name-freed"; readonly name: Atom; readonly pid: Pid }
   /** A question about the receiver's processes (inquiries.ts); the answer is an `answer` with the same id. */
   | { readonly kind: "ask"; readonly id: number; readonly question: Term }
-  | { readonly kind: "answer"; readonly id: number; readonly answer: Term };
+  | { readonly kind: "answer"; readonly id: number; readonly answer: Term }
+  /** Scheduler `holder` holds timers aimed at `target`, of the receiver: it is to say when `target` ends. */
+  | { readonly kind: "timer-watch"; readonly target: Pid; readonly holder: number }
+  /** `target`, a process of the sender that the receiver's timers aim at, has ended. */
+  | { readonly kind: "timer-target-ended"; readonly target: Pid };
 
 enum Code {
   Message = 1,
@@ -39,6 +44,9 @@ enum Code {
   NameFreed,
   Ask,
   Answer,
+  TimerWatch,
+  TimerTargetEnded,
+  GroupLeader,
 }
 
 const NONE: Term = [];
@@ -73,6 +81,8 @@ export function decodeRecord(code: number, bytes: Uint8Array, views: boolean): M
       return signal({ kind: "demonitor", from: f[0] as Pid, to: destination(f[1]!), ref: f[2] as Ref });
     case Code.Down:
       return signal({ kind: "down", from: destination(f[0]!), to: f[1] as Pid, ref: f[2] as Ref, reason: f[3]! });
+    case Code.GroupLeader:
+      return signal({ kind: "group-leader", from: f[0] as Pid, to: f[1] as Pid, leader: f[2] as Pid });
     case Code.SpawnRequest: {
       const scheduler = f[8];
       return signal({
@@ -116,6 +126,10 @@ export function decodeRecord(code: number, bytes: Uint8Array, views: boolean): M
       return { kind: "ask", id: f[0] as number, question: f[1]! };
     case Code.Answer:
       return { kind: "answer", id: f[0] as number, answer: f[1]! };
+    case Code.TimerWatch:
+      return { kind: "timer-watch", target: f[0] as Pid, holder: f[1] as number };
+    case Code.TimerTargetEnded:
+      return { kind: "timer-target-ended", target: f[0] as Pid };
   }
   throw new RangeError(`no scheduler record has code ${code}`);
 }
@@ -144,6 +158,10 @@ function fieldsOf(record: MeshRecord): [Code, Tuple] {
       return [Code.Ask, tuple(record.id, record.question)];
     case "answer":
       return [Code.Answer, tuple(record.id, record.answer)];
+    case "timer-watch":
+      return [Code.TimerWatch, tuple(record.target, record.holder)];
+    case "timer-target-ended":
+      return [Code.TimerTargetEnded, tuple(record.target)];
   }
 }
 
@@ -165,6 +183,8 @@ function signalFields(s: Signal): [Code, Tuple] {
       return [Code.Demonitor, tuple(s.from, destinationTerm(s.to), s.ref)];
     case "down":
       return [Code.Down, tuple(destinationTerm(s.from), s.to, s.ref, s.reason)];
+    case "group-leader":
+      return [Code.GroupLeader, tuple(s.from, s.to, s.leader)];
     case "spawn-request":
       return [
         Code.SpawnRequest,

@@ -6,12 +6,14 @@ import { availableParallelism } from "node:os";
 import type { ExportedModules } from "../../dist/modules.ts";
 import { requestedScheduler } from "../../dist/signal-map.ts";
 import { type RequestedSpawn, spawnRequested } from "../../dist/spawn-request.ts";
+import { setGlobalNames } from "../../otp/names.ts";
 import type { NameDirectory, Runtime, SignalSink, SignalTransport, SpawnReply } from "../../runtime/index.ts";
 import { DEFAULT_BUSY_WAIT_US } from "../../runtime/scheduler.ts";
 import { Atom, atom } from "../../term/atom.ts";
 import { type LoadSource, RuntimeLoadSource } from "../load-report.ts";
 import { type BlobPorts, Blobs, blobPorts } from "./blobs.ts";
 import { bindSchedulerContext } from "./context.ts";
+import { globalNamesLayout, NodeGlobalNames } from "./global-names.ts";
 import { LoadMeter, readLoads, type SchedulerSample } from "./load-meter.ts";
 import { type MeshLayout, MeshMemory, meshLayout } from "./mesh-memory.ts";
 import { leastLoadedScheduler } from "./placement.ts";
@@ -39,6 +41,8 @@ export interface SchedulerPlan {
   readonly busyWaitUs: number;
   readonly mesh?: MeshLayout;
   readonly names?: SharedNamesLayout;
+  /** The node's `{ global: Name }` names (global-names.ts). */
+  readonly globalNames?: SharedNamesLayout;
 }
 
 export function planSchedulers(options: SchedulersOptions = {}): SchedulerPlan {
@@ -46,7 +50,7 @@ export function planSchedulers(options: SchedulersOptions = {}): SchedulerPlan {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`schedulers must be a count ≥ 1, not ${count}`);
   const busyWaitUs = options.busyWaitUs ?? DEFAULT_BUSY_WAIT_US;
   if (count === 1) return { count, busyWaitUs };
-  return { count, busyWaitUs, mesh: meshLayout(count), names: sharedNamesLayout() };
+  return { count, busyWaitUs, mesh: meshLayout(count), names: sharedNamesLayout(), globalNames: globalNamesLayout() };
 }
 
 /** The shared names of a plan's schedulers, for the main runtime (none for a node of one scheduler). */
@@ -63,6 +67,7 @@ export class Schedulers {
   private readonly port: SchedulerPort | undefined;
   private readonly memory: MeshMemory | undefined;
   private readonly meter: LoadMeter | undefined;
+  private readonly globalNames: NodeGlobalNames | undefined;
   private threads: SchedulerThreads | undefined;
   /** Each scheduler's ports for large records (see blobs.ts); the threads' go to them when they start. */
   private readonly ports: BlobPorts[] = [];
@@ -79,7 +84,7 @@ export class Schedulers {
   ) {
     this.count = plan.count;
     this.busyWaitUs = plan.busyWaitUs;
-    if (plan.mesh === undefined || plan.names === undefined) {
+    if (plan.mesh === undefined || plan.names === undefined || plan.globalNames === undefined) {
       this.sink = runtime;
       this.code = undefined;
       return;
@@ -102,6 +107,8 @@ export class Schedulers {
     runtime.setTransport(this.port);
     runtime.setInquiries(this.port.inquiries);
     bindSchedulerContext(runtime, { memory });
+    this.globalNames = new NodeGlobalNames(runtime, plan.globalNames);
+    setGlobalNames(runtime, this.globalNames);
     this.sink = this.port.fromOutside;
     this.meter = new LoadMeter(memory, runtime);
   }
@@ -181,6 +188,13 @@ export class Schedulers {
     await this.threads?.stop();
   }
 
+  /** A word of shared memory the node's logger keeps its threshold in, for the threads' log relays (log-relay.ts). */
+  private logThreshold(): Int32Array {
+    const word = new Int32Array(new SharedArrayBuffer(4));
+    this.runtime.logger.shareThreshold(word);
+    return word;
+  }
+
   private startThreads(): void {
     const { mesh, names } = this.plan;
     const sharedNames = this.runtime.names;
@@ -201,6 +215,8 @@ export class Schedulers {
       ports: this.ports,
       modules: this.modules,
       code: () => this.code!.snapshot(),
+      logThreshold: this.logThreshold(),
+      globalNames: this.globalNames!,
     });
     this.threads.start();
   }

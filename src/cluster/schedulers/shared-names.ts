@@ -7,6 +7,9 @@
 // sequence number was odd or moved meanwhile (a seqlock). A slot is never emptied: a released name keeps its slot
 // and its bytes, so a probe never stops early and the same name registered again (a restarted server) reuses
 // them. A slot whose name is free may take a different name that fits its bytes.
+//
+// The table keys names by their bytes (SharedDirectory): registered names, atoms, by their UTF-8 (SharedNames); the
+// node's `{ global: Name }` names, any term, by their External Term Format (global-names.ts).
 import { ErrorCodes, ProcessError } from "../../errors.ts";
 import type { NameDirectory } from "../../runtime/index.ts";
 import { type Atom, atom } from "../../term/atom.ts";
@@ -48,23 +51,58 @@ export function sharedNamesLayout(slots = 16_384, arenaBytes = 1 << 20): SharedN
   return { memory: new SharedArrayBuffer(bytes), slots, arenaBytes };
 }
 
-export class SharedNames implements NameDirectory {
+/** A name's bytes in the table, and their hash. */
+export interface NameKey {
+  readonly bytes: Uint8Array;
+  readonly hash: number;
+}
+
+/** How a directory keys its names: a name's bytes, and the name those bytes are. */
+export interface NameKeys<Name> {
+  key(name: Name): NameKey;
+  name(bytes: Uint8Array): Name;
+}
+
+/** The key of a name whose bytes are `bytes`. */
+export function nameKey(bytes: Uint8Array): NameKey {
+  return { bytes, hash: fnv1a(bytes) };
+}
+
+/** Atoms by their UTF-8 bytes, each atom's computed once by this thread. */
+class AtomKeys implements NameKeys<Atom> {
+  private readonly keys = new Map<Atom, NameKey>();
+
+  key(name: Atom): NameKey {
+    let key = this.keys.get(name);
+    if (key === undefined) {
+      key = nameKey(Buffer.from(name.name, "utf8"));
+      this.keys.set(name, key);
+    }
+    return key;
+  }
+
+  name(bytes: Uint8Array): Atom {
+    return atom(Buffer.from(bytes).toString());
+  }
+}
+
+/** Names of the node's processes in shared memory, each held once node-wide; `keys` says how a name is keyed. */
+export class SharedDirectory<Name> {
   private readonly meta: Int32Array;
   private readonly table: Int32Array;
   private readonly arena: Uint8Array;
   private readonly mask: number;
-  /** Each name's UTF-8 bytes and hash, as this thread first computed them. */
-  private readonly encoded = new Map<Atom, { bytes: Buffer; hash: number }>();
   /** What this thread's writers put in the lock word while they hold it. */
   private readonly lockValue: number;
-  private freed: ((name: Atom, pid: Pid) => void) | undefined;
+  private freed: ((name: Name, pid: Pid) => void) | undefined;
 
   /** The node and creation every pid of the directory has; `scheduler`: the one whose thread this is. */
   constructor(
     layout: SharedNamesLayout,
     private readonly node: Atom,
     private readonly creation: number,
-    scheduler = 0,
+    scheduler: number,
+    private readonly keys: NameKeys<Name>,
   ) {
     this.lockValue = scheduler + 1;
     const { memory, slots, arenaBytes } = layout;
@@ -74,8 +112,8 @@ export class SharedNames implements NameDirectory {
     this.mask = slots - 1;
   }
 
-  claim(name: Atom, pid: Pid): boolean {
-    const { bytes, hash } = this.encode(name);
+  claim(name: Name, pid: Pid): boolean {
+    const { bytes, hash } = this.keys.key(name);
     return this.write(() => {
       const found = this.find(bytes, hash);
       if (found >= 0 && this.table[found + Slot.State] === State.Held) return false;
@@ -87,8 +125,8 @@ export class SharedNames implements NameDirectory {
     });
   }
 
-  release(name: Atom, pid: Pid): void {
-    const { bytes, hash } = this.encode(name);
+  release(name: Name, pid: Pid): void {
+    const { bytes, hash } = this.keys.key(name);
     const freed = this.write(() => {
       const at = this.find(bytes, hash);
       const t = this.table;
@@ -101,12 +139,12 @@ export class SharedNames implements NameDirectory {
   }
 
   /** Has `freed` called for each name this thread frees (with its holder), so the holder's scheduler can be told. */
-  whenFreed(freed: (name: Atom, pid: Pid) => void): void {
+  whenFreed(freed: (name: Name, pid: Pid) => void): void {
     this.freed = freed;
   }
 
-  transfer(name: Atom, from: Pid, to: Pid): boolean {
-    const { bytes, hash } = this.encode(name);
+  transfer(name: Name, from: Pid, to: Pid): boolean {
+    const { bytes, hash } = this.keys.key(name);
     return this.write(() => {
       const at = this.find(bytes, hash);
       const t = this.table;
@@ -138,8 +176,8 @@ export class SharedNames implements NameDirectory {
     });
   }
 
-  lookup(name: Atom): Pid | undefined {
-    const { bytes, hash } = this.encode(name);
+  lookup(name: Name): Pid | undefined {
+    const { bytes, hash } = this.keys.key(name);
     for (;;) {
       const before = Atomics.load(this.meta, Meta.Sequence);
       if ((before & 1) !== 0) continue; // a writer is at work
@@ -153,33 +191,23 @@ export class SharedNames implements NameDirectory {
     }
   }
 
-  names(): Atom[] {
+  names(): Name[] {
     for (;;) {
       const before = Atomics.load(this.meta, Meta.Sequence);
       if ((before & 1) !== 0) continue;
-      const found: string[] = [];
+      const found: Uint8Array[] = [];
       const t = this.table;
       for (let at = 0; at < t.length; at += SLOT_WORDS) {
         if (t[at + Slot.State] !== State.Held) continue;
         const from = t[at + Slot.NameAt]!;
-        found.push(Buffer.from(this.arena.buffer, this.arena.byteOffset + from, t[at + Slot.NameLength]!).toString());
+        found.push(this.arena.slice(from, from + t[at + Slot.NameLength]!));
       }
-      if (Atomics.load(this.meta, Meta.Sequence) === before) return found.map((n) => atom(n));
+      if (Atomics.load(this.meta, Meta.Sequence) === before) return found.map((bytes) => this.keys.name(bytes));
     }
-  }
-
-  private encode(name: Atom): { bytes: Buffer; hash: number } {
-    let e = this.encoded.get(name);
-    if (e === undefined) {
-      const bytes = Buffer.from(name.name, "utf8");
-      e = { bytes, hash: fnv1a(bytes) };
-      this.encoded.set(name, e);
-    }
-    return e;
   }
 
   /** The slot (word offset) holding the name, held or free, or -1. Reads only: safe under the seqlock. */
-  private find(bytes: Buffer, hash: number): number {
+  private find(bytes: Uint8Array, hash: number): number {
     const t = this.table;
     for (let i = 0, probe = hash & this.mask; i <= this.mask; i++, probe = (probe + 1) & this.mask) {
       const at = probe * SLOT_WORDS;
@@ -190,7 +218,7 @@ export class SharedNames implements NameDirectory {
     return -1;
   }
 
-  private nameIs(at: number, bytes: Buffer): boolean {
+  private nameIs(at: number, bytes: Uint8Array): boolean {
     const length = this.table[at + Slot.NameLength]!;
     if (length !== bytes.length) return false;
     const from = this.table[at + Slot.NameAt]!;
@@ -199,7 +227,7 @@ export class SharedNames implements NameDirectory {
   }
 
   /** A slot for a name not in the table (the writer's lock is held): a free slot its bytes fit, or an empty one. */
-  private place(bytes: Buffer, hash: number): number {
+  private place(bytes: Uint8Array, hash: number): number {
     const t = this.table;
     for (let i = 0, probe = hash & this.mask; i <= this.mask; i++, probe = (probe + 1) & this.mask) {
       const at = probe * SLOT_WORDS;
@@ -233,6 +261,14 @@ export class SharedNames implements NameDirectory {
       Atomics.add(meta, Meta.Sequence, 1);
       Atomics.store(meta, Meta.Lock, 0);
     }
+  }
+}
+
+/** The node's registered names (register/2 and whereis/1 on any scheduler). */
+export class SharedNames extends SharedDirectory<Atom> implements NameDirectory {
+  /** The node and creation every pid of the directory has; `scheduler`: the one whose thread this is. */
+  constructor(layout: SharedNamesLayout, node: Atom, creation: number, scheduler = 0) {
+    super(layout, node, creation, scheduler, new AtomKeys());
   }
 }
 

@@ -1,8 +1,10 @@
 // What scheduler 0 and a scheduler's thread tell each other outside the rings: how it starts, module loads, the
-// code server's operations on its copy of the node's modules, the loss of another scheduler's thread, stop.
+// code server's operations on its copy of the node's modules, the loss of another scheduler's thread, log events for
+// the node's handlers, stop.
 import type { ReplicaAnswer, ReplicaOp, ReplicaSnapshot } from "../../code/replica.ts";
 import type { ExportedFunction } from "../../dist/modules.ts";
 import type { BlobPorts, PairPorts } from "./blobs.ts";
+import type { RelayedEvent } from "./log-relay.ts";
 import type { MeshLayout } from "./mesh-memory.ts";
 import type { SharedNamesLayout } from "./shared-names.ts";
 
@@ -24,6 +26,10 @@ export interface ThreadData {
   readonly nodes: readonly { node: string; hidden: boolean }[];
   /** Its ports for records too large for a ring. */
   readonly ports: BlobPorts;
+  /** The node's logger's threshold, which its logger's relay reads (Logger.shareThreshold). */
+  readonly logThreshold: Int32Array;
+  /** The node's `{ global: Name }` names (global-names.ts). */
+  readonly globalNames: SharedNamesLayout;
 }
 
 export type ToThread =
@@ -40,7 +46,9 @@ export type FromThread =
   | { kind: "loaded"; id: number; error?: string }
   | { kind: "code-answer"; id: number; answer: ReplicaAnswer }
   /** This thread has handled the loss of scheduler `index`. */
-  | { kind: "reset"; index: number };
+  | { kind: "reset"; index: number }
+  /** An event one of its processes (or its runtime) logged, for the node's log handlers (log-relay.ts). */
+  | { kind: "log"; event: RelayedEvent };
 
 /** The functions an ES module exports, as a module processes can be spawned from (`self` first, then the args). */
 export async function loadFunctions(url: string): Promise<Record<string, ExportedFunction>> {

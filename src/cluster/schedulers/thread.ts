@@ -1,23 +1,26 @@
 // A scheduler's own thread: a runtime that is scheduler `index` of its node, its end of the mesh, the modules its
 // processes may run (module name + function, as a spawn request names them: those loaded on every scheduler, and
-// its copy of the code server's), and its load meter. Scheduler 0 (the main thread) starts it and tells it to load
-// modules, apply the code server's operations or stop through its port.
+// its copy of the code server's), its load meter, and its logger, which relays to the node's. Scheduler 0 (the main
+// thread) starts it and tells it to load modules, apply the code server's operations or stop through its port.
 import { parentPort, workerData } from "node:worker_threads";
 import { nodeImports } from "../../code/imports.ts";
 import type { Namespace } from "../../code/install.ts";
 import { CodeReplica } from "../../code/replica.ts";
 import { ExportedModules } from "../../dist/modules.ts";
+import { setGlobalNames } from "../../otp/names.ts";
 import { Runtime } from "../../runtime/index.ts";
 import { atom } from "../../term/atom.ts";
 import { MIGRATION_MODULE } from "../migration-server.ts";
 import { migrationModule } from "../migration-target.ts";
 import { Blobs } from "./blobs.ts";
 import { bindSchedulerContext } from "./context.ts";
+import { NodeGlobalNames } from "./global-names.ts";
 import { LoadMeter } from "./load-meter.ts";
+import { logRelay, type RelayedEvent } from "./log-relay.ts";
 import { MeshMemory } from "./mesh-memory.ts";
 import { SchedulerPort } from "./port.ts";
 import { SharedNames } from "./shared-names.ts";
-import { loadFunctions, type ThreadData, type ToThread } from "./thread-messages.ts";
+import { type FromThread, loadFunctions, type ThreadData, type ToThread } from "./thread-messages.ts";
 
 const data = workerData as ThreadData;
 const node = atom(data.node);
@@ -28,7 +31,10 @@ const runtime = new Runtime({
   scheduler: { index: data.index, count: data.mesh.count, incarnation: data.incarnation },
   names,
   busyWaitUs: data.busyWaitUs,
+  // No handlers of its own: its processes' events go to the node's.
+  logger: { handlers: {}, relay: logRelay(data.logThreshold, postEvent) },
 });
+setGlobalNames(runtime, new NodeGlobalNames(runtime, data.globalNames));
 const memory = new MeshMemory(data.mesh);
 const modules = new ExportedModules({});
 modules.export(MIGRATION_MODULE, migrationModule(modules)); // servers moved to this scheduler start here
@@ -72,3 +78,7 @@ parentPort!.on("message", async (message: ToThread) => {
   }
 });
 parentPort!.postMessage({ kind: "ready", failed });
+
+function postEvent(event: RelayedEvent): void {
+  parentPort!.postMessage({ kind: "log", event } satisfies FromThread);
+}

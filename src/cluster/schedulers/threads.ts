@@ -11,6 +11,8 @@ import type { ReplicaAnswer, ReplicaOp, ReplicaSnapshot } from "../../code/repli
 import type { Runtime } from "../../runtime/index.ts";
 import { siblingScript, startScriptWorker } from "../../runtime/worker-script.ts";
 import { type BlobPorts, pairPorts } from "./blobs.ts";
+import type { NodeGlobalNames } from "./global-names.ts";
+import { relayedEvent } from "./log-relay.ts";
 import { type MeshLayout, type MeshMemory, Word } from "./mesh-memory.ts";
 import type { SchedulerPort } from "./port.ts";
 import type { SharedNames, SharedNamesLayout } from "./shared-names.ts";
@@ -41,6 +43,10 @@ export interface ThreadsSetup {
   readonly modules: readonly { name: string; url: string }[];
   /** The code server's modules as a thread starting now installs them (scheduler-code.ts). */
   readonly code: () => ReplicaSnapshot;
+  /** The node's logger's threshold, shared with the threads' log relays (Logger.shareThreshold). */
+  readonly logThreshold: Int32Array;
+  /** The main thread's view of the node's `{ global: Name }` names. */
+  readonly globalNames: NodeGlobalNames;
 }
 
 /** One scheduler's thread and how it is doing. */
@@ -161,6 +167,8 @@ export class SchedulerThreads {
       code: setup.code(),
       nodes: setup.port.connectedNodes().map(({ node, hidden }) => ({ node: node.name, hidden })),
       ports,
+      logThreshold: setup.logThreshold,
+      globalNames: setup.globalNames.layout,
     };
     const transferList = [...ports.outbound, ...ports.inbound].filter((p) => p !== undefined);
     const thread = startScriptWorker(siblingScript(import.meta.url, "thread"), { workerData: data, transferList });
@@ -183,6 +191,8 @@ export class SchedulerThreads {
       this.answered(message.id, from, message.answer);
     } else if (message.kind === "reset") {
       this.finished(message.index, from);
+    } else if (message.kind === "log") {
+      this.setup.runtime.logger.relayed(relayedEvent(message.event));
     } else if (message.kind === "ready") {
       for (const { name, error } of message.failed) {
         this.setup.runtime.logger.error(
@@ -224,6 +234,7 @@ export class SchedulerThreads {
     );
     seat.quickDeaths = performance.now() - seat.startedAt < QUICK_DEATH_MS ? seat.quickDeaths + 1 : 0;
     setup.sharedNames.releaseScheduler(index, setup.count);
+    setup.globalNames.releaseScheduler(index, setup.count);
     seat.waitingFor = new Set(this.running());
     for (let other = 0; other < setup.count; other++) {
       if (other === index) continue;

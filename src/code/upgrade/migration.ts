@@ -70,11 +70,14 @@ export class Migration {
       this.staged.abort(); // a module was deleted meanwhile
       return this.failBeforeSwitch({ step: "commit" }, error);
     }
+    let everywhere: Promise<void>;
     try {
-      this.staged.commit();
+      everywhere = this.staged.commit();
     } catch (error) {
       return this.failBeforeSwitch({ step: "commit" }, error); // commit closed the stage already
     }
+    // The node's other schedulers switch once told: a process of theirs takes its codeChange from the new version.
+    await everywhere;
     for (const target of this.targets) {
       const oldVsn = this.oldVsns.get(target.module)!;
       const answer = await this.changeCode(target, oldVsn);
@@ -85,7 +88,7 @@ export class Migration {
       }
       this.migrated.push(target);
     }
-    const dead = this.targets.find((t) => !this.self.runtime.isAlive(t.pid));
+    const dead = await this.firstDead();
     if (dead !== undefined) {
       return this.failAfterSwitch("resume", dead, new ProcessExit(atom("noproc")));
     }
@@ -108,13 +111,13 @@ export class Migration {
    * process `failed` at `step` is left alone if it died.
    */
   private async failAfterSwitch(step: UpgradeStep, failed: Target, cause: unknown): Promise<Migrated> {
-    const gone = (t: Target) => t === failed && !this.self.runtime.isAlive(t.pid);
+    const gone = async (t: Target) => t === failed && !(await this.self.runtime.nodeIsAlive(t.pid));
     for (const target of [...this.migrated].reverse()) {
-      if (gone(target)) continue;
+      if (await gone(target)) continue;
       const answer = await this.changeCode(target, tuple(DOWN, this.oldVsns.get(target.module)!));
       if (!answer.ok) {
         // Its state may be the new version's still, which the old code cannot read.
-        if (this.self.runtime.isAlive(target.pid)) this.kill(target, "changeCode", answer.cause);
+        if (await this.self.runtime.nodeIsAlive(target.pid)) this.kill(target, "changeCode", answer.cause);
         else this.problems.push({ pid: target.pid, step: "changeCode", cause: answer.cause, killed: false });
       }
     }
@@ -129,10 +132,16 @@ export class Migration {
     return { ok: false, error: new UpgradeError({ step, ...where(failed) }, cause, this.problems) };
   }
 
+  /** The first target that no longer runs (on any scheduler of the node), if any. */
+  private async firstDead(): Promise<Target | undefined> {
+    for (const target of this.targets) if (!(await this.self.runtime.nodeIsAlive(target.pid))) return target;
+    return undefined;
+  }
+
   /** Resumes every suspended process the rollback did not kill (nor `skip`), last suspended first. */
-  private async resumeAll(skip: (target: Target) => boolean = () => false): Promise<void> {
+  private async resumeAll(skip: (target: Target) => Promise<boolean> = async () => false): Promise<void> {
     for (const target of [...this.suspended].reverse()) {
-      if (this.killed.has(target) || skip(target)) continue;
+      if (this.killed.has(target) || (await skip(target))) continue;
       const answer = await this.call(sys.resume(this.self, target.pid, { timeout: this.timeout }));
       if (!answer.ok) this.problems.push({ pid: target.pid, step: "resume", cause: answer.cause, killed: false });
     }

@@ -87,14 +87,15 @@ export function checkPlan(
 }
 
 /**
- * The live local process of each update, in order. Fails the upgrade at its `find` step for a name nobody holds
- * or a process that is not running here; CODE_BAD_ARGUMENT for a process named twice.
+ * The live process of this node (of any of its schedulers) of each update, in order. Fails the upgrade at its
+ * `find` step for a name nobody holds or a process that is not running here; CODE_BAD_ARGUMENT for a process named
+ * twice.
  */
-export function findTargets(rt: Runtime, updates: readonly ProcessUpdate[]): Target[] {
+export async function findTargets(rt: Runtime, updates: readonly ProcessUpdate[]): Promise<Target[]> {
   const targets: Target[] = [];
   for (const { process, module, extra = [] } of updates) {
     const pid = process instanceof Pid ? process : rt.whereis(process instanceof Atom ? process : atom(process));
-    if (pid === undefined || !rt.isAlive(pid)) {
+    if (pid === undefined || !(await rt.nodeIsAlive(pid))) {
       const cause =
         pid === undefined
           ? new ProcessError(ErrorCodes.PROC_NOT_REGISTERED, `no process is registered as ${describe(process)}`)

@@ -103,6 +103,27 @@ describe("node settings", () => {
     );
   });
 
+  test("--seeds, OTTER_SEEDS, or the file's seeds: node names for the membership --rebalance starts", async () => {
+    const on = { rebalance: true };
+    assert.equal((await config(on)).node.seeds, undefined);
+    assert.deepEqual((await config({ ...on, seeds: "a@h, b@h.example" })).node.seeds, ["a@h", "b@h.example"]);
+    assert.deepEqual((await config(on, { OTTER_SEEDS: "c@h" })).node.seeds, ["c@h"]);
+    assert.deepEqual((await config({ ...on, seeds: "a@h" }, { OTTER_SEEDS: "c@h" })).node.seeds, ["a@h"]);
+    const json = await file(".json", '{"node": {"rebalance": true, "seeds": ["a@h", "b@h"]}}');
+    assert.deepEqual((await config({ config: json })).node.seeds, ["a@h", "b@h"]);
+    const erl = await file(".config", '[{node, [{rebalance, true}, {seeds, [\'a@h\', <<"b@h">>, "c@h"]}]}].');
+    assert.deepEqual((await config({ config: erl })).node.seeds, ["a@h", "b@h", "c@h"]);
+    const what = "node names alive@host, comma-separated (in a file, also a list)";
+    await rejects(config({ ...on, seeds: "a@h,b" }), `--seeds must be ${what}, got "a@h,b"`);
+    await rejects(config(on, { OTTER_SEEDS: "@h" }), `environment: OTTER_SEEDS must be ${what}, got "@h"`);
+    const empty = await file(".json", '{"node": {"rebalance": true, "seeds": []}}');
+    await rejects(config({ config: empty }), `config ${empty}: node.seeds must be ${what}, got []`);
+    await rejects(
+      config({ seeds: "a@h" }),
+      "seeds are set but rebalance is not: the cluster membership that connects to them starts with it",
+    );
+  });
+
   test("a bad value is named with its source and what it must be", async () => {
     const path = await file(".json", '{"node": {"distPort": "abc"}}');
     await rejects(config({ config: path }), `config ${path}: node.distPort must be an integer 0..65535, got "abc"`);
@@ -124,7 +145,7 @@ describe("node settings", () => {
     const path = await file(".json", '{"node": {"snmae": "x"}}');
     await rejects(
       config({ config: path }),
-      `config ${path}: unknown key node.snmae (known: sname, name, cookie, distPort, address, hidden, observer, log, rebalance)`,
+      `config ${path}: unknown key node.snmae (known: sname, name, cookie, distPort, address, hidden, observer, log, rebalance, seeds)`,
     );
     const both = await file(".json", '{"node": {"sname": "a", "name": "b@h.x"}}');
     await rejects(config({ config: both }), `config ${both}: node.sname and node.name cannot both be set`);
