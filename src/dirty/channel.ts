@@ -73,8 +73,9 @@ export interface ChannelViews {
   readonly control: Int32Array;
   /**
    * Per call, at its place in the request ring's order modulo MAX_OUTSTANDING (the worker's count of calls taken
-   * before it): the call's id while it may run, its negation once cancelled. A worker holds at most
-   * MAX_OUTSTANDING calls, so the calls it holds never share an entry.
+   * before it): the negation of its id once cancelled; anything else (an older call's mark) lets it run. Written
+   * only to cancel: a word written at every call would be one more cache line crossing between the threads. A
+   * worker holds at most MAX_OUTSTANDING calls, so the calls it holds never share an entry, and ids do not repeat.
    */
   readonly cancel: Int32Array;
   readonly requests: RingPlace;

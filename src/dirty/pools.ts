@@ -168,7 +168,9 @@ export class DirtyPools {
 
   private answered(call: DirtyCall, micros: number): void {
     this.modules.byId(call.fnId)?.timing.ranDirty(micros);
-    if (call.ahead === 0) this.handoff.measured((performance.now() - call.madeAt) * 1000, micros);
+    if (call.ahead === 0 && !Number.isNaN(call.madeAt)) {
+      this.handoff.measured((performance.now() - call.madeAt) * 1000, micros);
+    }
   }
 
   private refuseIfStopped(): void {

@@ -127,7 +127,6 @@ export class WorkerSlot {
       return true;
     }
     call.cancelAt = this.appended % MAX_OUTSTANDING;
-    Atomics.store(this.views.cancel, call.cancelAt, call.id);
     p.commit(call.id, call.fnId, flags, length);
     this.appended++;
     call.holder = this;
@@ -186,7 +185,7 @@ export class WorkerSlot {
 
   /** Marks `call` so the worker skips it if it has not started it (its answer is then Cancelled). */
   cancel(call: DirtyCall): void {
-    Atomics.compareExchange(this.views.cancel, call.cancelAt, call.id, -call.id);
+    Atomics.store(this.views.cancel, call.cancelAt, -call.id);
   }
 
   /**

@@ -43,6 +43,12 @@ const functions: ((...args: unknown[]) => unknown)[] = [];
 const loadErrors: unknown[] = [];
 let controlSeen = 0;
 let taken = 0;
+/**
+ * The clock as last read (performance.now()): a call's start is the read before it was found (at most a spin's
+ * SPIN_CLOCK_EVERY looks, or an answer's writing, earlier — well under the µs its time is rounded to), so a call costs
+ * one read on its way (its end), not two.
+ */
+let clock = performance.now();
 
 /**
  * Loads a module's functions; resolves with the error that stopped it, if any. A module that does not load leaves
@@ -94,6 +100,7 @@ async function drainControl(): Promise<void> {
   for (let m = receiveMessageOnPort(start.controlPort); m !== undefined; m = receiveMessageOnPort(start.controlPort)) {
     await loadAnswering(m.message as LoadModule);
   }
+  clock = performance.now();
 }
 
 /**
@@ -172,7 +179,7 @@ function runNext(): boolean | Promise<void> {
   const cancelAt = taken % MAX_OUTSTANDING;
   Atomics.store(control, Word.Taken, ++taken);
   const portArgs = onPort ? (receiveMessageOnPort(start.dataPort)?.message as unknown[]) : undefined;
-  if (Atomics.load(cancel, cancelAt) !== callId) {
+  if (Atomics.load(cancel, cancelAt) === -callId) {
     answer(callId, Status.Cancelled, undefined, 0);
     return true;
   }
@@ -182,22 +189,28 @@ function runNext(): boolean | Promise<void> {
     else answer(callId, Status.UnknownFunction, undefined, 0);
     return true;
   }
-  const t0 = performance.now();
+  const t0 = clock;
   let value: unknown;
   try {
     value = fn(...(args ?? portArgs ?? []));
   } catch (error) {
-    answer(callId, Status.Threw, error, (performance.now() - t0) * 1000);
+    answer(callId, Status.Threw, error, microsSince(t0));
     return true;
   }
   if (typeof (value as PromiseLike<unknown> | undefined)?.then === "function") {
     return Promise.resolve(value).then(
-      (settled) => answer(callId, Status.Returned, settled, (performance.now() - t0) * 1000, moveResult),
-      (error) => answer(callId, Status.Threw, error, (performance.now() - t0) * 1000),
+      (settled) => answer(callId, Status.Returned, settled, microsSince(t0), moveResult),
+      (error) => answer(callId, Status.Threw, error, microsSince(t0)),
     );
   }
-  answer(callId, Status.Returned, value, (performance.now() - t0) * 1000, moveResult);
+  answer(callId, Status.Returned, value, microsSince(t0), moveResult);
   return true;
+}
+
+/** Reads the clock: the µs since `t0`. */
+function microsSince(t0: number): number {
+  clock = performance.now();
+  return (clock - t0) * 1000;
 }
 
 /** Whether a call, a control message or the stop request waits for the worker. */
@@ -212,14 +225,17 @@ function hasWork(): boolean {
 /** Spins for work for spinMicros, then parks until the main thread wakes it. */
 function waitForWork(): void {
   if (start.spinMicros > 0) {
-    const until = performance.now() + start.spinMicros / 1000;
+    clock = performance.now();
+    const until = clock + start.spinMicros / 1000;
     do {
       for (let i = 0; i < SPIN_CLOCK_EVERY; i++) if (hasWork()) return;
-    } while (performance.now() < until);
+      clock = performance.now();
+    } while (clock < until);
   }
   Atomics.store(control, Word.WorkerState, WORKER_PARKED);
   if (!hasWork()) Atomics.wait(control, Word.WorkerState, WORKER_PARKED);
   Atomics.store(control, Word.WorkerState, WORKER_RUNNING);
+  clock = performance.now();
 }
 
 async function serve(): Promise<void> {
