@@ -104,6 +104,7 @@ export class DirtyPool {
       spinMicros.main,
       () => this.collect(),
       () => this.held(),
+      () => this.answerWaits(),
     );
   }
 
@@ -225,6 +226,12 @@ export class DirtyPool {
     let n = 0;
     for (const slot of this.slots) n += slot.load;
     return n;
+  }
+
+  /** Whether a worker has written an answer not collected yet. */
+  private answerWaits(): boolean {
+    for (const slot of this.slots) if (slot.answerWaits) return true;
+    return false;
   }
 
   private collect(): number {

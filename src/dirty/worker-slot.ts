@@ -138,6 +138,11 @@ export class WorkerSlot {
     return true;
   }
 
+  /** Whether the worker has written an answer not collected yet. */
+  get answerWaits(): boolean {
+    return this.consumer.hasRecord;
+  }
+
   /** Takes the answers the worker has written; returns how many. */
   collect(): number {
     if (this.held.length === 0) return 0;

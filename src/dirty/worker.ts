@@ -137,8 +137,13 @@ function answer(callId: number, status: number, value: unknown, micros: number, 
     Atomics.wait(control, Word.ResponseTail, Atomics.load(control, Word.ResponseTail), 1);
   }
   responses.commit(callId, s, Math.min(Math.round(micros), MAX_MICROS), length);
-  Atomics.add(signal, Signal.Completions, 1);
-  if (Atomics.load(signal, Signal.MainParked) !== 0) Atomics.notify(signal, Signal.Completions);
+  // The main thread spinning sees the ring's head; a parked one waits on the pool's signal. Its flag goes up before
+  // it looks at the rings one last time, and this looks at the flag after the head moved (both sequentially
+  // consistent): one of the two sees the other.
+  if (Atomics.load(signal, Signal.MainParked) !== 0) {
+    Atomics.add(signal, Signal.Completions, 1);
+    Atomics.notify(signal, Signal.Completions);
+  }
 }
 
 /** The ArrayBuffers a result holds: itself, or its elements or values one level down (views' buffers too). */
