@@ -58,6 +58,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     const w = spec.build();
     const beamCase = beam?.cases.get(w.name);
     const otterBytes = encode(w.otter);
+    w.release();
     let etf = otterBytes;
     const sizes = [`otter ${otterBytes.length} B md5 ${md5(otterBytes)}`];
     if (beamCase !== undefined) {
@@ -157,6 +158,7 @@ function measureCodec(
   const batch = op === "encode" ? codec.encodeBatch(w) : codec.decodeBatch(etf);
   const row: Row = { workload: w.name, op, system: codec.name, bytes, wire, timing: measure(batch, timing) };
   codec.release();
+  w.release(); // the next codec is timed with only its own term alive
   return row;
 }
 

@@ -43,12 +43,6 @@ const functions: ((...args: unknown[]) => unknown)[] = [];
 const loadErrors: unknown[] = [];
 let controlSeen = 0;
 let taken = 0;
-/**
- * The clock as last read (performance.now()): a call's start is the read before it was found (at most a spin's
- * SPIN_CLOCK_EVERY looks, or an answer's writing, earlier — well under the µs its time is rounded to), so a call costs
- * one read on its way (its end), not two.
- */
-let clock = performance.now();
 
 /**
  * Loads a module's functions; resolves with the error that stopped it, if any. A module that does not load leaves
@@ -100,7 +94,6 @@ async function drainControl(): Promise<void> {
   for (let m = receiveMessageOnPort(start.controlPort); m !== undefined; m = receiveMessageOnPort(start.controlPort)) {
     await loadAnswering(m.message as LoadModule);
   }
-  clock = performance.now();
 }
 
 /**
@@ -194,7 +187,7 @@ function runNext(): boolean | Promise<void> {
     else answer(callId, Status.UnknownFunction, undefined, 0);
     return true;
   }
-  const t0 = clock;
+  const t0 = performance.now();
   let value: unknown;
   try {
     value = fn(...(args ?? portArgs ?? []));
@@ -212,10 +205,9 @@ function runNext(): boolean | Promise<void> {
   return true;
 }
 
-/** Reads the clock: the µs since `t0`. */
+/** The µs since `t0`. */
 function microsSince(t0: number): number {
-  clock = performance.now();
-  return (clock - t0) * 1000;
+  return (performance.now() - t0) * 1000;
 }
 
 /** Whether a call, a control message or the stop request waits for the worker. */
@@ -230,17 +222,14 @@ function hasWork(): boolean {
 /** Spins for work for spinMicros, then parks until the main thread wakes it. */
 function waitForWork(): void {
   if (start.spinMicros > 0) {
-    clock = performance.now();
-    const until = clock + start.spinMicros / 1000;
+    const until = performance.now() + start.spinMicros / 1000;
     do {
       for (let i = 0; i < SPIN_CLOCK_EVERY; i++) if (hasWork()) return;
-      clock = performance.now();
-    } while (clock < until);
+    } while (performance.now() < until);
   }
   Atomics.store(control, Word.WorkerState, WORKER_PARKED);
   if (!hasWork()) Atomics.wait(control, Word.WorkerState, WORKER_PARKED);
   Atomics.store(control, Word.WorkerState, WORKER_RUNNING);
-  clock = performance.now();
 }
 
 async function serve(): Promise<void> {
