@@ -46,8 +46,9 @@ export function spawnOptionTerms(options: CarriedSpawnOptions): Term[] | undefin
   const terms: Term[] = [];
   const { priority, trapExit, name } = options;
   if (priority !== undefined) {
-    const term = typeof priority === "string" ? atom(priority) : undefined;
-    if (term === undefined || !PRIORITIES.has(term)) return undefined;
+    // Looked up, not made with atom(): a priority that is not one would add an atom to the bounded table.
+    const term = [...PRIORITIES].find(([, known]) => known === priority)?.[0];
+    if (term === undefined) return undefined;
     terms.push(tuple(PRIORITY, term));
   }
   if (trapExit !== undefined) {
