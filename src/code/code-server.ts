@@ -232,10 +232,14 @@ export class CodeServer implements CodeTracker {
     const slices = new TimeSlices(this.sliceMs);
     const built: ModuleVersion[] = [];
     for (const [i, r] of requests.entries()) {
-      const exports = await install({ ...prepared[i]!, filename: r.filename }, this.importModule, slices);
+      const { exports, functions } = await install(
+        { ...prepared[i]!, filename: r.filename },
+        this.importModule,
+        slices,
+      );
       runCheck(r.name, r.check, exports);
       const version = new ModuleVersion(r.name, serials[i]!, r.filename, exports, Date.now());
-      await this.table.registerFunctions(version, slices);
+      await this.table.registerFunctions(version, functions, slices);
       built.push(version);
     }
     return built;

@@ -86,12 +86,11 @@ export class ModuleTable {
     return this.functions.get(body) ?? callingVersion() ?? spawnerCode;
   }
 
-  /** Notes which version each exported function belongs to, a slice at a time. */
-  async registerFunctions(version: ModuleVersion, slices: TimeSlices): Promise<void> {
-    let n = 0;
-    for (const value of Object.values(version.exports)) {
-      if (typeof value === "function") this.functions.set(value, version);
-      if (++n % 1024 === 0) await slices.next();
+  /** Notes that `functions` (exported by `version`) belong to it, a slice at a time. */
+  async registerFunctions(version: ModuleVersion, functions: readonly object[], slices: TimeSlices): Promise<void> {
+    for (let i = 0; i < functions.length; i++) {
+      this.functions.set(functions[i]!, version);
+      if ((i + 1) % 1024 === 0) await slices.next();
     }
   }
 }

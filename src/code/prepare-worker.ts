@@ -12,18 +12,27 @@ import { type PreparedLiteral, prepareLiteral } from "./literals/index.ts";
 import { type PrepareAnswer, type PrepareRequest, packExports } from "./prepare-messages.ts";
 import type { PreparedSegment, SegmentInstance, SegmentScript } from "./prepared.ts";
 import { splitModule } from "./split/index.ts";
+import { WARM_UP_ROUNDS, warmUpRound } from "./warm-up.ts";
 
 const port = parentPort!;
 
 lowerPriority();
-warmUp();
+/** Requests in hand: the warm-up waits while there are any. */
+let preparing = 0;
+let warmUpRounds = 0;
+setImmediate(warmUp);
 
 port.on("message", (request: PrepareRequest) => {
-  prepare(request).catch((error: unknown) => {
-    const code = error instanceof OtterError ? error.code : ErrorCodes.CODE_BAD_MODULE;
-    const answer: PrepareAnswer = { kind: "failed", id: request.id, code, message: thrownMessage(error) };
-    port.postMessage(answer);
-  });
+  preparing++;
+  prepare(request)
+    .catch((error: unknown) => {
+      const code = error instanceof OtterError ? error.code : ErrorCodes.CODE_BAD_MODULE;
+      const answer: PrepareAnswer = { kind: "failed", id: request.id, code, message: thrownMessage(error) };
+      port.postMessage(answer);
+    })
+    .finally(() => {
+      if (--preparing === 0) setImmediate(warmUp);
+    });
 });
 
 /**
@@ -84,12 +93,14 @@ function lowerPriority(): void {
   }
 }
 
-/** Splits a small generated module once, so that the first real load finds the scanner compiled by V8. */
+/**
+ * Warms the scanner and the literal indexer (warm-up.ts) a round per event-loop turn while no request is in hand,
+ * until the rounds are done: a request waits for the round under way at most.
+ */
 function warmUp(): void {
-  const functions: string[] = [];
-  for (let i = 0; i < 2000; i++)
-    functions.push(`export function f${i}(x) { return [x + ${i}, "f${i}", /a//, \`\${x}\`]; }`);
-  splitModule(functions.join("\n"), { filename: "warm-up.js", segmentBytes: 16 * 1024 });
+  if (preparing > 0 || warmUpRounds === WARM_UP_ROUNDS) return;
+  warmUpRound(warmUpRounds++);
+  setImmediate(warmUp);
 }
 
 /**

@@ -144,9 +144,9 @@ export class CodeReplica implements CodeTracker {
 
   private async build(shipped: ShippedVersion): Promise<ModuleVersion> {
     const slices = new TimeSlices(SLICE_MS);
-    const exports = await install(unship(shipped), this.importModule, slices);
+    const { exports, functions } = await install(unship(shipped), this.importModule, slices);
     const version = new ModuleVersion(shipped.name, shipped.serial, shipped.filename, exports, Date.now());
-    await this.table.registerFunctions(version, slices);
+    await this.table.registerFunctions(version, functions, slices);
     return version;
   }
 }
