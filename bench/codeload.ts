@@ -18,10 +18,14 @@
 // BEAM runs with its default schedulers (one per core), where the pause depends on which scheduler the loading
 // process shares, and with `+S 1`, a single scheduler like Node's one main thread.
 //
-// `--json` cases: bigfun5k, bigfun20k, biglit200k; systems otter, node (import()), beam; metrics pause, load_time,
-// ticker_excess, module_size, then loop_turn_gap, event_loop_delay, warmup_load_time (of a one-function module
-// loaded first, untimed, so the loader is started as BEAM's code server is), pause_vs_beam, load_vs_beam (Otter, Node)
-// or busy_gap (BEAM); BEAM's `+S 1` figures carry the suffix `_S1`. All in ms but the ratios (×) and sizes (bytes).
+// A third Node row, node-floor, loads nothing: a worker thread at nice 19 spins FLOOR_SPIN_MS while the same observers
+// watch, to show the gaps the machine itself gives a spinning main thread while another thread is busy.
+//
+// `--json` cases: bigfun5k, bigfun20k, biglit200k; systems otter, node (import()), node-floor, beam; metrics pause,
+// load_time, ticker_excess, module_size, then loop_turn_gap, event_loop_delay, warmup_load_time (of a one-function
+// module loaded first, untimed, so the loader is started as BEAM's code server is), pause_vs_beam, load_vs_beam
+// (Otter, Node) or busy_gap (BEAM); BEAM's `+S 1` figures carry the suffix `_S1`. All in ms but the ratios (×) and
+// sizes (bytes).
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -51,10 +55,16 @@ const QUICK_CASES: readonly CaseSpec[] = [
 ];
 const FULL = { runs: 3, settleMs: 100, baselineMs: 500, tailMs: 200 };
 const QUICK = { runs: 1, settleMs: 50, baselineMs: 200, tailMs: 100 };
+/**
+ * The `floor` system's "load": a worker thread at nice 19 (as Otter's preparing workers run) spinning this long while
+ * nothing is loaded, to show the pauses the machine itself gives a spinning main thread while another thread is busy
+ * (on a 2-vCPU virtual machine: the host's scheduling of the second vCPU).
+ */
+const FLOOR_SPIN_MS = 300;
 /** The issue's goal for Otter's largest pause, per module. */
 const GOAL_PAUSE_MS = 2;
 
-type SystemId = "otter" | "node" | "beam" | "beam-s1";
+type SystemId = "otter" | "node" | "floor" | "beam" | "beam-s1";
 
 interface System {
   id: SystemId;
@@ -72,6 +82,12 @@ const SYSTEMS: readonly System[] = [
     name: "node",
     suffix: "",
     label: (spec) => (spec.kind === "lit" ? "node import() (data as JSON)" : "node import()"),
+  },
+  {
+    id: "floor",
+    name: "node-floor",
+    suffix: "",
+    label: () => `node, nothing loaded, a worker spinning ${FLOOR_SPIN_MS} ms`,
   },
   { id: "beam", name: "beam", suffix: "", label: () => "beam code:load_binary" },
   { id: "beam-s1", name: "beam", suffix: "_S1", label: () => "beam code:load_binary, +S 1" },
@@ -152,7 +168,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
               outcome.loads.push(fromErl(out.lines));
             } else {
               const entry = sys.id === "otter" ? prepared.otterEntry : prepared.nodeEntry;
-              const check = `${spec.kind}:${spec.size}`;
+              const check = sys.id === "floor" ? `spin:${FLOOR_SPIN_MS}` : `${spec.kind}:${spec.size}`;
               const code = sys.id === "otter" ? codeUrl : "-";
               const warmup = [WARMUP_MODULE.name, prepared.warmup];
               const args = [sys.id, spec.name, entry, check, code, ...warmup, ...timingArgs];
@@ -351,7 +367,7 @@ function baselines(outcomes: Map<string, Map<SystemId, Outcome>>): string {
       return values.length === 0 ? "–" : fmt(Math.max(...values));
     };
     const tickerMedian = spread(bases.map((b) => b.tickerMedianMs))!.median;
-    const delay = sys.id === "otter" || sys.id === "node" ? `, loop delay ≤ ${largest((b) => b.delayMs)}` : "";
+    const delay = !sys.id.startsWith("beam") ? `, loop delay ≤ ${largest((b) => b.delayMs)}` : "";
     parts.push(
       `${sys.id}: ticker gap ${fmt(tickerMedian)} median, ≤ ${largest((b) => b.tickerMaxMs)}; ` +
         `${sys.id.startsWith("beam") ? "busy" : "turn"} gap ≤ ${largest((b) => b.gapMs)}${delay}`,

@@ -3,7 +3,8 @@
 // Imports only node: modules and the compiled package; the code server's module comes as a URL in argv:
 //
 //   node scenario.mjs LOADER NAME PATH CHECK CODE_URL WARMUP_NAME WARMUP_PATH SETTLE_MS BASELINE_MS TAIL_MS
-//   LOADER: otter | node    CHECK: funs:N | lit:N (what the loaded module must answer)
+//   LOADER: otter | node | floor    CHECK: funs:N | lit:N (what the loaded module must answer) | spin:MS
+//   (floor loads nothing: its "load" is a worker thread at nice 19 spinning MS ms, its warm-up one spinning 1 ms)
 //   CODE_URL: dist/code/index.js (for otter), or -
 //
 // The loader first loads the one-function module WARMUP_PATH, untimed, so that the measured load finds it started
@@ -16,6 +17,7 @@
 // Prints one JSON line: Watched (below), or { unavailable: why } when dist/ has no code server.
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
 import { atom, type Process, Runtime } from "../../dist/index.js";
 
 /** What one load showed; times in ms. */
@@ -126,6 +128,26 @@ function nodeLoading(kind: string, size: number): Loading {
   };
 }
 
+/** No module: a worker thread at nice 19 (as Otter's preparing workers) spins `ms` ms, 1 ms for the warm-up. */
+function floorLoading(warmupName: string, ms: number): Loading {
+  const spin = `
+    const { readlinkSync } = require("node:fs");
+    const { setPriority } = require("node:os");
+    const { workerData } = require("node:worker_threads");
+    try { setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), 19); } catch {}
+    const end = performance.now() + workerData;
+    while (performance.now() < end);`;
+  return {
+    load: (name) =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker(spin, { eval: true, workerData: name === warmupName ? 1 : ms });
+        worker.on("error", reject);
+        worker.on("exit", resolve);
+      }),
+    confirm: async () => true,
+  };
+}
+
 /** Whether `module` (an import() namespace) answers as bench/codeload/generate.ts made it. */
 function answers(module: Record<string, (x?: unknown) => unknown>, kind: string, size: number): boolean {
   if (kind === "lit") return module.size?.() === size;
@@ -167,6 +189,7 @@ async function main(argv: readonly string[]): Promise<Watched | { unavailable: s
   let loading: Loading | string;
   if (loaderName === "otter") loading = await otterLoading(rt, codeUrl, name);
   else if (loaderName === "node") loading = nodeLoading(kind, Number(size));
+  else if (loaderName === "floor") loading = floorLoading(warmupName, Number(size));
   else throw new Error(`unknown loader ${loaderName}`);
   if (typeof loading === "string") {
     rt.shutdown();

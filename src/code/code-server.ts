@@ -15,7 +15,7 @@ import { ModuleVersion } from "./module-version.ts";
 import type { PreparedAnswer } from "./prepare-messages.ts";
 import { Preparer } from "./preparer.ts";
 import type { CodeReplicas, ReplicaStage } from "./replicas.ts";
-import { TimeSlices } from "./time-slices.ts";
+import { DEFAULT_SLICE_MS, TimeSlices } from "./time-slices.ts";
 import { type UpgradeOptions, type UpgradePlan, type UpgradeResult, upgrade } from "./upgrade.ts";
 
 export interface CodeServerOptions {
@@ -23,7 +23,7 @@ export interface CodeServerOptions {
   modules?: Readonly<Record<string, Namespace>>;
   /** Preparing worker threads (default 2). */
   workers?: number;
-  /** The longest the main thread works on a load before the event loop turns, ms (default 1). */
+  /** The longest the main thread works on a load before the event loop turns, ms (default DEFAULT_SLICE_MS, 0.5). */
   sliceMs?: number;
   /** The size modules are cut into segments at, bytes (default 64 KiB). */
   segmentBytes?: number;
@@ -86,7 +86,7 @@ export class CodeServer implements CodeTracker {
     private readonly runtime: Runtime,
     options: CodeServerOptions = {},
   ) {
-    this.sliceMs = positive("sliceMs", options.sliceMs ?? 1, true);
+    this.sliceMs = positive("sliceMs", options.sliceMs ?? DEFAULT_SLICE_MS, true);
     this.segmentBytes = positive("segmentBytes", options.segmentBytes ?? 64 * 1024);
     this.preparer = new Preparer(positive("workers", options.workers ?? 2));
     this.importModule = nodeImports(options.modules ?? {});

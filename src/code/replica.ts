@@ -10,10 +10,7 @@ import { setModules } from "./module-handle.ts";
 import { ModuleTable } from "./module-table.ts";
 import { ModuleVersion } from "./module-version.ts";
 import { type ShippedVersion, unship } from "./shipped-version.ts";
-import { TimeSlices } from "./time-slices.ts";
-
-/** The longest this scheduler works on an install before its event loop turns, ms (as the code server's). */
-const SLICE_MS = 1;
+import { DEFAULT_SLICE_MS, TimeSlices } from "./time-slices.ts";
 
 /** What the code server tells a replica (see replicas.ts for what each means). */
 export type ReplicaOp =
@@ -143,7 +140,7 @@ export class CodeReplica implements CodeTracker {
   }
 
   private async build(shipped: ShippedVersion): Promise<ModuleVersion> {
-    const slices = new TimeSlices(SLICE_MS);
+    const slices = new TimeSlices(DEFAULT_SLICE_MS);
     const { exports, functions } = await install(unship(shipped), this.importModule, slices);
     const version = new ModuleVersion(shipped.name, shipped.serial, shipped.filename, exports, Date.now());
     await this.table.registerFunctions(version, functions, slices);

@@ -51,7 +51,7 @@ test("a literal module: the Erlang literal and Node's JSON hold the same seeded 
   assert.ok(new Set(json.map((e) => e[1])).size === 50, "the random strings repeat");
 });
 
-test("bench codeload --quick --json: load times of node, beam and beam +S 1 for every case; otter's once it exists", {
+test("bench codeload --quick --json: load times of node, beam and beam +S 1 and the floor's pause for every case; otter's once it exists", {
   timeout: DEADLINE_MS + 10_000,
 }, async () => {
   const out = await runBench(["codeload", "--quick", "--json"]);
@@ -61,7 +61,7 @@ test("bench codeload --quick --json: load times of node, beam and beam +S 1 for 
   const report = JSON.parse(lines[lines.length - 1]!) as { bench: unknown; results: BenchResult[] };
   assert.equal(report.bench, "codeload");
   for (const r of report.results) {
-    assert.ok(["otter", "node", "beam"].includes(r.system), `unexpected system ${r.system}`);
+    assert.ok(["otter", "node", "node-floor", "beam"].includes(r.system), `unexpected system ${r.system}`);
     assert.ok(typeof r.value === "number" && Number.isFinite(r.value) && r.value > 0, `${JSON.stringify(r)}`);
   }
   const has = (c: string, system: string, metric: string): boolean =>
@@ -73,6 +73,7 @@ test("bench codeload --quick --json: load times of node, beam and beam +S 1 for 
     assert.ok(has(c, "beam", "load_time"), `no beam load_time for ${c}`);
     assert.ok(has(c, "beam", "load_time_S1"), `no beam +S 1 load_time for ${c}`);
     assert.ok(has(c, "beam", "module_size") && has(c, "node", "module_size"), `no module sizes for ${c}`);
+    assert.ok(has(c, "node-floor", "load_time") && has(c, "node-floor", "loop_turn_gap"), `no floor for ${c}`);
     if (!otterMissing) {
       assert.ok(has(c, "otter", "load_time"), `no otter load_time for ${c}`);
       assert.ok(has(c, "otter", "load_vs_beam"), `no otter load ratio for ${c}`);
